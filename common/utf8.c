@@ -1,0 +1,101 @@
+#include "common/utf8.h"
+
+size_t utf8_seqlen(const unsigned char *s, size_t n)
+{
+	unsigned c;
+
+	if (!n)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (n >= 2 && (s[1] & 0xc0) == 0x80) ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned lo = c == 0xe0 ? 0xa0 : 0x80;
+		unsigned hi = c == 0xed ? 0x9f : 0xbf;
+		if (n < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned lo = c == 0xf0 ? 0x90 : 0x80;
+		unsigned hi = c == 0xf4 ? 0x8f : 0xbf;
+		if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seqlen(p + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+int utf8_sanitize(struct buf *out, const char *s, size_t n)
+{
+	static const char repl[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, k;
+	int r;
+
+	while (i < n) {
+		k = p[i] < 0x80 ? 1 : utf8_seqlen(p + i, n - i);
+		if (k) {
+			i += k;
+			continue;
+		}
+		r = buf_append(out, s + run, i - run);
+		if (r < 0)
+			return r;
+		r = buf_append(out, repl, 3);
+		if (r < 0)
+			return r;
+		run = ++i;
+	}
+	return buf_append(out, s + run, n - run);
+}
+
+size_t utf8_strlen(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, count = 0, k;
+
+	while (i < n) {
+		k = utf8_seqlen(p + i, n - i);
+		i += k ? k : 1;
+		count++;
+	}
+	return count;
+}
+
+size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k;
+
+	if (max >= n)
+		return n;
+	k = max;
+	/* Back up over continuation bytes, at most three. */
+	while (k > 0 && max - k < 3 && (p[k] & 0xc0) == 0x80)
+		k--;
+	if ((p[k] & 0xc0) == 0x80)
+		return max; /* not UTF-8 here anyway */
+	return k;
+}

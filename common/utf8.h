@@ -1,0 +1,42 @@
+/*
+ * utf8.h — UTF-8 validation and repair.
+ *
+ * Text that crosses a trust boundary (child output, file contents shown to
+ * the model, API replies) is checked here before it is put in JSON: jansson
+ * refuses invalid UTF-8, and a model must never get corrupted text.
+ * Validation follows RFC 3629: no overlongs, no surrogates, nothing above
+ * U+10FFFF.
+ */
+#ifndef CORDON_COMMON_UTF8_H
+#define CORDON_COMMON_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/buf.h"
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes at s
+ * do not start a valid sequence within n bytes.
+ */
+size_t utf8_seqlen(const unsigned char *s, size_t n);
+
+/* Whether all n bytes are valid UTF-8. NUL bytes are valid. */
+bool utf8_valid(const char *s, size_t n);
+
+/*
+ * Append s to out with each invalid byte replaced by U+FFFD.
+ * Fails only with -CORDON_ETOOBIG or -CORDON_ENOMEM.
+ */
+int utf8_sanitize(struct buf *out, const char *s, size_t n);
+
+/* Number of code points in valid UTF-8 (invalid bytes count one each). */
+size_t utf8_strlen(const char *s, size_t n);
+
+/*
+ * Largest k <= max such that s[0..k) does not end inside a multi-byte
+ * sequence: for cutting text at a byte limit without splitting a character.
+ */
+size_t utf8_cut(const char *s, size_t n, size_t max);
+
+#endif

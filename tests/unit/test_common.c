@@ -1,0 +1,122 @@
+/* Unit tests for common/: buf, utf8, error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/utf8.h"
+
+static void buf_append_respects_ceiling(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_puts(&b, "12345"), 0);
+	assert_int_equal(buf_puts(&b, "678"), 0);
+	assert_int_equal(buf_putc(&b, '9'), -CORDON_ETOOBIG);
+	assert_int_equal(b.len, 8);
+	assert_string_equal(b.data, "12345678");
+	buf_release(&b);
+}
+
+static void buf_printf_grows_and_terminates(void **state)
+{
+	struct buf b;
+	int i;
+
+	(void)state;
+	buf_init(&b, BUF_NOMAX);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(buf_printf(&b, "%d,", i), 0);
+	assert_int_equal(strlen(b.data), b.len);
+	assert_memory_equal(b.data, "0,1,2,", 6);
+	buf_truncate(&b, 2);
+	assert_string_equal(b.data, "0,");
+	buf_release(&b);
+}
+
+static void buf_empty_detach_is_allocated(void **state)
+{
+	struct buf b;
+	size_t n = 99;
+	char *p;
+
+	(void)state;
+	buf_init(&b, 10);
+	assert_string_equal(b.data, "");
+	p = buf_detach(&b, &n);
+	assert_non_null(p);
+	assert_int_equal(n, 0);
+	assert_string_equal(p, "");
+	free(p);
+}
+
+static void utf8_rejects_overlong_and_surrogates(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid("h\xc3\xa9llo \xe2\x86\x92 \xf0\x9f\x98\x80", 15));
+	assert_false(utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_false(utf8_valid("\xe2\x86", 2));         /* truncated */
+	assert_false(utf8_valid("\xff", 1));
+}
+
+static void utf8_sanitize_replaces_each_bad_byte(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 100);
+	assert_int_equal(utf8_sanitize(&b, "a\xff" "b\xe2\x86", 5), 0);
+	assert_string_equal(b.data, "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd");
+	assert_true(utf8_valid(b.data, b.len));
+	buf_release(&b);
+}
+
+static void utf8_cut_never_splits_a_character(void **state)
+{
+	const char *s = "ab\xe2\x86\x92" "c"; /* a b → c */
+
+	(void)state;
+	assert_int_equal(utf8_cut(s, 6, 3), 2);
+	assert_int_equal(utf8_cut(s, 6, 4), 2);
+	assert_int_equal(utf8_cut(s, 6, 5), 5);
+	assert_int_equal(utf8_cut(s, 6, 99), 6);
+	assert_int_equal(utf8_strlen(s, 6), 4);
+}
+
+static void diag_formats_position(void **state)
+{
+	struct cordon_diag d;
+	char out[600];
+
+	(void)state;
+	diag_clear(&d);
+	assert_int_equal(diag_set(&d, 3, 7, "unexpected '%c'", ':'), -CORDON_EPARSE);
+	diag_set_file(&d, "agent.md");
+	assert_string_equal(diag_format(&d, out, sizeof(out)), "agent.md:3:7: unexpected ':'");
+	assert_string_equal(cordon_strerror(-CORDON_ETOOBIG), "size limit reached");
+	assert_string_equal(cordon_strerror(999), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_append_respects_ceiling),
+		cmocka_unit_test(buf_printf_grows_and_terminates),
+		cmocka_unit_test(buf_empty_detach_is_allocated),
+		cmocka_unit_test(utf8_rejects_overlong_and_surrogates),
+		cmocka_unit_test(utf8_sanitize_replaces_each_bad_byte),
+		cmocka_unit_test(utf8_cut_never_splits_a_character),
+		cmocka_unit_test(diag_formats_position),
+	};
+	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}
