@@ -1,0 +1,29 @@
+/*
+ * mode.h — permission modes (spec/tools.md §13.3).
+ *
+ * The mode decides what happens to a call no rule speaks about: `default`
+ * asks (which headless means deny), `acceptEdits` also allows edits inside
+ * the working directories, `plan` is read-only, `dontAsk` turns every ask
+ * into a deny, `bypassPermissions` allows what no rule denies (except writes
+ * to protected paths). `auto` needs a classifier cordon does not have: it
+ * behaves as `default`.
+ */
+#ifndef CORDON_POLICY_MODE_H
+#define CORDON_POLICY_MODE_H
+
+enum perm_mode {
+	PERM_DEFAULT,
+	PERM_ACCEPT_EDITS,
+	PERM_PLAN,
+	PERM_BYPASS,
+	PERM_DONT_ASK,
+	PERM_AUTO,
+};
+
+/* Parse a mode name exactly as Claude Code spells it; -1 when unknown. */
+int perm_mode_parse(const char *s);
+
+/* "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto". */
+const char *perm_mode_name(enum perm_mode m);
+
+#endif

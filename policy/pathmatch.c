@@ -1,0 +1,235 @@
+#include "policy/pathmatch.h"
+#include "common/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int path_normalize(char *out, size_t size, const char *path, const char *base)
+{
+	char tmp[2 * PATHMATCH_MAX + 2];
+	size_t segstart[PATHMATCH_MAX_SEGS];
+	size_t nseg = 0, o = 0, n;
+	const char *p;
+
+	if (!path || !*path || size < 2)
+		return -CORDON_EINVAL;
+	if (path[0] != '/') {
+		if (!base || base[0] != '/')
+			return -CORDON_EINVAL;
+		size_t bl = strlen(base), pl = strlen(path);
+
+		if (bl + pl + 2 > sizeof(tmp))
+			return -CORDON_ETOOBIG;
+		memcpy(tmp, base, bl);
+		tmp[bl] = '/';
+		memcpy(tmp + bl + 1, path, pl + 1);
+	} else {
+		if (strlen(path) + 1 > sizeof(tmp))
+			return -CORDON_ETOOBIG;
+		memcpy(tmp, path, strlen(path) + 1);
+	}
+	p = tmp;
+	out[o++] = '/';
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		for (n = 0; p[n] && p[n] != '/'; n++)
+			;
+		if (n == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (nseg > 0)
+				o = segstart[--nseg];
+			if (o == 0)
+				o = 1;
+		} else {
+			if (nseg >= PATHMATCH_MAX_SEGS)
+				return -CORDON_ETOOBIG;
+			/* Segment start is the slash before it (or 1 after the root). */
+			segstart[nseg++] = o == 1 ? 1 : o;
+			if (o > 1) {
+				if (o + 1 >= size)
+					return -CORDON_ETOOBIG;
+				out[o++] = '/';
+			}
+			if (o + n >= size || o + n > PATHMATCH_MAX)
+				return -CORDON_ETOOBIG;
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	if (strncmp(path, dir, n))
+		return false;
+	return path[n] == '\0' || path[n] == '/';
+}
+
+/* Match a bracket class at pat (after '['); sets *used to its length. */
+static bool class_match(const char *pat, size_t plen, unsigned char c, size_t *used, bool *ok)
+{
+	size_t i = 0;
+	bool neg = false, hit = false;
+
+	if (i < plen && (pat[i] == '!' || pat[i] == '^')) {
+		neg = true;
+		i++;
+	}
+	if (i < plen && pat[i] == ']') {
+		hit = c == ']';
+		i++;
+	}
+	while (i < plen && pat[i] != ']') {
+		unsigned char lo = (unsigned char)pat[i], hi;
+
+		if (lo == '\\' && i + 1 < plen)
+			lo = (unsigned char)pat[++i];
+		hi = lo;
+		if (i + 2 < plen && pat[i + 1] == '-' && pat[i + 2] != ']') {
+			hi = (unsigned char)pat[i + 2];
+			i += 2;
+		}
+		if (c >= lo && c <= hi)
+			hit = true;
+		i++;
+	}
+	if (i >= plen) {
+		*ok = false; /* unterminated: '[' is literal */
+		return false;
+	}
+	*ok = true;
+	*used = i + 1;
+	return hit != neg;
+}
+
+bool glob_match_segment(const char *pat, size_t plen, const char *s, size_t slen)
+{
+	size_t pi = 0, si = 0, star_p = (size_t)-1, star_s = 0;
+
+	while (si < slen) {
+		if (pi < plen) {
+			char pc = pat[pi];
+
+			if (pc == '*') {
+				star_p = ++pi;
+				star_s = si;
+				continue;
+			}
+			if (pc == '?') {
+				pi++;
+				si++;
+				continue;
+			}
+			if (pc == '[') {
+				size_t used = 0;
+				bool ok, m = class_match(pat + pi + 1, plen - pi - 1, (unsigned char)s[si], &used, &ok);
+
+				if (ok) {
+					if (m) {
+						pi += used + 1;
+						si++;
+						continue;
+					}
+					goto backtrack;
+				}
+			}
+			if (pc == '\\' && pi + 1 < plen)
+				pc = pat[++pi];
+			if (pc == s[si]) {
+				pi++;
+				si++;
+				continue;
+			}
+		}
+backtrack:
+		if (star_p == (size_t)-1)
+			return false;
+		pi = star_p;
+		si = ++star_s;
+	}
+	while (pi < plen && pat[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+struct seg {
+	const char *p;
+	size_t n;
+};
+
+static int split_segs(const char *s, struct seg *out, size_t max)
+{
+	size_t n = 0;
+
+	while (*s) {
+		size_t k;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		for (k = 0; s[k] && s[k] != '/'; k++)
+			;
+		if (n >= max)
+			return -1;
+		out[n].p = s;
+		out[n].n = k;
+		n++;
+		s += k;
+	}
+	return (int)n;
+}
+
+bool glob_match_path(const char *pattern, const char *path, bool dirs_too)
+{
+	struct seg ps[PATHMATCH_MAX_SEGS + 1], ss[PATHMATCH_MAX_SEGS];
+	unsigned char *dp = NULL;
+	int np, ns, i, j;
+	bool r = false;
+
+	if (strlen(pattern) > PATHMATCH_MAX || strlen(path) > PATHMATCH_MAX)
+		return false;
+	np = split_segs(pattern, ps, PATHMATCH_MAX_SEGS);
+	ns = split_segs(path, ss, PATHMATCH_MAX_SEGS);
+	if (np < 0 || ns < 0)
+		return false;
+	if (dirs_too) {
+		/* P matches an ancestor of S iff P plus a trailing "**" segment matches S. */
+		ps[np].p = "**";
+		ps[np].n = 2;
+		np++;
+	}
+	/* dp[i][j]: pattern segs i.. match path segs j.. */
+	dp = calloc((size_t)(np + 1) * (size_t)(ns + 1), 1);
+	if (!dp)
+		return false;
+#define DP(a, b) dp[(size_t)(a) * (size_t)(ns + 1) + (size_t)(b)]
+	DP(np, ns) = 1;
+	for (i = np - 1; i >= 0; i--) {
+		bool globstar = ps[i].n == 2 && ps[i].p[0] == '*' && ps[i].p[1] == '*';
+
+		for (j = ns; j >= 0; j--) {
+			if (globstar)
+				DP(i, j) = DP(i + 1, j) || (j < ns && DP(i, j + 1));
+			else
+				DP(i, j) = j < ns && DP(i + 1, j + 1) &&
+					   glob_match_segment(ps[i].p, ps[i].n, ss[j].p, ss[j].n);
+		}
+	}
+	r = DP(0, 0);
+#undef DP
+	free(dp);
+	return r;
+}

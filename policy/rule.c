@@ -1,0 +1,428 @@
+#include "policy/rule.h"
+#include "policy/pathmatch.h"
+#include "common/buf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *rule_action_name(enum rule_action a)
+{
+	switch (a) {
+	case RULE_ALLOW:
+		return "allow";
+	case RULE_ASK:
+		return "ask";
+	case RULE_DENY:
+		return "deny";
+	}
+	return "?";
+}
+
+static const char *const path_tools[] = { "Read", "Edit", "Write", "Grep", "Glob", "NotebookEdit" };
+
+static bool is_path_tool(const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(path_tools) / sizeof(path_tools[0]); i++)
+		if (!strcmp(t, path_tools[i]))
+			return true;
+	return false;
+}
+
+bool rule_valid_tool_name(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return false;
+	if (!(len > 5 && !strncmp(name, "mcp__", 5)) && !isupper((unsigned char)name[0]))
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!isalnum(c) && c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static char *xstrdup_opt(const char *s, bool *fail)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = strdup(s);
+	if (!p)
+		*fail = true;
+	return p;
+}
+
+/* Whether s[0..n) has an unescaped '*' before position `end`. */
+static bool has_unescaped_star(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+			continue;
+		}
+		if (s[i] == '*')
+			return true;
+	}
+	return false;
+}
+
+/* Drop "\\*" escapes: for exact and prefix Bash rules, `\*` means '*'. */
+static void unescape_stars(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == '*')
+			s++;
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+void rule_release(struct rule *r)
+{
+	if (!r)
+		return;
+	free(r->text);
+	free(r->tool);
+	free(r->content);
+	free(r->source);
+	free(r->root);
+	memset(r, 0, sizeof(*r));
+}
+
+int rule_parse(struct rule *out, const char *text, enum rule_action action, const char *source,
+	       const char *root, struct cordon_diag *diag)
+{
+	const char *s = text, *open, *end;
+	size_t len, toollen, i;
+	char *content = NULL, *w;
+	bool fail = false;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return diag_set(diag, 0, 0, "empty rule");
+	len = strlen(text);
+	if (len > RULE_MAX_LEN) {
+		diag_set(diag, 0, 1, "rule is longer than %d bytes", RULE_MAX_LEN);
+		return -CORDON_ETOOBIG;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = text + len;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end == s)
+		return diag_set(diag, 0, 1, "empty rule");
+	for (i = 0; s + i < end; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return diag_set(diag, 0, (int)(s - text + i) + 1,
+					"control character in rule '%.*s'", (int)(end - s), s);
+	open = memchr(s, '(', (size_t)(end - s));
+	toollen = open ? (size_t)(open - s) : (size_t)(end - s);
+	if (!rule_valid_tool_name(s, toollen))
+		return diag_set(diag, 0, (int)(s - text) + 1,
+				"bad tool name in rule '%.*s': a tool name starts with an uppercase letter "
+				"(or mcp__) and has only letters, digits, '_' and '-'",
+				(int)(end - s), s);
+	if (open) {
+		if (end[-1] != ')' || end - 1 == open)
+			return diag_set(diag, 0, (int)(end - text),
+					"rule '%.*s' must end with ')'", (int)(end - s), s);
+		/* Content: between the first '(' and the last ')', with \( \) unescaped. */
+		content = xstrndup(open + 1, (size_t)(end - 1 - (open + 1)));
+		if (!content)
+			return -CORDON_ENOMEM;
+		for (w = content, i = 0; content[i]; i++) {
+			if (content[i] == '\\' && (content[i + 1] == '(' || content[i + 1] == ')'))
+				i++;
+			*w++ = content[i];
+		}
+		*w = '\0';
+	}
+	out->action = action;
+	out->tool = xstrndup(s, toollen);
+	if (!out->tool) {
+		r = -CORDON_ENOMEM;
+		goto fail;
+	}
+	if (!content || !*content || !strcmp(content, "*")) {
+		free(content);
+		content = NULL;
+		out->form = RULE_BARE;
+	} else if (!strcmp(out->tool, "Bash")) {
+		size_t n = strlen(content);
+
+		if (n > 2 && !strcmp(content + n - 2, ":*") && !has_unescaped_star(content, n - 2)) {
+			content[n - 2] = '\0';
+			unescape_stars(content);
+			out->form = RULE_BASH_PREFIX;
+		} else if (has_unescaped_star(content, n)) {
+			out->form = RULE_BASH_WILDCARD;
+		} else {
+			unescape_stars(content);
+			out->form = RULE_BASH_EXACT;
+		}
+	} else if (is_path_tool(out->tool)) {
+		if (strlen(content) > PATHMATCH_MAX) {
+			r = diag_set(diag, 0, (int)(open - text) + 2, "path pattern is too long");
+			goto fail;
+		}
+		out->form = RULE_PATH;
+	} else if (!strcmp(out->tool, "WebFetch")) {
+		char *h;
+
+		if (strncmp(content, "domain:", 7) || !content[7]) {
+			r = diag_set(diag, 0, (int)(open - text) + 2,
+				     "WebFetch rules take the form WebFetch(domain:HOST), got '%.*s'",
+				     (int)(end - s), s);
+			goto fail;
+		}
+		h = content + 7;
+		for (i = 0; h[i]; i++) {
+			unsigned char c = (unsigned char)h[i];
+
+			if (!isalnum(c) && c != '.' && c != '-' && c != '_' && !(c == '*' && i == 0) &&
+			    c != ':' && c != '[' && c != ']') {
+				r = diag_set(diag, 0, (int)(open - text) + 9 + (int)i,
+					     "bad character in WebFetch domain '%s'", h);
+				goto fail;
+			}
+			h[i] = (char)tolower(c);
+		}
+		if (h[0] == '*' && (h[1] != '.' || !h[2])) {
+			r = diag_set(diag, 0, (int)(open - text) + 9,
+				     "a WebFetch domain wildcard must look like '*.example.com'");
+			goto fail;
+		}
+		memmove(content, h, strlen(h) + 1);
+		out->form = RULE_DOMAIN;
+	} else {
+		out->form = RULE_OTHER;
+	}
+	out->content = content;
+	content = NULL;
+	{
+		struct buf b;
+
+		buf_init(&b, RULE_MAX_LEN * 2 + 16);
+		if (out->form == RULE_BARE)
+			r = buf_puts(&b, out->tool);
+		else if (out->form == RULE_BASH_PREFIX)
+			r = buf_printf(&b, "%s(%s:*)", out->tool, out->content);
+		else if (out->form == RULE_DOMAIN)
+			r = buf_printf(&b, "%s(domain:%s)", out->tool, out->content);
+		else
+			r = buf_printf(&b, "%s(%s)", out->tool, out->content);
+		if (r < 0) {
+			buf_release(&b);
+			goto fail;
+		}
+		out->text = buf_detach(&b, NULL);
+		if (!out->text) {
+			r = -CORDON_ENOMEM;
+			goto fail;
+		}
+	}
+	out->source = xstrdup_opt(source, &fail);
+	out->root = xstrdup_opt(root, &fail);
+	if (fail) {
+		r = -CORDON_ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	free(content);
+	rule_release(out);
+	return r;
+}
+
+int rule_split_list(const char *s, int (*fn)(const char *item, size_t len, void *ctx), void *ctx)
+{
+	const char *start = NULL;
+	int depth = 0, r;
+
+	for (;; s++) {
+		char c = *s;
+		bool sep = c == '\0' || ((c == ',' || isspace((unsigned char)c)) && depth == 0);
+
+		if (sep) {
+			if (start) {
+				r = fn(start, (size_t)(s - start), ctx);
+				if (r < 0)
+					return r;
+				start = NULL;
+			}
+			if (!c)
+				break;
+			continue;
+		}
+		if (!start)
+			start = s;
+		if (c == '\\' && (s[1] == '(' || s[1] == ')')) {
+			s++;
+			continue;
+		}
+		if (c == '(')
+			depth++;
+		else if (c == ')' && --depth < 0)
+			return -CORDON_EPARSE;
+	}
+	return depth ? -CORDON_EPARSE : 0;
+}
+
+bool rule_governs(const struct rule *r, const char *tool)
+{
+	const char *t = r->tool;
+
+	if (!strcmp(t, tool))
+		return true;
+	if (!strcmp(t, "Read"))
+		return !strcmp(tool, "Grep") || !strcmp(tool, "Glob");
+	if (!strcmp(t, "Edit") || !strcmp(t, "Write"))
+		return !strcmp(tool, "Edit") || !strcmp(tool, "Write") || !strcmp(tool, "NotebookEdit");
+	return false;
+}
+
+/* Wildcard match over a whole command: `*` any run (spaces too), `\*` a star. */
+static bool wild_match(const char *p, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL;
+
+	while (*s) {
+		if (*p == '*') {
+			star_p = ++p;
+			star_s = s;
+			continue;
+		}
+		if (*p == '\\' && p[1] == '*') {
+			if (*s == '*') {
+				p += 2;
+				s++;
+				continue;
+			}
+		} else if (*p && *p == *s) {
+			p++;
+			s++;
+			continue;
+		}
+		if (!star_p)
+			return false;
+		p = star_p;
+		s = ++star_s;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+bool rule_match_command(const struct rule *r, const char *cmd)
+{
+	size_t n;
+
+	switch (r->form) {
+	case RULE_BARE:
+		return true;
+	case RULE_BASH_EXACT:
+		return !strcmp(cmd, r->content);
+	case RULE_BASH_PREFIX:
+		n = strlen(r->content);
+		return !strncmp(cmd, r->content, n) && (cmd[n] == '\0' || cmd[n] == ' ');
+	case RULE_BASH_WILDCARD:
+		if (wild_match(r->content, cmd))
+			return true;
+		/* "git *" also matches a bare "git" when its only star is the trailing one. */
+		n = strlen(r->content);
+		if (n >= 2 && !strcmp(r->content + n - 2, " *") && !has_unescaped_star(r->content, n - 1))
+			return strlen(cmd) == n - 2 && !strncmp(cmd, r->content, n - 2);
+		return false;
+	default:
+		return false;
+	}
+}
+
+int rule_path_pattern(const struct rule *r, const char *project_root, const char *home, char *out,
+		      size_t size)
+{
+	char raw[2 * PATHMATCH_MAX + 16];
+	const char *c = r->content;
+	const char *slash;
+	size_t n;
+	int k;
+
+	if (r->form != RULE_PATH || !project_root)
+		return -CORDON_EINVAL;
+	n = strlen(c);
+	/* A trailing '/' marks a directory; lexically it names the same thing. */
+	while (n > 1 && c[n - 1] == '/')
+		n--;
+	slash = memchr(c, '/', n);
+	if (n >= 2 && c[0] == '/' && c[1] == '/')
+		k = snprintf(raw, sizeof(raw), "/%.*s", (int)(n - 2), c + 2);
+	else if (c[0] == '~' && (n == 1 || c[1] == '/')) {
+		if (!home)
+			return -CORDON_ENOTFOUND;
+		k = snprintf(raw, sizeof(raw), "%s/%.*s", home, (int)(n - 1), c + 1);
+	} else if (c[0] == '/')
+		k = snprintf(raw, sizeof(raw), "%s/%.*s", r->root ? r->root : project_root, (int)n, c);
+	else if (slash)
+		k = snprintf(raw, sizeof(raw), "%s/%.*s", project_root, (int)n, c);
+	else if (r->action == RULE_ALLOW)
+		k = snprintf(raw, sizeof(raw), "%s/**/%.*s", project_root, (int)n, c);
+	else
+		k = snprintf(raw, sizeof(raw), "/**/%.*s", (int)n, c);
+	if (k < 0 || (size_t)k >= sizeof(raw))
+		return -CORDON_ETOOBIG;
+	return path_normalize(out, size, raw, NULL);
+}
+
+bool rule_match_path(const struct rule *r, const char *path, const char *project_root, const char *home)
+{
+	char pat[PATHMATCH_MAX + 1];
+
+	if (r->form == RULE_BARE)
+		return true;
+	if (rule_path_pattern(r, project_root, home, pat, sizeof(pat)) < 0)
+		return false;
+	return glob_match_path(pat, path, true);
+}
+
+bool rule_match_domain(const struct rule *r, const char *host)
+{
+	size_t n, hn;
+
+	if (r->form == RULE_BARE)
+		return true;
+	if (r->form != RULE_DOMAIN)
+		return false;
+	if (r->content[0] == '*') {
+		/* "*.example.com": any subdomain, never the apex itself. */
+		n = strlen(r->content + 1);
+		hn = strlen(host);
+		return hn > n && !strcmp(host + hn - n, r->content + 1);
+	}
+	return !strcmp(host, r->content);
+}
