@@ -1,4 +1,5 @@
 #include "tools/tool.h"
+#include "tools/result.h"
 #include "common/error.h"
 
 #include <stdio.h>
@@ -13,14 +14,14 @@ static int tool_not_implemented(const json_t *request, json_t **out)
 }
 
 static const struct tool_spec registry[] = {
-	{ "Read", PROFILE_READONLY, true, tool_not_implemented },
-	{ "Write", PROFILE_WRITE, false, tool_not_implemented },
-	{ "Edit", PROFILE_WRITE, false, tool_not_implemented },
+	{ "Read", PROFILE_READONLY, true, tool_read_run },
+	{ "Write", PROFILE_WRITE, false, tool_write_run },
+	{ "Edit", PROFILE_WRITE, false, tool_edit_run },
 	{ "Glob", PROFILE_READONLY, true, tool_not_implemented },
 	{ "Grep", PROFILE_READONLY, true, tool_not_implemented },
 	{ "Bash", PROFILE_BASH, false, tool_not_implemented },
 	{ "WebFetch", PROFILE_FETCH, true, tool_not_implemented },
-	{ "TodoWrite", PROFILE_COMPUTE, false, tool_not_implemented },
+	{ "TodoWrite", PROFILE_COMPUTE, false, tool_todowrite_run },
 };
 
 const struct tool_spec *tool_list(unsigned *out_count)

@@ -1,0 +1,76 @@
+/*
+ * toolhost.h — the supervisor's side of tool calls in one session.
+ *
+ *	struct toolhost *th;
+ *	toolhost_open(&th, &opts);
+ *	toolhost_call(th, "Read", input, "toolu_01", &result);   (any number)
+ *	toolhost_close(th);
+ *
+ * It keeps what must outlive a child: the read-state map (path -> what the
+ * model last saw, spec/tools.md §1.6), the todo list, the output directory.
+ * For each call it
+ *   1. refuses unknown tools and, through opts.decide, calls the policy
+ *      denies (the reason is the model's result);
+ *   2. builds the request (tools/tool.h) with the read-state entry of the
+ *      target path under "state" and runs it with toolrun_call() under the
+ *      tool's sandbox profile;
+ *   3. takes the effects (read_state, todos) out of the untrusted reply,
+ *      checking each against what was asked, and never shows them to the
+ *      model;
+ *   4. replaces empty text with "(<Tool> completed with no output)" and
+ *      saves text over the tool's ceiling (Grep 20000, Bash 30000, others
+ *      50000 characters; Read never) to OUTPUT_DIR/<tool_use_id>.txt, giving
+ *      the model the reference's <persisted-output> preview and the path.
+ * The supervisor never opens workspace files itself; it only writes into
+ * its own output directory.
+ */
+#ifndef CORDON_RUNTIME_TOOLHOST_H
+#define CORDON_RUNTIME_TOOLHOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct toolhost;
+
+/*
+ * Policy hook: return 0 to allow; 1 to deny with *out_reason (malloc'd,
+ * the model-facing text); negative CORDON_E* to fail the call closed.
+ */
+typedef int (*toolhost_decide_fn)(void *ctx, const char *tool, const json_t *input, char **out_reason);
+
+struct toolhost_opts {
+	const char *workspace;      /* absolute; the writable root */
+	const char *cwd;            /* absolute; NULL = workspace */
+	const char *const *roots;   /* extra read-only roots */
+	size_t nroots;
+	const char *output_dir;     /* NULL: a private directory under $TMPDIR, made when first needed */
+	unsigned timeout_ms;        /* per call; 0 = toolrun's default */
+	toolhost_decide_fn decide;  /* NULL: everything the registry has is allowed */
+	void *decide_ctx;
+};
+
+int toolhost_open(struct toolhost **out, const struct toolhost_opts *opts);
+
+/*
+ * Run one call. *out is a new {"content": string | blocks, "is_error": bool}.
+ * tool_use_id names a saved oversized output (NULL: one is made up).
+ * Returns 0 whenever a result was produced (tool errors included);
+ * negative CORDON_E* when nothing could be run (fail closed).
+ */
+int toolhost_call(struct toolhost *th, const char *name, const json_t *input, const char *tool_use_id,
+		  json_t **out);
+
+/* The current todo list (borrowed; an empty array at first). */
+const json_t *toolhost_todos(const struct toolhost *th);
+
+/* The output directory in use, or NULL if none was needed yet. */
+const char *toolhost_output_dir(const struct toolhost *th);
+
+void toolhost_close(struct toolhost *th);
+
+/* The size ceiling (characters) of a tool's result text; 0 = none. */
+size_t toolhost_result_cap(const char *tool);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * write.c — the Write tool (spec/tools.md §3), run in a write tool child.
+ *
+ * An existing file must have been read in this session and not changed
+ * since (§1.6); the write itself is wtarget_commit(): temp file, fsync,
+ * rename, never through a link.
+ */
+#include "tools/result.h"
+#include "tools/fsops.h"
+#include "tools/input.h"
+#include "tools/textfile.h"
+#include "tools/wtarget.h"
+#include "common/buf.h"
+#include "common/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define WRITE_MAX_CONTENT (64u << 20)
+#define STATE_NOTE " (file state is current in your context — no need to Read it back)"
+
+static const struct input_field write_fields[] = {
+	{ .name = "file_path", .type = INPUT_STRING, .required = true },
+	{ .name = "content", .type = INPUT_STRING, .required = true, .max_len = WRITE_MAX_CONTENT },
+	{ .name = NULL },
+};
+
+/* Markdown keeps trailing spaces (two of them are a line break). */
+static bool is_markdown(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n >= 3 && !strcasecmp(path + n - 3, ".md")) || (n >= 4 && !strcasecmp(path + n - 4, ".mdx"));
+}
+
+int tool_write_run(const json_t *request, json_t **out)
+{
+	struct wtarget t = { .dirfd = -1, .fd = -1 };
+	struct buf content, enc;
+	struct stat nst;
+	json_t *in = NULL;
+	const char *path, *raw;
+	char *verr = NULL, msg[PATHRES_MAX_PATH + 512];
+	enum readstate_verdict v;
+	enum text_enc te = TEXT_UTF8;
+	bool existed;
+	int rc;
+
+	*out = NULL;
+	buf_init(&content, WRITE_MAX_CONTENT);
+	buf_init(&enc, WRITE_MAX_CONTENT * 2 + 4);
+	rc = input_validate(&in, &verr, "Write", write_fields, json_object_get(request, "input"));
+	if (rc == -CORDON_EINVAL) {
+		rc = result_text(out, true, false, verr);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	path = input_str(in, "file_path");
+	raw = input_str(in, "content");
+	rc = is_markdown(path) ? buf_append(&content, raw, json_string_length(json_object_get(in, "content")))
+			       : text_strip_trailing_ws(&content, raw, json_string_length(json_object_get(in, "content")));
+	if (rc < 0)
+		goto out;
+	if (wtarget_open(&t, request, path, msg, sizeof(msg)) < 0) {
+		rc = result_text(out, true, true, msg);
+		goto out;
+	}
+	existed = t.exists;
+	if (t.exists) {
+		v = S_ISDIR(t.st.st_mode) ? READSTATE_NOT_READ
+					  : readstate_check(json_object_get(json_object_get(request, "state"), "read"),
+							    &t.st, t.fd);
+		if (v != READSTATE_OK) {
+			rc = result_text(out, true, true,
+					 v == READSTATE_NOT_READ ? READSTATE_NOT_READ_MSG : READSTATE_MODIFIED_MSG);
+			goto out;
+		}
+		/* Keep a UTF-16 or BOM'd file in its encoding. */
+		{
+			char head[3];
+			ssize_t n = pread(t.fd, head, sizeof(head), 0);
+
+			if (n > 0)
+				te = text_detect(head, (size_t)n);
+		}
+	}
+	rc = text_encode(&enc, content.data, content.len, te);
+	if (rc < 0)
+		goto out;
+	if (wtarget_commit(&t, enc.data, enc.len, &nst, msg, sizeof(msg)) < 0) {
+		rc = result_text(out, true, false, msg);
+		goto out;
+	}
+	if (existed)
+		rc = result_printf(out, false, false, "The file %s has been updated successfully." STATE_NOTE, path);
+	else
+		rc = result_printf(out, false, false, "File created successfully at: %s" STATE_NOTE, path);
+	if (rc == 0)
+		rc = result_effect(*out, "read_state",
+				   readstate_entry(t.loc.abs, &nst, true, text_hash(TEXT_HASH_INIT, enc.data, enc.len),
+						   -1, -1, false, "write"));
+	if (rc == 0)
+		rc = result_effect(*out, "file_changed",
+				   json_pack("{s:s, s:s}", "path", t.loc.abs, "kind", existed ? "update" : "create"));
+out:
+	wtarget_release(&t);
+	buf_release(&content);
+	buf_release(&enc);
+	json_decref(in);
+	free(verr);
+	return rc;
+}
