@@ -1,5 +1,6 @@
 #include "tools/tool.h"
 #include "tools/result.h"
+#include "tools/search.h"
 #include "common/error.h"
 
 #include <stdio.h>
@@ -17,8 +18,8 @@ static const struct tool_spec registry[] = {
 	{ "Read", PROFILE_READONLY, true, tool_read_run },
 	{ "Write", PROFILE_WRITE, false, tool_write_run },
 	{ "Edit", PROFILE_WRITE, false, tool_edit_run },
-	{ "Glob", PROFILE_READONLY, true, tool_not_implemented },
-	{ "Grep", PROFILE_READONLY, true, tool_not_implemented },
+	{ "Glob", PROFILE_READONLY, true, tool_glob_run },
+	{ "Grep", PROFILE_READONLY, true, tool_grep_run },
 	{ "Bash", PROFILE_BASH, false, tool_not_implemented },
 	{ "WebFetch", PROFILE_FETCH, true, tool_not_implemented },
 	{ "TodoWrite", PROFILE_COMPUTE, false, tool_todowrite_run },
