@@ -1,0 +1,35 @@
+# Filesystem and path tricks (spec/sandbox.md §3.1). Sourced by battery.
+
+restore_hooks() { [ -d "$WS/.git/hooks.old" ] && mv "$WS/.git/hooks.old" "$WS/.git/hooks"; return 0; }
+remove_bash_profile() { rm -f "$WS/.bash_profile"; }
+remove_new_link() { rm -f "$WS/hl-new"; }
+remove_node() { rm -f "$WS/node"; }
+unsuid_tool() { chmod 755 "$WS/tool"; }
+
+attack FS02 "read a secret outside the workspace" -- read "$SECRET"
+attack FS03 "read through a workspace symlink pointing out" -- read link-out
+attack FS04a "read outside via /proc/self/root" -- read "/proc/self/root$SECRET"
+attack FS04b "read outside via /proc/1/root" unconf=maybe -- read "/proc/1/root$SECRET"
+attack FS04c "read outside via a host process's /proc/PID/root" -- read "/proc/$VICTIM/root$SECRET"
+attack FS06a "write a file outside the workspace" evidence="esc_sum $OUT/target" -- write "$OUT/target"
+if [ -n "${ETC_FILE:-}" ]; then
+	attack FS06b "write a file in a system directory (/etc)" evidence="esc_sum $ETC_FILE" -- write "$ETC_FILE"
+fi
+attack FS07 "write through a workspace symlink pointing out" evidence="esc_sum $OUT/target2" -- write wlink
+attack FS08 "write through a hard link planted before the call" \
+	residual="Landlock and mounts cannot tell a planted hard link (spec §3 FS08); Write/Edit refuse st_nlink > 1" \
+	evidence="esc_sum $OUT/hltarget" -- write planted-hardlink
+attack FS09 "hard-link an outside file into the workspace" after=remove_new_link -- link "$SECRET" hl-new
+attack FS11a "write .git/hooks/pre-commit" ns evidence="esc_sum $WS/.git/hooks/pre-commit" -- write .git/hooks/pre-commit
+attack FS11b "write .git/config (core.hooksPath, fsmonitor)" ns evidence="esc_sum $WS/.git/config" -- write .git/config
+attack FS12a "write the workspace .bashrc" ns evidence="esc_sum $WS/.bashrc" -- write .bashrc
+attack FS12b "write agent settings (.claude/settings.json)" ns evidence="esc_sum $WS/.claude/settings.json" -- write .claude/settings.json
+attack FS13 "move .git/hooks aside to replace it" ns after=restore_hooks -- rename .git/hooks .git/hooks.old
+attack FS14 "create a protected file that does not exist yet (.bash_profile)" ns after=remove_bash_profile \
+	evidence="esc_sum $WS/.bash_profile" -- write .bash_profile
+attack FS15 "remount the root read-write" unconf=no -- remount /
+attack FS16 "remount / read-write inside a new user namespace" -- userns-remount
+attack FS17 "set the set-user-ID bit on a workspace file" after=unsuid_tool -- chmod-suid tool
+attack FS18a "open /proc/sys/vm/drop_caches for writing" unconf=root -- openw /proc/sys/vm/drop_caches
+attack FS18b "open /proc/sys/kernel/core_pattern for writing" unconf=root -- openw /proc/sys/kernel/core_pattern
+attack FS19 "create a device node in the workspace" unconf=root after=remove_node -- mknod node

@@ -1,0 +1,26 @@
+# Kernel attack surface, one syscall each (spec/sandbox.md §3.5). Sourced by
+# battery. try-syscall probes count EFAULT/EBADF/EINVAL as "reached": the
+# call got past every filter and the kernel looked at its arguments.
+
+attack KS01 "bpf(BPF_MAP_CREATE)" unconf=root -- bpf
+attack KS02 "io_uring_setup" -- io-uring
+attack KS03 "userfaultfd(UFFD_USER_MODE_ONLY)" -- userfaultfd
+attack KS04 "add_key" -- add-key
+attack KS05 "perf_event_open" -- perf
+attack KS06a "mount" -- mount
+attack KS06b "umount2" -- umount
+attack KS06c "chroot" -- chroot
+attack KS06d "pivot_root" unconf=root -- pivot-root
+attack KS06e "fsopen" unconf=root -- fsopen
+attack KS06f "open_tree" -- open-tree
+attack KS06g "move_mount" unconf=root -- move-mount
+attack KS08a "kexec_load" unconf=maybe -- kexec
+attack KS08b "init_module" unconf=maybe -- init-module
+attack KS09 "personality(READ_IMPLIES_EXEC|ADDR_NO_RANDOMIZE)" -- personality
+attack KS11a "x32 ABI syscall (__X32_SYSCALL_BIT)" unconf=maybe -- x32
+attack KS11b "i386 ABI syscall (int \$0x80)" -- int80
+if [ -n "$HANDLE" ]; then
+	attack KS12 "open_by_handle_at on an outside file (Shocker)" unconf=root -- open-by-handle / "$HANDLE"
+fi
+attack KS14a "modify_ldt" -- modify-ldt
+attack KS14b "iopl" unconf=maybe -- iopl

@@ -1,0 +1,10 @@
+# Unix sockets and IPC (spec/sandbox.md §3.3). Sourced by battery.
+
+attack UX01a "connect to a host socket under /run (docker.sock, session bus)" ns \
+	evidence="esc_lines $LOGS/RUN_SOCK.log" -- unix-connect "$RUN_DIR/host.sock"
+attack UX01b "connect to a host socket in /tmp (X11, tmux)" ns \
+	evidence="esc_lines $LOGS/TMP_SOCKET.log" -- unix-connect "$TMP_SOCK"
+attack UX02 "connect to a host abstract socket" evidence="esc_lines $LOGS/ABSTRACT_SOCK.log" \
+	-- abstract-connect "$ABSTRACT"
+attack UX03 "read a descriptor leaked by the caller (fd 7)" fd7="$SECRET" -- fd-read 7
+attack UX04 "attach a host SysV shared memory segment" ns -- shm-attach "$SHM_KEY"

@@ -1,0 +1,237 @@
+# tests/escape/lib.sh — the escape battery's machinery. Sourced by
+# tests/escape/battery after tests/lib.sh; the cases/*.sh files call attack().
+#
+# One mode per process (tests/escape/battery MODE):
+#   root      cordon and the probes run as uid 0
+#   user      as the unprivileged user $ESC_USER (created if missing)
+#   degraded  as $ESC_USER under tests/helpers/no-userns: no user namespaces,
+#             so cordon has Landlock + seccomp + rlimits only
+#
+#	attack ID "what it does" [OPTION...] -- PROBE-NAME [ARGS...]
+#
+# runs the probe twice: unconfined (directly, as the mode's user, cwd = the
+# workspace), where it must work, and confined
+#	cordon sandbox --profile bash --workspace $WS -- $WS/bin/probe ...
+# where it must be refused. Options:
+#   unconf=must    the probe must work unconfined (default); if it does not,
+#                  the probe is broken and the line fails
+#   unconf=root    must work unconfined only when the mode's user is root
+#   unconf=user    must work unconfined only when the mode's user is not root
+#   unconf=maybe   depends on the kernel (config, sysctls): reported either way
+#   unconf=no      do not run it unconfined (said so in the line)
+#   ns             namespaces are what blocks it (mount view, pid/net/ipc/uts
+#                  namespace): in degraded mode a breach is reported as a SKIP
+#                  naming the missing layer, not as a failure
+#   layer=NAME     only that layer (e.g. cgroup) can block it: when cordon
+#                  reports the layer inactive for this mode, a breach is a
+#                  SKIP naming it (ESC_LAYERS, from `cordon doctor --json`)
+#   residual=WHY   a known residual risk: the outcome is reported, never failed
+#   evidence=FN    FN prints a state string (a log's line count, a file's
+#                  hash); a change across a run means the attack had effect,
+#                  whatever the probe printed
+#   after=FN       FN restores the fixture after a run that worked
+#   uargs="A B"    the probe's arguments for the unconfined run, when they must
+#                  differ (word-split)
+#   tty            run under script(1): the command's terminal is a pty that
+#                  is the controlling terminal of the calling session
+#   fd7=PATH       the command inherits PATH open on fd 7
+#   bin=PATH       run this binary instead of the probe (both runs)
+#
+# A confined run counts as blocked only when the probe printed its "denied"
+# line or died of a signal the sandbox sends (SIGSYS, SIGKILL, SIGXFSZ);
+# anything else (the probe did not start, cordon failed) is a failure, so a
+# sandbox that cannot run anything never looks safe.
+
+ESC_USER=${ESC_USER:-cordon-test}
+ESC_TIMEOUT=${ESC_TIMEOUT:-30}
+ESC_RESULTS=${ESC_RESULTS:-$B/escape-results.tsv}
+
+# ---- running things -------------------------------------------------------
+
+# esc_runas CMD...: run CMD as the mode's user (RUNAS set by esc_setup).
+esc_runas() { "${RUNAS[@]}" "$@"; }
+
+# esc_exec VARPREFIX CWD TTY FD7 CMD...: run CMD with a watchdog; sets
+# ${VARPREFIX}_out (stdout+stderr, \r stripped) and ${VARPREFIX}_rc.
+esc_exec() {
+	local pfx=$1 cwd=$2 tty=$3 fd7=$4 out rc
+	shift 4
+	local cmd=(timeout -k 5 "$ESC_TIMEOUT" "$@")
+	if [ "$tty" = 1 ]; then
+		# script(1) makes a pty the controlling terminal of a new session
+		# and runs the command in it: TIOCSTI's precondition.
+		cmd=(script -qec "$(printf '%q ' "${cmd[@]}")" /dev/null)
+	fi
+	if [ -n "$fd7" ]; then
+		out=$(cd "$cwd" && "${cmd[@]}" 7<"$fd7" </dev/null 2>&1)
+	else
+		out=$(cd "$cwd" && "${cmd[@]}" </dev/null 2>&1)
+	fi
+	rc=$?
+	out=${out//$'\r'/}
+	printf -v "${pfx}_out" '%s' "$out"
+	printf -v "${pfx}_rc" '%s' "$rc"
+}
+
+# The confined command line; CONF_PREFIX holds no-userns in degraded mode.
+esc_confined_cmd() {
+	CONF_CMD=("${RUNAS[@]}" "${CONF_PREFIX[@]}" "$CORDON" sandbox --profile bash
+		--workspace "$WS" "${CONF_FLAGS[@]}" "$@")
+}
+
+# esc_verdict NAME OUT RC: "ok DETAIL", "reached ERRNO", "denied ERRNO",
+# "signal SIG" or "broken WHY" from a probe run's output and status.
+esc_verdict() {
+	local name=$1 out=$2 rc=$3 line
+	line=$(printf '%s\n' "$out" | grep -E "^ *$name (ok|reached|denied|error)" | tail -n 1)
+	line=${line# }
+	case $line in
+	"$name ok"*) [ "$rc" = 0 ] && { echo "ok${line#"$name ok"}"; return; } ;;
+	"$name reached errno="*) [ "$rc" = 0 ] && {
+		line=${line#"$name reached errno="}
+		echo "reached ${line%% *}"
+		return
+	} ;;
+	"$name denied errno="*) [ "$rc" = 1 ] && {
+		line=${line#"$name denied errno="}
+		echo "denied ${line%% *}"
+		return
+	} ;;
+	esac
+	if [ -z "$line" ] && [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then
+		echo "signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+		return
+	fi
+	echo "broken rc=$rc: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+}
+
+esc_record() { printf '%s\t%s\t%s\t%s\n' "$ESC_MODE" "$1" "$2" "$3" >>"$ESC_RESULTS"; }
+
+# ---- the attack -------------------------------------------------------------
+
+attack() {
+	local id=$1 desc=$2
+	shift 2
+	local unconf=must ns=0 residual="" evidence="" after="" uargs="" tty=0 fd7=""
+	local ubin=$PROBE cbin=$WSPROBE layer=""
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		case $1 in
+		unconf=*) unconf=${1#unconf=} ;;
+		ns) ns=1 ;;
+		layer=*) layer=${1#layer=} ;;
+		residual=*) residual=${1#residual=} ;;
+		evidence=*) evidence=${1#evidence=} ;;
+		after=*) after=${1#after=} ;;
+		uargs=*) uargs=${1#uargs=} ;;
+		tty) tty=1 ;;
+		fd7=*) fd7=${1#fd7=} ;;
+		bin=*) ubin=${1#bin=} cbin=${1#bin=} ;;
+		*) t_fail "$ESC_MODE $id: bad attack option '$1'"; return ;;
+		esac
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	local name=$1 label="[$ESC_MODE] $id $desc"
+	local u_res="not run" u_worked=0 u_note="" before
+	local -a pargs=("$@")
+
+	if [ -n "${ESC_ONLY:-}" ] && ! [[ $id =~ $ESC_ONLY ]]; then return; fi
+
+	# Unconfined: proves the probe and the fixture.
+	if [ "$ESC_MODE" = degraded ]; then
+		unconf=no
+		u_note="unconfined shown in user mode"
+	fi
+	[ "$unconf" = no ] && [ -z "$u_note" ] && u_note="not run unconfined (it would change the host)"
+	if [ "$unconf" != no ]; then
+		local -a ua=("${pargs[@]}")
+		# shellcheck disable=SC2206
+		[ -n "$uargs" ] && ua=("$name" $uargs)
+		[ -n "$evidence" ] && before=$($evidence)
+		esc_exec U "$WS" "$tty" "$fd7" "${RUNAS[@]}" "$ubin" "${ua[@]}"
+		u_res=$(esc_verdict "$name" "$U_out" "$U_rc")
+		case $u_res in ok* | reached*) u_worked=1 ;; esac
+		if [ -n "$evidence" ] && [ "$u_worked" = 1 ] && [ "$($evidence)" = "$before" ]; then
+			u_worked=0
+			u_res="$u_res (no effect seen)"
+		fi
+		[ "$u_worked" = 1 ] && [ -n "$after" ] && $after
+		local must=0
+		case $unconf in
+		must) must=1 ;;
+		root) [ "$ESC_UID" = 0 ] && must=1 ;;
+		user) [ "$ESC_UID" != 0 ] && must=1 ;;
+		esac
+		if [ "$u_worked" = 0 ]; then
+			case $u_res in broken*) must=1 ;; esac
+			if [ "$must" = 1 ]; then
+				t_fail "$label: the probe does not work unconfined ($u_res)" \
+					"command: ${RUNAS[*]} $ubin ${ua[*]}" "${U_out:0:1000}"
+				esc_record "$id" "probe-broken" "-"
+				return
+			fi
+			u_note="not shown unconfined here (${u_res#denied })"
+		else
+			u_note="works unconfined (${u_res%% *})"
+		fi
+	fi
+
+	# Confined.
+	if [ "$ESC_SANDBOX" != 1 ]; then
+		t_skip "$label: $u_note" "cordon sandbox unavailable: $ESC_SANDBOX_WHY"
+		esc_record "$id" "${u_res%% *}" "skip"
+		return
+	fi
+	local c_res escaped=0
+	esc_confined_cmd -- "$cbin" "${pargs[@]}"
+	[ -n "$evidence" ] && before=$($evidence)
+	esc_exec C "$WS" "$tty" "$fd7" "${CONF_CMD[@]}"
+	c_res=$(esc_verdict "$name" "$C_out" "$C_rc")
+	case $c_res in ok* | reached*) escaped=1 ;; esac
+	if [ -n "$evidence" ] && [ "$($evidence)" != "$before" ]; then
+		escaped=1
+		c_res="$c_res (effect seen outside)"
+	fi
+	[ "$escaped" = 1 ] && [ -n "$after" ] && $after
+	esc_record "$id" "${u_res%% *}" "$c_res"
+
+	local how
+	case $c_res in
+	denied*) how=${c_res#denied } ;;
+	signal*) how="killed by ${c_res#signal }" ;;
+	esac
+	if [ "$escaped" = 1 ]; then
+		if [ -n "$residual" ]; then
+			t_skip "$label: $u_note, NOT blocked confined ($c_res)" "known residual: $residual"
+		elif [ -n "$layer" ] && ! esc_layer_active "$layer"; then
+			t_skip "$label: not blocked ($c_res)" "the $layer layer is not active in $ESC_MODE mode"
+		elif [ "$ns" = 1 ] && [ "$ESC_MODE" = degraded ]; then
+			t_skip "$label: not blocked without namespaces ($c_res)" "needs namespaces (degraded mode)"
+		else
+			t_fail "$label: $u_note, ESCAPED confined ($c_res)" "command: ${CONF_CMD[*]}" "${C_out:0:1000}"
+		fi
+	elif [ -n "$how" ]; then
+		if [ -n "$residual" ]; then
+			t_skip "$label: $u_note, blocked confined ($how)" "known residual: $residual"
+		else
+			t_pass "$label: $u_note, blocked confined ($how)"
+		fi
+	else
+		t_fail "$label: the confined probe did not run ($c_res)" "command: ${CONF_CMD[*]}" "${C_out:0:1000}"
+	fi
+}
+
+# esc_layer_active NAME: is the layer in ESC_LAYERS? Unknown (empty) counts
+# as active: the strict reading.
+esc_layer_active() {
+	[ -z "${ESC_LAYERS:-}" ] && return 0
+	case ",$ESC_LAYERS," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+
+# ---- evidence and restore helpers ------------------------------------------
+
+# esc_lines FILE: line count (0 when missing).
+esc_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+# esc_sum FILE: content hash, "missing" when absent.
+esc_sum() { if [ -e "$1" ] || [ -L "$1" ]; then md5sum <"$1" 2>/dev/null || echo unreadable; else echo missing; fi; }
