@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Conformance runner: replay recorded reference tool calls through cordon.
+
+For every case in tests/conformance/cases (sorted by name):
+  1. build a private workspace from `files` (text, content/base64, mtime in
+     UTC, mode, dir) and run `setup` in it;
+  2. feed all `calls` through ONE `cordon tool --stdin` session (so the
+     read-before-write state carries over), cwd = workspace;
+  3. compare each result with `expect` by the README's rules:
+       - is_error always equal;
+       - Read/Grep/Glob/Bash success: byte-equal after placeholder
+         substitution; token counts and saved-output paths are masked
+         (the README says they are not expected to match); Grep marked
+         `nondeterministic` is compared per file; any `variants` entry may
+         match;
+       - Write/Edit/TodoWrite success and all error text: exact, or else
+         the same facts: every path, number (not token counts), backticked
+         name and `String: ...` value of the expected text appears in ours
+         (plus the FACTS table for cases where that is not enough);
+       - content block arrays (images, notebooks): equal as JSON;
+     then `workspace_after` equal (the set of regular files and their bytes);
+  4. print one TAP line per case.
+A tool that still answers "this tool is not implemented yet" makes its cases
+SKIP with that reason. Cases we choose not to follow are listed in
+docs/compatibility.md and in DEVIATIONS below (they SKIP with the reason).
+
+Usage: runner.py [-v] [CASE-NAME-GLOB...]
+"""
+import base64
+import calendar
+import fnmatch
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.environ.get("ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CORDON = os.environ.get("CORDON") or os.path.join(ROOT, "build", "cordon")
+CASES = os.path.join(ROOT, "tests", "conformance", "cases")
+CALL_TIMEOUT = 120
+
+# Which issue implements a tool, for SKIP reasons while it is a placeholder.
+TOOL_ISSUE = {"Bash": "the Bash issue", "WebFetch": "the WebFetch issue",
+              "Grep": "issue 4, Grep/Glob part", "Glob": "issue 4, Grep/Glob part"}
+
+# Cases (or "case#call") we knowingly do not follow; see docs/compatibility.md.
+DEVIATIONS = {}
+
+# Extra facts our text must contain, per "case#call-index", when the
+# generic extraction is not enough.
+FACTS = {
+    "read_binary_ext#0": ["binary", ".bin"],
+    "read_directory#0": ["EISDIR", "{WS}/subdir"],
+    "read_missing#0": ["does not exist", "{WS}"],
+    "edit_missing_file#0": ["does not exist"],
+    "edit_not_found#1": ["not found", "does_not_exist()"],
+    "edit_not_unique#1": ["2 matches", "replace_all"],
+    "edit_same_strings#1": ["No changes"],
+    "edit_empty_old_existing#1": ["already exists"],
+    "edit_without_read#0": ["not been read"],
+    "write_overwrite_unread#0": ["not been read"],
+    "read_token_cap_with_limit#0": ["exceeds maximum allowed tokens (25000)"],
+    "read_too_large#0": ["1.2MB", "256KB"],
+    "todowrite_invalid#0": ["todos[1].content", "missing"],
+}
+
+VERBOSE = False
+
+
+def log(*a):
+    if VERBOSE:
+        print("#", *a, file=sys.stderr)
+
+
+def subst(s, env):
+    for k, v in env.items():
+        s = s.replace("{" + k + "}", v)
+    return s
+
+
+def subst_json(v, env):
+    if isinstance(v, str):
+        return subst(v, env)
+    if isinstance(v, list):
+        return [subst_json(x, env) for x in v]
+    if isinstance(v, dict):
+        return {k: subst_json(x, env) for k, x in v.items()}
+    return v
+
+
+def parse_mtime(s):
+    return calendar.timegm(time.strptime(s, "%Y-%m-%d %H:%M:%S"))
+
+
+def build_workspace(ws, files):
+    for rel, spec in files.items():
+        p = os.path.join(ws, rel)
+        if isinstance(spec, dict) and spec.get("dir"):
+            os.makedirs(p, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        if isinstance(spec, str):
+            data = spec.encode()
+        elif "base64" in spec:
+            data = base64.b64decode(spec["base64"])
+        else:
+            data = spec.get("content", "").encode()
+        with open(p, "wb") as f:
+            f.write(data)
+        if isinstance(spec, dict):
+            if "mode" in spec:
+                m = spec["mode"]
+                os.chmod(p, int(m, 8) if isinstance(m, str) else m)
+            if "mtime" in spec:
+                t = parse_mtime(spec["mtime"])
+                os.utime(p, (t, t))
+
+
+def snapshot(ws):
+    out = {}
+    for root, dirs, files in os.walk(ws):
+        for f in files:
+            p = os.path.join(root, f)
+            if os.path.islink(p) or not os.path.isfile(p):
+                continue
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, ws)] = fh.read()
+    return out
+
+
+def check_workspace(ws, expected):
+    got = snapshot(ws)
+    want = {k: v for k, v in expected.items() if not (isinstance(v, dict) and v.get("dir"))}
+    problems = []
+    for k in sorted(set(got) | set(want)):
+        if k not in want:
+            problems.append("unexpected file %s" % k)
+            continue
+        if k not in got:
+            problems.append("missing file %s" % k)
+            continue
+        spec, data = want[k], got[k]
+        if isinstance(spec, str):
+            ok = data == spec.encode()
+        elif "sha256" in spec:
+            ok = hashlib.sha256(data).hexdigest() == spec["sha256"] and len(data) == spec.get("size", len(data))
+        elif "base64" in spec:
+            ok = data == base64.b64decode(spec["base64"])
+        else:
+            ok = data == spec.get("content", "").encode()
+        if not ok:
+            problems.append("content of %s differs: %r" % (k, data[:200]))
+    return problems
+
+
+MASKS = [
+    (re.compile(r"\(\d+ tokens"), "(N tokens"),
+    (re.compile(r"Full output saved to: \S+"), "Full output saved to: PATH"),
+]
+
+
+def mask(s):
+    for r, rep in MASKS:
+        s = r.sub(rep, s)
+    return s
+
+
+def per_file_equal(got, want, files):
+    """Grep output from a multi-threaded run: each file's lines in order."""
+    names = sorted(files, key=len, reverse=True)
+
+    def split(text):
+        groups, other = {}, []
+        for line in text.split("\n"):
+            for f in names:
+                if line.startswith(f + ":") or line.startswith(f + "-"):
+                    groups.setdefault(f, []).append(line)
+                    break
+            else:
+                other.append(line)
+        return groups, sorted(other)
+    return split(got) == split(want)
+
+
+def facts_of(text, ws):
+    facts = []
+    t = re.sub(r"\d+ tokens", "", text)
+    facts += re.findall(re.escape(ws) + r"[^\s'\"]*[^\s'\".,?]", t)
+    facts += re.findall(r"`([^`]+)`", t)
+    m = re.search(r"\nString: (.*)$", t, re.S)
+    if m:
+        facts.append(m.group(1))
+    # numbers that carry meaning: counts, sizes, line numbers
+    facts += re.findall(r"\b\d+(?:\.\d+)?(?:KB|MB|GB)\b", t)
+    facts += [n for n in re.findall(r"(?<![\w.])\d+(?![\w.])", t)]
+    return facts
+
+
+def same_facts(got, want, ws, extra):
+    missing = [f for f in facts_of(want, ws) + extra if f not in got]
+    return missing
+
+
+def compare_call(case, idx, call, res, env, files):
+    key = "%s#%d" % (case["name"], idx)
+    exp = subst_json(call["expect"], env)
+    name = call["name"]
+    if res.get("is_error", False) != exp.get("is_error", False):
+        return "is_error %s, want %s: %r" % (res.get("is_error"), exp.get("is_error"), res.get("content"))
+    got = res.get("content")
+    want = exp.get("content")
+    if not isinstance(want, str) or not isinstance(got, str):
+        return None if got == want else "content differs:\n got: %r\nwant: %r" % (got, want)
+    if got == want:
+        return None
+    if not exp.get("is_error") and name in ("Read", "Grep", "Glob", "Bash"):
+        candidates = [want] + [subst(v["content"], env) for v in exp.get("variants", [])]
+        for c in candidates:
+            if mask(got) == mask(c):
+                return None
+            if exp.get("nondeterministic") and per_file_equal(mask(got), mask(c), files):
+                return None
+        return "output differs:\n got: %r\nwant: %r" % (got[:3000], want[:3000])
+    extra = [subst(f, env) for f in FACTS.get(key, [])]
+    if not exp.get("is_error") and name in ("Write", "Edit"):
+        path = call["input"].get("file_path", "")
+        extra.append(subst(path, env))
+        extra.append("created" if "created" in want else "updated")
+    missing = same_facts(got, want, env["WS"], extra)
+    if missing:
+        return "missing facts %r in %r (want %r)" % (missing, got[:2000], want[:2000])
+    return None
+
+
+def probe_tools(names, tmp):
+    """Which of these tools are still placeholders."""
+    lines = "".join(json.dumps({"name": n, "input": {}}) + "\n" for n in names)
+    p = subprocess.run([CORDON, "tool", "--workspace", tmp, "--stdin"], input=lines.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=CALL_TIMEOUT)
+    out = {}
+    for n, line in zip(names, p.stdout.decode().splitlines()):
+        try:
+            out[n] = "not implemented yet" in json.loads(line).get("content", "")
+        except (ValueError, AttributeError):
+            out[n] = False
+    return out
+
+
+def run_case(path, placeholder_tools):
+    case = json.load(open(path, encoding="utf-8"))
+    name = case["name"]
+    if name in DEVIATIONS:
+        return "skip", DEVIATIONS[name]
+    tools = sorted({c["name"] for c in case["calls"]})
+    for t in tools:
+        if placeholder_tools.get(t):
+            return "skip", "tool not implemented yet (%s)" % TOOL_ISSUE.get(t, "its issue")
+    if "static" in case or any("{PORT}" in json.dumps(c["input"]) or "PORT}" in json.dumps(c["input"])
+                               for c in case["calls"]):
+        return "skip", "needs the case's loopback HTTP(S) server, which this runner does not start yet"
+    base = tempfile.mkdtemp(prefix="cordon-conf-")
+    try:
+        ws = os.path.join(base, "ws")
+        home = os.path.join(base, "home")
+        tmpd = os.path.join(base, "tmp")
+        outd = os.path.join(base, "out")
+        for d in (ws, home, tmpd):
+            os.makedirs(d)
+        env = {"WS": ws, "HOME": home, "TMPDIR": tmpd}
+        build_workspace(ws, case.get("files", {}))
+        penv = dict(os.environ, HOME=home, TMPDIR=tmpd)
+        penv.update(case.get("env", {}))
+        if case.get("setup"):
+            setup = case["setup"]
+            if isinstance(setup, list):
+                setup = "\n".join(setup)
+            subprocess.run(["bash", "-c", subst(setup, env)], cwd=ws, env=penv, check=True,
+                           timeout=CALL_TIMEOUT)
+        files = list(snapshot(ws).keys())
+        files += [os.path.join(ws, f) for f in files]
+        lines = "".join(json.dumps({"name": c["name"], "input": subst_json(c["input"], env),
+                                    "id": "toolu_conf_%d" % i}) + "\n"
+                        for i, c in enumerate(case["calls"]))
+        p = subprocess.run([CORDON, "tool", "--workspace", ws, "--cwd", ws, "--output-dir", outd, "--stdin"],
+                           input=lines.encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=penv, timeout=CALL_TIMEOUT * max(1, len(case["calls"])), cwd=ws)
+        results = p.stdout.decode("utf-8", "replace").splitlines()
+        if len(results) != len(case["calls"]):
+            return "fail", "expected %d results, got %d (exit %d): %s" % (
+                len(case["calls"]), len(results), p.returncode, p.stderr.decode()[-2000:])
+        problems = []
+        for i, (c, line) in enumerate(zip(case["calls"], results)):
+            res = json.loads(line)
+            log(name, i, json.dumps(res)[:300])
+            err = compare_call(case, i, c, res, env, files)
+            if err:
+                problems.append("call %d (%s): %s" % (i, c["name"], err))
+        problems += ["workspace_after: " + x
+                     for x in check_workspace(ws, subst_json(case.get("workspace_after", {}), env))]
+        if problems:
+            return "fail", "\n".join(problems)
+        return "pass", None
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main(argv):
+    global VERBOSE
+    pats = []
+    for a in argv:
+        if a == "-v":
+            VERBOSE = True
+        else:
+            pats.append(a)
+    paths = sorted(glob.glob(os.path.join(CASES, "*.json")))
+    if pats:
+        paths = [p for p in paths if any(fnmatch.fnmatch(os.path.basename(p)[:-5], x) for x in pats)]
+    if not os.access(CORDON, os.X_OK):
+        print("not ok - conformance: no cordon binary at %s" % CORDON)
+        return 1
+    tools = sorted({c["name"] for p in paths for c in json.load(open(p, encoding="utf-8"))["calls"]})
+    probe_dir = tempfile.mkdtemp(prefix="cordon-conf-probe-")
+    try:
+        placeholders = probe_tools(tools, probe_dir)
+    finally:
+        shutil.rmtree(probe_dir, ignore_errors=True)
+    failed = 0
+    for p in paths:
+        name = os.path.basename(p)[:-5]
+        try:
+            status, why = run_case(p, placeholders)
+        except Exception as e:  # a broken case or a crash must show as a failure
+            status, why = "fail", "runner error: %r" % e
+        if status == "pass":
+            print("ok - conformance %s" % name)
+        elif status == "skip":
+            print("ok - conformance %s # SKIP %s" % (name, why))
+        else:
+            failed += 1
+            print("not ok - conformance %s" % name)
+            for line in why.splitlines()[:40]:
+                print("#   " + line)
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
