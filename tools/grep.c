@@ -423,7 +423,8 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 {
 	unsigned long long count = 0;
 	const char *nul;
-	size_t len;
+	size_t len, nul_off = 0;
+	bool cut = false;
 	int r;
 
 	if ((r = read_capped(g, fd, &t->data, (size_t)st->st_size)) < 0)
@@ -435,9 +436,11 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 		size_t off = (size_t)(nul - t->data.data);
 
 		/* rg stops at the read buffer holding the NUL; what came before was searched. */
-		if (off < GREP_BINARY_BLOCK)
-			return 0;
+		if (off < GREP_BINARY_BLOCK || g->mode == MODE_COUNT)
+			return 0; /* rg -c drops the count of a binary file */
 		len = line_start(t->data.data, 0, off - off % GREP_BINARY_BLOCK);
+		nul_off = off;
+		cut = true;
 	}
 	if (nul && explicit_file) {
 		/* rg searches an explicit binary file with NULs as line ends, and says so instead of printing. */
@@ -465,6 +468,11 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 		return r;
 	if (!count)
 		return 0;
+	if (cut && g->mode == MODE_CONTENT &&
+	    (r = buf_printf(&t->out,
+			    ": WARNING: stopped searching binary file after match (found \"\\0\" byte around offset %zu)\n",
+			    nul_off)) < 0)
+		return r;
 	return record(g, t, rel, st, count);
 }
 
