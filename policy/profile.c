@@ -1,6 +1,40 @@
+/*
+ * profile.c — the sandbox profiles as data (see profile.h).
+ *
+ * The seccomp tables follow spec/sandbox.md §6.0–6.4: cordon's own code
+ * (readonly, write, compute, fetch) gets a small allowlist whose default kills
+ * the process; an exec'd program (Bash, `cordon sandbox`) gets a Docker-style
+ * allowlist with default EPERM minus the always-deny set.
+ */
 #include "policy/profile.h"
+#include "common/error.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+/* Kept literal so policy/ does not depend on kernel headers. */
+#define P_PROT_EXEC 0x4
+#define P_MAP_ANONYMOUS 0x20
+#define P_O_ACCMODE 03
+#define P_O_CREAT 0100
+#define P_O_TRUNC 01000
+#define P_O_APPEND 02000
+#define P_O_TMPFILE 020000000
+#define P_CLONE_THREAD 0x00010000
+#define P_CLONE_NEW_MASK 0x7E020000 /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+#define P_TCGETS 0x5401
+#define P_TIOCGWINSZ 0x5413
+#define P_FIONREAD 0x541B
+#define P_TIOCSTI 0x5412
+#define P_TIOCLINUX 0x541C
+#define P_AF_UNIX 1
+#define P_AF_INET 2
+#define P_AF_INET6 10
+#define P_AT_REMOVEDIR 0x200
+#define P_RENAME_NOREPLACE 1
+#define P_RENAME_EXCHANGE 2
 
 static const char *const names[PROFILE__COUNT] = {
 	[PROFILE_READONLY] = "readonly", [PROFILE_WRITE] = "write", [PROFILE_BASH] = "bash",
@@ -20,4 +54,580 @@ int profile_from_name(const char *name)
 		if (!strcmp(names[i], name))
 			return i;
 	return -1;
+}
+
+/* ---- layers ------------------------------------------------------------ */
+
+static const char *const layer_names[LAYER__COUNT] = {
+	[LAYER_USERNS] = "userns",     [LAYER_MOUNTNS] = "mountns", [LAYER_PIDNS] = "pidns",
+	[LAYER_NETNS] = "netns",       [LAYER_LANDLOCK] = "landlock", [LAYER_SECCOMP] = "seccomp",
+	[LAYER_CGROUP] = "cgroup",     [LAYER_CAPS] = "caps",       [LAYER_RLIMITS] = "rlimits",
+};
+
+const char *layer_name(enum sandbox_layer l)
+{
+	return (unsigned)l < LAYER__COUNT ? layer_names[l] : "unknown";
+}
+
+int layer_from_name(const char *name)
+{
+	int i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < LAYER__COUNT; i++)
+		if (!strcmp(layer_names[i], name))
+			return i;
+	return -1;
+}
+
+int layer_parse_list(unsigned *out, const char *list, char *bad, size_t badsize)
+{
+	unsigned mask = 0;
+	const char *p = list ? list : "";
+
+	*out = 0;
+	if (!strcmp(p, "none"))
+		return 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char word[32];
+		int l;
+
+		if (n == 0 || n >= sizeof(word)) {
+			if (bad && badsize)
+				snprintf(bad, badsize, "%.*s", (int)(n < 64 ? n : 64), p);
+			return -CORDON_EINVAL;
+		}
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (!strcmp(word, "all")) {
+			mask |= LAYER_ALL;
+		} else {
+			l = layer_from_name(word);
+			if (l < 0) {
+				if (bad && badsize)
+					snprintf(bad, badsize, "%s", word);
+				return -CORDON_EINVAL;
+			}
+			mask |= LAYER_BIT(l);
+		}
+		p += n;
+		if (*p == ',') {
+			p++;
+			if (!*p) {
+				if (bad && badsize)
+					snprintf(bad, badsize, "%s", "");
+				return -CORDON_EINVAL;
+			}
+		}
+	}
+	*out = mask;
+	return 0;
+}
+
+const char *layer_format_list(unsigned mask, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < LAYER__COUNT; i++) {
+		int n;
+
+		if (!(mask & LAYER_BIT(i)))
+			continue;
+		n = snprintf(buf + len, size - len, "%s%s", len ? "," : "", layer_names[i]);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	return buf;
+}
+
+/* ---- Landlock ------------------------------------------------------------ */
+
+/* All rights on a directory tree except device nodes and device ioctls. */
+#define RW_TREE (LL_FS_ALL & ~(LL_FS_IOCTL_DEV | LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK))
+/*
+ * Write/Edit: spec §6.2. No REFER (cross-directory rename/link → EXDEV,
+ * which stops hard-link planting; same-directory atomic rename needs none),
+ * no symlinks, fifos, sockets, devices, no execute, no rmdir.
+ */
+#define WRITE_TREE                                                                            \
+	(LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_MAKE_REG | \
+	 LL_FS_MAKE_DIR | LL_FS_REMOVE_FILE)
+#define DEV_FILE (LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE)
+
+static const struct fs_rule fs_readonly[] = {
+	{ FS_WORKSPACE, LL_FS_READ },
+	{ FS_READ_ROOTS, LL_FS_READ },
+};
+static const struct fs_rule fs_readonly_exec[] = {
+	{ FS_WORKSPACE, LL_FS_READ },
+	{ FS_READ_ROOTS, LL_FS_READ },
+	{ FS_SYSTEM, LL_FS_READ | LL_FS_EXECUTE },
+	{ FS_DEV, DEV_FILE },
+};
+static const struct fs_rule fs_write[] = {
+	{ FS_WORKSPACE, WRITE_TREE },
+	{ FS_READ_ROOTS, LL_FS_READ },
+};
+static const struct fs_rule fs_write_exec[] = {
+	{ FS_WORKSPACE, WRITE_TREE },
+	{ FS_READ_ROOTS, LL_FS_READ },
+	{ FS_SYSTEM, LL_FS_READ | LL_FS_EXECUTE },
+	{ FS_DEV, DEV_FILE },
+};
+static const struct fs_rule fs_bash[] = {
+	{ FS_WORKSPACE, RW_TREE },
+	{ FS_TMP, RW_TREE },
+	{ FS_READ_ROOTS, LL_FS_READ | LL_FS_EXECUTE },
+	{ FS_SYSTEM, LL_FS_READ | LL_FS_EXECUTE },
+	{ FS_DEV, DEV_FILE },
+	{ FS_PROC, LL_FS_READ },
+};
+static const struct fs_rule fs_fetch[] = {
+	{ FS_CA, LL_FS_READ },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+size_t profile_fs_rules(enum sandbox_profile p, bool with_exec, const struct fs_rule **out)
+{
+	switch (p) {
+	case PROFILE_READONLY:
+		*out = with_exec ? fs_readonly_exec : fs_readonly;
+		return with_exec ? N(fs_readonly_exec) : N(fs_readonly);
+	case PROFILE_WRITE:
+		*out = with_exec ? fs_write_exec : fs_write;
+		return with_exec ? N(fs_write_exec) : N(fs_write);
+	case PROFILE_BASH:
+		*out = fs_bash;
+		return N(fs_bash);
+	case PROFILE_FETCH:
+		*out = fs_fetch;
+		return N(fs_fetch);
+	case PROFILE_COMPUTE:
+	default:
+		*out = NULL;
+		return 0;
+	}
+}
+
+bool profile_landlock_scoped(enum sandbox_profile p)
+{
+	(void)p;
+	return true;
+}
+
+static const char *const system_dirs[] = {
+	"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/opt", NULL,
+};
+static const char *const dev_files[] = {
+	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", NULL,
+};
+static const char *const ca_dirs[] = {
+	"/etc/ssl", "/usr/share/ca-certificates", "/usr/lib", "/lib", NULL,
+};
+
+const char *const *profile_system_dirs(void)
+{
+	return system_dirs;
+}
+
+const char *const *profile_dev_files(void)
+{
+	return dev_files;
+}
+
+const char *const *profile_ca_dirs(void)
+{
+	return ca_dirs;
+}
+
+/* ---- seccomp ------------------------------------------------------------- */
+
+#define CMP(n, o, v) { .arg = (n), .op = (o), .a = (v), .b = 0 }
+#define C0(o, v) CMP(0, o, v)
+#define C1(o, v) CMP(1, o, v)
+#define C2(o, v) CMP(2, o, v)
+#define C4(o, v) CMP(4, o, v)
+#define M(n, mask, val) { .arg = (n), .op = SC_MASKED_EQ, .a = (mask), .b = (val) }
+#define RULE(n, act, e, k, ...) { .syscall = (n), .action = (act), .err = (e), .ncmp = (k), .cmp = { __VA_ARGS__ } }
+#define ALLOW(n) RULE(n, SC_ALLOW, 0, 0, CMP(0, SC_EQ, 0))
+#define ALLOW1(n, c) RULE(n, SC_ALLOW, 0, 1, c)
+#define ALLOW2(n, c, d) RULE(n, SC_ALLOW, 0, 2, c, d)
+#define ERR(n, e) RULE(n, SC_ERRNO, e, 0, CMP(0, SC_EQ, 0))
+#define ERR1(n, e, c) RULE(n, SC_ERRNO, e, 1, c)
+#define ERR2(n, e, c, d) RULE(n, SC_ERRNO, e, 2, c, d)
+
+/*
+ * Cordon's own code in a tool child: glibc, jansson, PCRE2 and the tools.
+ * Anything else kills the process (SIGSYS), which is reported with the
+ * syscall's name.
+ */
+static const struct sc_rule own_base[] = {
+	ALLOW("read"), ALLOW("pread64"), ALLOW("readv"),
+	/* Safe because: only the inherited stdout, stderr and reply fd (3). */
+	ALLOW1("write", C0(SC_EQ, 1)), ALLOW1("write", C0(SC_EQ, 2)), ALLOW1("write", C0(SC_EQ, 3)),
+	ALLOW1("writev", C0(SC_EQ, 1)), ALLOW1("writev", C0(SC_EQ, 2)), ALLOW1("writev", C0(SC_EQ, 3)),
+	ALLOW("close"), ALLOW("fstat"), ALLOW("newfstatat"), ALLOW("statx"), ALLOW("lseek"),
+	ALLOW("fcntl"), ALLOW("getdents64"), ALLOW("readlink"), ALLOW("readlinkat"),
+	ALLOW("faccessat"), ALLOW("faccessat2"), ALLOW("access"), ALLOW("getcwd"), ALLOW("chdir"),
+	ALLOW("fchdir"), ALLOW("fadvise64"), ALLOW("dup"), ALLOW("dup2"), ALLOW("dup3"),
+	/*
+	 * openat2: pathres resolves beneath its roots with it; the open flags
+	 * sit behind a pointer seccomp cannot read, so what it may do to a
+	 * file is Landlock's decision (readonly has no write right anywhere).
+	 */
+	ALLOW("openat2"),
+	ALLOW("munmap"), ALLOW("madvise"), ALLOW("brk"), ALLOW("mremap"),
+	ALLOW("rt_sigreturn"), ALLOW("rt_sigprocmask"), ALLOW("rt_sigaction"), ALLOW("sigaltstack"),
+	ALLOW("exit"), ALLOW("exit_group"), ALLOW("futex"), ALLOW("clock_gettime"),
+	ALLOW("clock_getres"), ALLOW("clock_nanosleep"), ALLOW("nanosleep"), ALLOW("gettimeofday"),
+	ALLOW("time"), ALLOW("getrandom"), ALLOW("getpid"), ALLOW("gettid"), ALLOW("getppid"),
+	ALLOW("getuid"), ALLOW("geteuid"), ALLOW("getgid"), ALLOW("getegid"), ALLOW("uname"),
+	ALLOW("sysinfo"), ALLOW("sched_getaffinity"), ALLOW("sched_yield"), ALLOW("set_robust_list"),
+	ALLOW("get_robust_list"), ALLOW("rseq"), ALLOW("set_tid_address"), ALLOW("membarrier"),
+	ALLOW("getrlimit"), ALLOW("poll"), ALLOW("ppoll"), ALLOW("umask"),
+	/* Safe because: a Landlock-scoped child cannot signal outside its domain. */
+	ALLOW("tgkill"),
+	/* Reading limits only: a new limit (arg 2) must be NULL. */
+	ALLOW1("prlimit64", C2(SC_EQ, 0)),
+	ALLOW1("ioctl", C1(SC_EQ, P_TCGETS)), ALLOW1("ioctl", C1(SC_EQ, P_TIOCGWINSZ)),
+	ALLOW1("ioctl", C1(SC_EQ, P_FIONREAD)),
+	/* Threads for a parallel walker: CLONE_THREAD only, never a namespace. */
+	/*
+	 * (Without capabilities every CLONE_NEW* flag but NEWUSER is EPERM, and
+	 * the kernel refuses CLONE_NEWUSER together with CLONE_THREAD.)
+	 */
+	ALLOW1("clone", M(0, P_CLONE_THREAD, P_CLONE_THREAD)),
+	/* glibc tries clone3 first and falls back to clone (whose flags we see) on ENOSYS. */
+	ERR("clone3", ENOSYS),
+	/* Never executable file mappings in our own code. */
+	ALLOW1("mmap", M(2, P_PROT_EXEC, 0)), ALLOW1("mprotect", M(2, P_PROT_EXEC, 0)),
+	ALLOW1("pkey_mprotect", M(2, P_PROT_EXEC, 0)),
+	/* Read-only opens: no write access mode, create, truncate, append or tmpfile. */
+	ALLOW1("openat", M(2, P_O_ACCMODE | P_O_CREAT | P_O_TRUNC | P_O_APPEND | P_O_TMPFILE, 0)),
+	ALLOW1("open", M(1, P_O_ACCMODE | P_O_CREAT | P_O_TRUNC | P_O_APPEND | P_O_TMPFILE, 0)),
+};
+
+/*
+ * Grep's PCRE2 JIT writes machine code into anonymous memory and makes it
+ * executable. Safe enough because: the code it runs is compiled from the
+ * pattern by PCRE2 (not bytes from a file), file mappings stay non-exec,
+ * execve is not allowed and Landlock grants no EXECUTE.
+ */
+static const struct sc_rule own_jit[] = {
+	ALLOW1("mmap", M(3, P_MAP_ANONYMOUS, P_MAP_ANONYMOUS)),
+	ALLOW("mprotect"),
+};
+
+static const struct sc_rule own_write[] = {
+	ALLOW("openat"), ALLOW("open"), ALLOW("creat"),
+	ALLOW("write"), ALLOW("writev"), ALLOW("pwrite64"), ALLOW("pwritev"),
+	ALLOW("fsync"), ALLOW("fdatasync"), ALLOW("ftruncate"), ALLOW("fallocate"),
+	ALLOW1("renameat2", C4(SC_EQ, 0)), ALLOW1("renameat2", C4(SC_EQ, P_RENAME_NOREPLACE)),
+	ALLOW1("renameat2", C4(SC_EQ, P_RENAME_EXCHANGE)), ALLOW("renameat"), ALLOW("rename"),
+	ALLOW1("unlinkat", C2(SC_EQ, 0)), ERR1("unlinkat", EPERM, C2(SC_EQ, P_AT_REMOVEDIR)),
+	ALLOW("unlink"), ALLOW("mkdirat"), ALLOW("mkdir"),
+	/* Never set-id or sticky bits. */
+	ALLOW1("fchmod", M(1, 07000, 0)), ALLOW1("fchmodat", M(2, 07000, 0)),
+	ALLOW1("chmod", M(1, 07000, 0)), ALLOW("utimensat"),
+	ERR("linkat", EPERM), ERR("link", EPERM), ERR("symlinkat", EPERM), ERR("symlink", EPERM),
+	ERR("fchown", EPERM), ERR("fchownat", EPERM), ERR("chown", EPERM), ERR("lchown", EPERM),
+	ERR("mknod", EPERM), ERR("mknodat", EPERM),
+};
+
+/*
+ * WebFetch child (provisional until the fetch tool lands): it talks over a
+ * socket the supervisor connected and passed in, and may not make its own.
+ */
+static const struct sc_rule own_fetch[] = {
+	ALLOW("sendto"), ALLOW("recvfrom"), ALLOW("sendmsg"), ALLOW("recvmsg"),
+	ALLOW("getsockopt"), ALLOW("setsockopt"), ALLOW("getsockname"), ALLOW("getpeername"),
+	ALLOW("shutdown"), ALLOW("epoll_create1"), ALLOW("epoll_ctl"), ALLOW("epoll_wait"),
+	ALLOW("epoll_pwait"), ALLOW("pipe2"), ALLOW("eventfd2"),
+	ERR("socket", EPERM), ERR("connect", EPERM), ERR("bind", EPERM), ERR("listen", EPERM),
+	ERR("accept", EPERM), ERR("accept4", EPERM),
+};
+
+/*
+ * Docker-style allowlist for exec'd programs (moby default.json), minus the
+ * always-deny set of spec §6.0. Everything not listed returns EPERM.
+ */
+static const char *const bash_allow[] = {
+	"accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "cachestat", "capget",
+	"capset", "chdir", "chmod", "chown", "clock_getres", "clock_gettime", "clock_nanosleep",
+	"close", "close_range", "connect", "copy_file_range", "creat", "dup", "dup2", "dup3",
+	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "epoll_wait",
+	"eventfd", "eventfd2", "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2",
+	"fadvise64", "fallocate", "fanotify_mark", "fchdir", "fchmod", "fchmodat", "fchmodat2",
+	"fchown", "fchownat", "fcntl", "fdatasync", "fgetxattr", "flistxattr", "flock", "fork",
+	"fremovexattr", "fsetxattr", "fstat", "fstatfs", "fsync", "ftruncate", "futex",
+	"futex_requeue", "futex_wait", "futex_waitv", "futex_wake", "futimesat", "getcpu", "getcwd",
+	"getdents", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getitimer",
+	"getpeername", "getpgid", "getpgrp", "getpid", "getppid", "getpriority", "getrandom",
+	"getresgid", "getresuid", "getrlimit", "get_robust_list", "getrusage", "getsid",
+	"getsockname", "getsockopt", "get_thread_area", "gettid", "gettimeofday", "getuid",
+	"getxattr", "inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch",
+	"io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "ioprio_get", "ioprio_set",
+	"io_setup", "io_submit", "kill", "landlock_add_rule", "landlock_create_ruleset",
+	"landlock_restrict_self", "lchown", "lgetxattr", "link", "linkat", "listen", "listxattr",
+	"llistxattr", "lremovexattr", "lseek", "lsetxattr", "lstat", "madvise", "map_shadow_stack",
+	"membarrier", "memfd_create", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock",
+	"mlock2", "mlockall", "mmap", "mprotect", "mq_getsetattr", "mq_notify", "mq_open",
+	"mq_timedreceive", "mq_timedsend", "mq_unlink", "mremap", "mseal", "msgctl", "msgget",
+	"msgrcv", "msgsnd", "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat",
+	"open", "openat", "openat2", "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2",
+	"pkey_alloc", "pkey_free", "pkey_mprotect", "poll", "ppoll", "prctl", "pread64", "preadv",
+	"preadv2", "prlimit64", "process_mrelease", "pselect6", "pwrite64", "pwritev", "pwritev2",
+	"read", "readahead", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg",
+	"remap_file_pages", "removexattr", "rename", "renameat", "renameat2", "restart_syscall",
+	"rmdir", "rseq", "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo",
+	"rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait", "rt_tgsigqueueinfo",
+	"sched_getaffinity", "sched_getattr", "sched_getparam", "sched_get_priority_max",
+	"sched_get_priority_min", "sched_getscheduler", "sched_rr_get_interval",
+	"sched_setaffinity", "sched_setattr", "sched_setparam", "sched_setscheduler", "sched_yield",
+	"seccomp", "select", "semctl", "semget", "semop", "semtimedop", "sendfile", "sendmmsg",
+	"sendmsg", "sendto", "setfsgid", "setfsuid", "setgid", "setgroups", "setitimer", "setpgid",
+	"setpriority", "setregid", "setresgid", "setresuid", "setreuid", "setrlimit",
+	"set_robust_list", "setsid", "setsockopt", "set_thread_area", "set_tid_address", "setuid",
+	"setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd",
+	"signalfd4", "splice", "stat", "statfs", "statx", "symlink", "symlinkat", "sync",
+	"sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time", "timer_create",
+	"timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime", "timerfd_create",
+	"timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "umask", "uname",
+	"unlink", "unlinkat", "utime", "utimensat", "utimes", "vfork", "vmsplice", "wait4",
+	"waitid", "write", "writev", NULL,
+};
+
+/*
+ * The argument-checked part of the exec filter. libseccomp (2.5) compares
+ * each argument at most once per rule and lets an unconditional rule
+ * override conditional ones, so "allowed except ..." rules live in a second,
+ * stacked filter (exec_overlay below): the kernel runs both and the most
+ * restrictive answer wins.
+ */
+static const struct sc_rule bash_args[] = {
+	/* clone: never with a CLONE_NEW* flag (PR08); clone3 hides its flags → ENOSYS. */
+	ALLOW1("clone", M(0, P_CLONE_NEW_MASK, 0)),
+	ERR("clone3", ENOSYS),
+	/* personality: only the harmless values Docker allows (KS09). */
+	ALLOW1("personality", C0(SC_EQ, 0)), ALLOW1("personality", C0(SC_EQ, 0x8)),
+	ALLOW1("personality", C0(SC_EQ, 0x20000)), ALLOW1("personality", C0(SC_EQ, 0x20008)),
+	ALLOW1("personality", C0(SC_EQ, 0xffffffffull)),
+	/* Restricted by the overlay. */
+	ALLOW("ioctl"), ALLOW("socket"), ALLOW("socketpair"),
+};
+
+/*
+ * ioctl: TIOCSTI and TIOCLINUX refused with a 32-bit masked compare: the
+ * kernel truncates the command to 32 bits, so TIOCSTI with high bits set
+ * (CVE-2019-10063) is still TIOCSTI and must still match.
+ */
+static const struct sc_rule ov_ioctl[] = {
+	ERR1("ioctl", EPERM, M(1, 0xffffffffull, P_TIOCSTI)),
+	ERR1("ioctl", EPERM, M(1, 0xffffffffull, P_TIOCLINUX)),
+};
+
+/* Network off: AF_UNIX only; VSOCK, ALG, NETLINK, PACKET, INET refused. */
+static const struct sc_rule ov_sock_off[] = {
+	ERR1("socket", EAFNOSUPPORT, C0(SC_LT, P_AF_UNIX)),
+	ERR1("socket", EAFNOSUPPORT, C0(SC_GT, P_AF_UNIX)),
+	ERR1("socketpair", EAFNOSUPPORT, C0(SC_LT, P_AF_UNIX)),
+	ERR1("socketpair", EAFNOSUPPORT, C0(SC_GT, P_AF_UNIX)),
+};
+
+/* Network on: AF_UNIX, AF_INET, AF_INET6. */
+static const struct sc_rule ov_sock_on[] = {
+	ERR1("socket", EAFNOSUPPORT, C0(SC_LT, P_AF_UNIX)),
+	ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 3)), ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 4)),
+	ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 5)), ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 6)),
+	ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 7)), ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 8)),
+	ERR1("socket", EAFNOSUPPORT, C0(SC_EQ, 9)),
+	ERR1("socket", EAFNOSUPPORT, C0(SC_GT, P_AF_INET6)),
+	ERR1("socketpair", EAFNOSUPPORT, C0(SC_LT, P_AF_UNIX)),
+	ERR1("socketpair", EAFNOSUPPORT, C0(SC_GT, P_AF_UNIX)),
+};
+
+#define PART(a) (a)
+static const struct sc_rule *const parts_readonly[] = { own_base, own_jit, NULL };
+static const size_t counts_readonly[] = { N(own_base), N(own_jit) };
+static const struct sc_rule *const parts_write[] = { own_base, own_write, NULL };
+static const size_t counts_write[] = { N(own_base), N(own_write) };
+static const struct sc_rule *const parts_compute[] = { own_base, NULL };
+static const size_t counts_compute[] = { N(own_base) };
+static const struct sc_rule *const parts_fetch[] = { own_base, own_fetch, NULL };
+static const size_t counts_fetch[] = { N(own_base), N(own_fetch) };
+static const struct sc_rule *const parts_exec[] = { bash_args, NULL };
+static const size_t counts_exec[] = { N(bash_args) };
+static const struct sc_rule *const parts_ov_off[] = { ov_ioctl, ov_sock_off, NULL };
+static const size_t counts_ov_off[] = { N(ov_ioctl), N(ov_sock_off) };
+static const struct sc_rule *const parts_ov_on[] = { ov_ioctl, ov_sock_on, NULL };
+static const size_t counts_ov_on[] = { N(ov_ioctl), N(ov_sock_on) };
+
+static const struct sc_filter f_readonly = { SC_KILL, 0, parts_readonly, counts_readonly, NULL, NULL };
+static const struct sc_filter f_write = { SC_KILL, 0, parts_write, counts_write, NULL, NULL };
+static const struct sc_filter f_compute = { SC_KILL, 0, parts_compute, counts_compute, NULL, NULL };
+static const struct sc_filter f_fetch = { SC_KILL, 0, parts_fetch, counts_fetch, NULL, NULL };
+static const struct sc_filter ov_off = { SC_ALLOW, 0, parts_ov_off, counts_ov_off, NULL, NULL };
+static const struct sc_filter ov_on = { SC_ALLOW, 0, parts_ov_on, counts_ov_on, NULL, NULL };
+static const struct sc_filter f_exec_off = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
+					     &ov_off };
+static const struct sc_filter f_exec_on = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
+					    &ov_on };
+
+const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool exec)
+{
+	if (exec || p == PROFILE_BASH)
+		return net ? &f_exec_on : &f_exec_off;
+	switch (p) {
+	case PROFILE_READONLY:
+		return &f_readonly;
+	case PROFILE_WRITE:
+		return &f_write;
+	case PROFILE_FETCH:
+		return &f_fetch;
+	case PROFILE_COMPUTE:
+	default:
+		return &f_compute;
+	}
+}
+
+static const char *const always_denied[] = {
+	"unshare", "setns", "mount", "umount2", "fsopen", "fsconfig", "fsmount", "fspick",
+	"move_mount", "open_tree", "open_tree_attr", "mount_setattr", "pivot_root", "chroot", "bpf",
+	"perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+	"keyctl", "add_key", "request_key", "kexec_load", "kexec_file_load", "init_module",
+	"finit_module", "delete_module", "open_by_handle_at", "name_to_handle_at", "syslog", "acct",
+	"swapon", "swapoff", "reboot", "quotactl", "quotactl_fd", "fanotify_init", "lookup_dcookie",
+	"vhangup", "iopl", "ioperm", "modify_ldt", "uselib", "ptrace", "process_vm_readv",
+	"process_vm_writev", "process_madvise", "pidfd_getfd", "kcmp", "settimeofday",
+	"clock_settime", "clock_adjtime", "adjtimex", "mbind", "set_mempolicy", "migrate_pages",
+	"move_pages", NULL,
+};
+
+const char *const *profile_always_denied(void)
+{
+	return always_denied;
+}
+
+/* ---- protected paths and environment ------------------------------------ */
+
+static const char *const protected_paths[] = {
+	".git/hooks", ".git/config", ".git/config.worktree", ".gitmodules", ".gitconfig",
+	".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc",
+	".zprofile", ".zshenv", ".zlogin", ".envrc", ".direnv", ".vscode", ".idea", ".devcontainer",
+	".claude", ".codex", ".agents", ".mcp.json", ".ripgreprc", ".npmrc", ".pypirc", NULL,
+};
+
+const char *const *profile_protected_paths(void)
+{
+	return protected_paths;
+}
+
+bool profile_path_protected(const char *rel)
+{
+	const char *const *p;
+
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	for (p = protected_paths; *p; p++) {
+		size_t n = strlen(*p);
+
+		if (!strncmp(rel, *p, n) && (rel[n] == '\0' || rel[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static const char *const env_allow[] = {
+	"PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TZ", "USER", "LOGNAME", "SHELL", "COLUMNS",
+	"LINES", "SOURCE_DATE_EPOCH", NULL,
+};
+static const char *const env_allow_prefix[] = { "LC_", NULL };
+/* Substrings (case-insensitive) that mark a secret, and refused prefixes. */
+static const char *const env_secret_sub[] = {
+	"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE", "SESSION",
+	NULL,
+};
+static const char *const env_deny_prefix[] = {
+	"AWS_", "GOOGLE_", "AZURE_", "GITHUB_", "GH_", "SSH_", "GPG_", "DBUS_", "XDG_RUNTIME",
+	"DOCKER_", "KUBE", "ANTHROPIC_", "OPENAI_", "CORDON_", "LD_", NULL,
+};
+
+static bool icontains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i, j;
+
+	for (i = 0; hay[i]; i++) {
+		for (j = 0; j < n && hay[i + j]; j++)
+			if (toupper((unsigned char)hay[i + j]) != needle[j])
+				break;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+static bool iprefix(const char *s, const char *prefix)
+{
+	for (; *prefix; s++, prefix++)
+		if (toupper((unsigned char)*s) != *prefix)
+			return false;
+	return true;
+}
+
+bool profile_env_allowed(const char *name)
+{
+	const char *const *p;
+	bool listed = false;
+
+	if (!name || !*name || strchr(name, '='))
+		return false;
+	for (p = env_secret_sub; *p; p++)
+		if (icontains(name, *p))
+			return false;
+	for (p = env_deny_prefix; *p; p++)
+		if (iprefix(name, *p))
+			return false;
+	for (p = env_allow; *p && !listed; p++)
+		listed = !strcmp(name, *p);
+	for (p = env_allow_prefix; *p && !listed; p++)
+		listed = !strncmp(name, *p, strlen(*p));
+	return listed;
+}
+
+static const char *const env_defaults[] = {
+	"TERM=dumb", "PAGER=cat", "GIT_PAGER=cat", "CI=1", "GIT_TERMINAL_PROMPT=0",
+	"NO_COLOR=1", NULL,
+};
+
+const char *const *profile_env_defaults(void)
+{
+	return env_defaults;
+}
+
+/* ---- limits -------------------------------------------------------------- */
+
+#define MiB (1024ull * 1024ull)
+#define GiB (1024ull * MiB)
+
+static const struct profile_limits lim_own = {
+	.nproc = 256, .fsize = 1 * GiB, .nofile = 256, .cpu_s = 300, .memlock = 0,
+	.msgqueue = 0, .mem_bytes = 2 * GiB, .pids = 64, .cpu_pct = 100,
+};
+static const struct profile_limits lim_bash = {
+	.nproc = 512, .fsize = 4 * GiB, .nofile = 1024, .cpu_s = 3600, .memlock = 64 * 1024,
+	.msgqueue = 0, .mem_bytes = 4 * GiB, .pids = 512, .cpu_pct = 200,
+};
+
+const struct profile_limits *profile_default_limits(enum sandbox_profile p)
+{
+	return p == PROFILE_BASH ? &lim_bash : &lim_own;
 }

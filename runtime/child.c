@@ -1,0 +1,216 @@
+/*
+ * child.c — the confined child (untrusted side). See child.h for the order.
+ *
+ * Everything here runs between fork() and exec() in a process forked from a
+ * single-threaded parent, so the allocator works; nothing returns to the
+ * caller's code paths: every failure ends in _exit().
+ */
+#include "runtime/child.h"
+#include "common/error.h"
+#include "runtime/caps.h"
+#include "runtime/limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *const stage_names[] = {
+	[CHILD_OK] = "ok",         [CHILD_SETSID] = "setsid",     [CHILD_CGROUP] = "cgroup",
+	[CHILD_FDS] = "fds",       [CHILD_RLIMITS] = "rlimits",   [CHILD_CWD] = "cwd",
+	[CHILD_CAPS] = "caps",     [CHILD_NNP] = "no_new_privs", [CHILD_LANDLOCK] = "landlock",
+	[CHILD_SECCOMP] = "seccomp", [CHILD_EXEC] = "exec",       [CHILD_FUNCTION] = "function",
+};
+
+const char *child_stage_name(int stage)
+{
+	if (stage < 0 || (size_t)stage >= sizeof(stage_names) / sizeof(stage_names[0]))
+		return "unknown";
+	return stage_names[stage];
+}
+
+static struct child_sigsys *sigsys_page;
+
+/*
+ * Safe because: the refused syscall was not executed (TRAP skips it). We
+ * only note its number and run it again: SIGSYS is blocked inside this
+ * handler, so the kernel resets the action to default and the process dies
+ * of SIGSYS, as with SECCOMP_RET_KILL_PROCESS. No libc calls but syscall().
+ */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (sigsys_page) {
+		sigsys_page->nr = si->si_syscall;
+		sigsys_page->arch = si->si_arch;
+		sigsys_page->magic = CHILD_SIGSYS_MAGIC;
+	}
+	syscall(si->si_syscall, 0, 0, 0, 0, 0, 0);
+	/* Not reached unless the number became allowed; die anyway. */
+	syscall(SYS_exit_group, 128 + SIGSYS);
+}
+
+int child_confine(const struct child_confine *c, uint32_t *out_layers)
+{
+	uint32_t layers = 0;
+	bool bounding;
+
+	if (c->limits) {
+		if (limits_apply_rlimits(c->limits) < 0)
+			return CHILD_RLIMITS;
+		layers |= LAYER_BIT(LAYER_RLIMITS);
+	}
+	if (caps_drop_all(&bounding) < 0)
+		return CHILD_CAPS;
+	layers |= LAYER_BIT(LAYER_CAPS);
+	/* Safe because: from here no exec can gain privileges (setuid, file caps). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return CHILD_NNP;
+	if (c->ll_abi >= 1 && c->ll) {
+		if (landlock_apply(c->profile, c->with_exec, c->ll, c->ll_abi) < 0)
+			return CHILD_LANDLOCK;
+		layers |= LAYER_BIT(LAYER_LANDLOCK);
+	}
+	if (c->prog) {
+		if (c->report) {
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = on_sigsys;
+			sa.sa_flags = SA_SIGINFO;
+			sigemptyset(&sa.sa_mask);
+			sigsys_page = c->report;
+			if (sigaction(SIGSYS, &sa, NULL) < 0)
+				return CHILD_SECCOMP;
+		}
+		/* Last: every step above needed syscalls the filter may refuse. */
+		if (seccomp_prog_load(c->prog) < 0)
+			return CHILD_SECCOMP;
+		layers |= LAYER_BIT(LAYER_SECCOMP);
+	}
+	*out_layers = layers;
+	return 0;
+}
+
+static void report(int fd, int stage, int err, uint32_t layers)
+{
+	struct child_status st = { .stage = stage, .err = err, .layers = layers };
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	do
+		n = write(fd, &st, sizeof(st));
+	while (n < 0 && errno == EINTR);
+}
+
+static void __attribute__((noreturn)) fail(int fd, int stage)
+{
+	report(fd, stage, errno, 0);
+	_exit(CHILD_EXIT_SETUP);
+}
+
+/* Move the fds we keep to 0..4 without clobbering each other. */
+static int arrange_fds(const struct child_spec *s, int *out_status)
+{
+	int src[5], i, devnull, hi[5];
+
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0)
+		return -1;
+	src[0] = devnull;
+	src[1] = s->out_fd;
+	src[2] = s->err_fd;
+	src[3] = s->fn ? s->reply_fd : s->status_fd;
+	src[4] = s->fn ? s->status_fd : -1;
+	for (i = 0; i < 5; i++) {
+		hi[i] = -1;
+		if (src[i] < 0)
+			continue;
+		hi[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 64);
+		if (hi[i] < 0)
+			return -1;
+	}
+	for (i = 0; i < 5; i++) {
+		if (hi[i] < 0)
+			continue;
+		if (dup2(hi[i], i) < 0)
+			return -1;
+	}
+	/* The status pipe stays close-on-exec: a successful exec closes it. */
+	*out_status = s->fn ? 4 : 3;
+	if (fcntl(*out_status, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	/* Safe because: nothing the supervisor or warden holds (sockets, cgroup dirs) leaks. */
+	if (syscall(SYS_close_range, s->fn ? 5u : 4u, ~0u, 0u) < 0)
+		return -1;
+	return 0;
+}
+
+void child_run(const struct child_spec *s)
+{
+	uint32_t layers = 0;
+	int status = s->status_fd, stage, i;
+
+	if (setsid() < 0)
+		fail(status, CHILD_SETSID);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail(status, CHILD_SETSID);
+	/* The call manager died between fork and PDEATHSIG: do not run orphaned. */
+	if (getppid() == 1 && getpid() != 1)
+		_exit(CHILD_EXIT_SETUP);
+	for (i = 0; i < CHILD_MAX_CGROUPS; i++) {
+		if (s->cg_procs[i] < 0)
+			continue;
+		if (write(s->cg_procs[i], "0\n", 2) != 2)
+			fail(status, CHILD_CGROUP);
+		layers |= LAYER_BIT(LAYER_CGROUP);
+	}
+	if (arrange_fds(s, &status) < 0)
+		fail(status, CHILD_FDS);
+	if (s->cwd && chdir(s->cwd) < 0)
+		fail(status, CHILD_CWD);
+	/* The allowlisted environment replaces the warden's (already scrubbed) one. */
+	environ = (char **)s->envp;
+	{
+		uint32_t l = 0;
+
+		stage = child_confine(&s->conf, &l);
+		if (stage)
+			fail(status, stage);
+		layers |= l;
+	}
+	report(status, CHILD_OK, 0, layers);
+	if (!s->fn) {
+		execvpe(s->argv[0], s->argv, s->envp);
+		fail(status, CHILD_EXEC);
+	}
+	{
+		struct buf out;
+		int r;
+
+		buf_init(&out, s->max_reply);
+		r = s->fn->run(s->input, s->input_len, &out);
+		if (r < 0) {
+			errno = r == -CORDON_ESYS ? errno : 0;
+			_exit(1);
+		}
+		for (size_t off = 0; off < out.len;) {
+			ssize_t n = write(3, out.data + off, out.len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				_exit(1);
+			off += (size_t)n;
+		}
+		_exit(0);
+	}
+}

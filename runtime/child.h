@@ -1,0 +1,107 @@
+/*
+ * child.h — the confined tool child, from fork to exec (or to the function).
+ *
+ * Runs on the untrusted side: child_run() is called right after fork() in
+ * the call manager (itself a fork of the single-threaded warden, so libc's
+ * allocator is usable) and never returns. Order, each step checked, any
+ * failure reported over status_fd as {stage, errno} and _exit(125):
+ *
+ *   1 setsid, PDEATHSIG(SIGKILL), join the call's cgroup
+ *   2 fds: stdin /dev/null, stdout/stderr pipes, fd 3 reply (function) or the
+ *     close-on-exec status pipe (exec); close_range everything else
+ *   3 rlimits, chdir(cwd)
+ *   4 capabilities dropped, securebits locked
+ *   5 PR_SET_NO_NEW_PRIVS
+ *   6 environment: only what the call manager built from the allowlist
+ *   7 Landlock (profile rules), 8 seccomp (precompiled BPF), last
+ *   9 execvpe() the command, or run the function and write its reply to fd 3
+ *
+ * For functions the seccomp default action is TRAP instead of KILL_PROCESS:
+ * the SIGSYS handler copies the refused syscall's number into report (a
+ * shared page the call manager reads) and re-enters the filter with SIGSYS
+ * blocked, which makes the kernel kill the process with SIGSYS. The refused
+ * syscall never runs either way; the report is advisory (untrusted).
+ */
+#ifndef CORDON_RUNTIME_CHILD_H
+#define CORDON_RUNTIME_CHILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/profile.h"
+#include "runtime/landlock.h"
+#include "runtime/sandbox.h"
+#include "runtime/seccomp.h"
+
+#define CHILD_MAX_CGROUPS 4
+#define CHILD_EXIT_SETUP 125
+
+enum child_stage {
+	CHILD_OK = 0, /* setup done; layers tells what was applied */
+	CHILD_SETSID = 1,
+	CHILD_CGROUP,
+	CHILD_FDS,
+	CHILD_RLIMITS,
+	CHILD_CWD,
+	CHILD_CAPS,
+	CHILD_NNP,
+	CHILD_LANDLOCK,
+	CHILD_SECCOMP,
+	CHILD_EXEC,
+	CHILD_FUNCTION,
+};
+
+/* One record on the status pipe. */
+struct child_status {
+	int32_t stage;  /* enum child_stage */
+	int32_t err;    /* errno */
+	uint32_t layers; /* LAYER_BIT of what the child applied */
+};
+
+/* The SIGSYS report page (MAP_SHARED). */
+struct child_sigsys {
+	volatile uint32_t magic;
+	volatile int32_t nr;
+	volatile uint32_t arch;
+};
+#define CHILD_SIGSYS_MAGIC 0x53595321u
+
+/* The confinement part of a child (steps 3-8 minus cwd and environment). */
+struct child_confine {
+	enum sandbox_profile profile;
+	bool with_exec;      /* Landlock: exec'd command (system dirs readable+executable) */
+	const struct profile_limits *limits; /* NULL: no rlimits */
+	const struct landlock_paths *ll;
+	int ll_abi;          /* < 1: Landlock unavailable (skipped) */
+	const struct seccomp_prog *prog; /* NULL: seccomp unavailable (skipped) */
+	struct child_sigsys *report;     /* non-NULL: install the SIGSYS reporter */
+};
+
+/*
+ * Confine the calling process in place: rlimits, capabilities, NO_NEW_PRIVS,
+ * Landlock, seccomp. Returns 0 and the applied layers, or the failing
+ * enum child_stage (errno set). Used by child_run() and by unit tests.
+ */
+int child_confine(const struct child_confine *c, uint32_t *out_layers);
+
+struct child_spec {
+	int out_fd, err_fd, reply_fd, status_fd;
+	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
+	const char *cwd;
+	char *const *argv;   /* exec */
+	char *const *envp;   /* the whole environment of the child */
+	const struct sandbox_fn *fn; /* function, or NULL to exec */
+	const void *input;
+	size_t input_len;
+	size_t max_reply;
+	struct child_confine conf;
+};
+
+/* Apply everything and exec / run. Never returns. */
+void child_run(const struct child_spec *spec) __attribute__((noreturn));
+
+/* A short name of a stage ("landlock", "seccomp", ...). */
+const char *child_stage_name(int stage);
+
+#endif

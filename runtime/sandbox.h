@@ -1,0 +1,136 @@
+/*
+ * sandbox.h — the session sandbox and its spawn API (supervisor side).
+ *
+ *	struct sandbox *sb;
+ *	struct sandbox_opts o = { .workspace = "/abs/ws", .require = LAYER_BIT(LAYER_SECCOMP) };
+ *	sandbox_open(&sb, &o);                 forks the warden; before any secret is read
+ *	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+ *	struct sandbox_result res;
+ *	sandbox_run(sb, &c, &res);             any number, from any thread
+ *	... res.end, res.exit_code, res.out.data ...
+ *	sandbox_result_release(&res);
+ *	sandbox_close(sb);
+ *
+ * Process model (design.md §2): sandbox_open() forks the warden from the
+ * supervisor while it holds no secret. Where the kernel allows, the warden
+ * enters new user (only the caller's uid/gid mapped), mount, pid, net (lo
+ * up), ipc, uts and cgroup namespaces, builds the mount view (system dirs
+ * read-only, workspace read-write, protected paths read-only, private /tmp,
+ * minimal /dev, fresh /proc, no /run, /home, /var) and locks it by entering a
+ * second user namespace, then becomes pid 1 and waits for calls. Each call
+ * gets its own socketpair(SOCK_SEQPACKET): the warden forks a call manager
+ * that forks the confined child, captures its output with byte caps (the
+ * pipes keep draining past the cap), enforces the wall-clock timeout, kills
+ * the call's whole process tree and sends the result back. Calls run
+ * concurrently.
+ *
+ * Where user namespaces are refused (containers, hardened distributions) the
+ * sandbox runs degraded: no namespaces, Landlock + seccomp + capabilities +
+ * rlimits (+ cgroup) per child, and a private session temp dir instead of a
+ * private /tmp. sandbox_open() says so on stderr (unless opts.quiet) and
+ * sandbox_layers() tells which layers are active. A layer in opts.require
+ * (or call.require) that is not active makes sandbox_open() / sandbox_run()
+ * fail with -CORDON_EUNSUPPORTED: fail closed, never run unconfined.
+ *
+ * Each child, in this order (spec/sandbox.md §6.0): setsid, PDEATHSIG,
+ * cgroup, stdin /dev/null, stdout/stderr pipes, close every other fd,
+ * rlimits, cwd, capabilities dropped (securebits locked), NO_NEW_PRIVS,
+ * allowlisted environment, Landlock, seccomp (compiled once per session).
+ */
+#ifndef CORDON_RUNTIME_SANDBOX_H
+#define CORDON_RUNTIME_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "policy/profile.h"
+
+struct sandbox;
+
+/*
+ * A function the warden can run in a child (the warden is a fork of the
+ * supervisor binary, so it has the code). in/len: the call's input bytes.
+ * The function appends its reply to out (capped at call.max_reply) and
+ * returns 0, or negative on failure (the child then exits 1).
+ */
+struct sandbox_fn {
+	const char *name;
+	int (*run)(const void *in, size_t len, struct buf *out);
+};
+
+struct sandbox_opts {
+	const char *workspace;         /* absolute, existing directory; read-write */
+	const char *const *read_roots; /* NULL-terminated extra read-only roots, or NULL */
+	unsigned require;              /* LAYER_BIT mask that must be active */
+	const struct sandbox_fn *fns;  /* registered functions (copied by reference) */
+	size_t n_fns;
+	uint64_t tmp_size;             /* bytes of the private /tmp; 0 = 512 MiB */
+	bool no_namespaces;            /* run degraded on purpose (tests, doctor) */
+	bool quiet;                    /* no degraded-mode warning on stderr */
+};
+
+enum sandbox_end {
+	SANDBOX_EXITED,   /* exit_code is set */
+	SANDBOX_SIGNALED, /* signal is set */
+	SANDBOX_SECCOMP,  /* killed by SIGSYS; syscall names the refused call when known */
+	SANDBOX_TIMEOUT,  /* the wall-clock limit passed; the whole tree was killed */
+	SANDBOX_SETUP,    /* confinement could not be applied; nothing ran (setup_error) */
+};
+
+struct sandbox_call {
+	enum sandbox_profile profile;
+	const char *fn;               /* a registered function's name, or NULL to exec argv */
+	const void *input;            /* the function's input */
+	size_t input_len;
+	const char *const *argv;      /* exec: argv[0] is looked up in the child's PATH */
+	const char *const *env;       /* extra "K=V" for the child; secret-looking names dropped */
+	const char *cwd;              /* absolute; default: the workspace */
+	unsigned timeout_ms;          /* 0 = 120 s */
+	size_t max_output;            /* per stream (stdout, stderr); 0 = 10 MiB */
+	size_t max_reply;             /* the function's reply; 0 = 16 MiB */
+	bool net;                     /* AF_INET/6 allowed (needs the egress proxy; not yet) */
+	unsigned require;             /* extra LAYER_BIT mask for this call */
+};
+
+struct sandbox_result {
+	enum sandbox_end end;
+	int exit_code;
+	int signal;
+	char syscall[32];        /* SANDBOX_SECCOMP: the refused syscall, or "" */
+	struct buf out, err;     /* captured stdout/stderr (capped) */
+	struct buf reply;        /* the function's reply */
+	bool out_truncated, err_truncated;
+	unsigned layers;         /* LAYER_BIT mask applied to this call */
+	char setup_error[256];   /* SANDBOX_SETUP: one line */
+	unsigned elapsed_ms;
+};
+
+/* Fork the warden and build the session sandbox. -CORDON_EUNSUPPORTED when a required layer is missing. */
+int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts);
+
+/*
+ * Run one call. Returns 0 with *out filled (whatever the child did: see
+ * out->end), -CORDON_EUNSUPPORTED when a required layer is missing (nothing
+ * ran), -CORDON_EPROTO when the warden broke the protocol or died,
+ * -CORDON_EINVAL for a bad call. out must be released either way.
+ */
+int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sandbox_result *out);
+
+void sandbox_result_release(struct sandbox_result *r);
+
+/* The layers the session provides (LAYER_BIT mask); per call add landlock/seccomp/caps/rlimits. */
+unsigned sandbox_layers(const struct sandbox *sb);
+
+/* One line saying why namespaces are missing ("" when they are on). */
+const char *sandbox_degraded_reason(const struct sandbox *sb);
+
+/* Stop the warden (kills every running call) and free. Accepts NULL. */
+void sandbox_close(struct sandbox *sb);
+
+/* Exit status conventions of `cordon sandbox` (documented in docs/sandbox.md). */
+#define SANDBOX_EXIT_TIMEOUT 124
+#define SANDBOX_EXIT_REFUSED 125
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * sandbox_ipc.h — the small framed protocol between supervisor, warden and
+ * call manager, over socketpair(SOCK_SEQPACKET).
+ *
+ * Control socket (supervisor ↔ warden): the warden first sends one
+ * struct sbx_ready; then each call is one SBX_MSG_CALL message carrying a
+ * fresh per-call SEQPACKET socket (SCM_RIGHTS). On the per-call socket the
+ * supervisor sends struct sbx_req followed by payload_len bytes in messages
+ * of at most SBX_CHUNK; the call manager answers with struct sbx_resp
+ * followed by out_len + err_len + reply_len bytes the same way.
+ *
+ * Every length is checked against a ceiling before anything is allocated;
+ * a message of the wrong size or magic is -CORDON_EPROTO.
+ */
+#ifndef CORDON_RUNTIME_SANDBOX_IPC_H
+#define CORDON_RUNTIME_SANDBOX_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define SBX_MAGIC 0x636f7264u
+#define SBX_CHUNK 32768u
+#define SBX_MAX_REQUEST (64u << 20) /* bytes of one call's payload */
+#define SBX_MAX_ARGS 4096u
+
+#define SBX_MSG_CALL 1u
+#define SBX_F_EXEC 0x1u
+#define SBX_F_NET 0x2u
+
+struct sbx_ready {
+	uint32_t magic;
+	uint32_t layers;   /* session layers (LAYER_BIT) */
+	int32_t status;    /* 0, or negative CORDON_E*: the warden could not start */
+	char reason[224];  /* degraded mode or failure, one line */
+};
+
+struct sbx_msg {
+	uint32_t magic;
+	uint32_t type;
+};
+
+struct sbx_req {
+	uint32_t magic;
+	uint32_t profile;
+	uint32_t flags;
+	uint32_t timeout_ms;
+	uint64_t max_output;
+	uint64_t max_reply;
+	int32_t fn;         /* index into the registered functions; -1 = exec */
+	uint32_t argc;
+	uint32_t envc;
+	uint32_t require;
+	uint64_t payload_len; /* cwd\0 argv...\0 env...\0 then input bytes */
+	uint64_t input_len;
+};
+
+struct sbx_resp {
+	uint32_t magic;
+	uint32_t end;        /* enum sandbox_end */
+	int32_t exit_code;
+	int32_t signal;
+	int32_t syscall_nr;  /* -1 when unknown */
+	uint32_t layers;
+	uint32_t truncated;  /* 1 = stdout, 2 = stderr */
+	uint32_t elapsed_ms;
+	uint64_t out_len, err_len, reply_len;
+	char setup_error[256];
+};
+
+/* Send one fixed-size message. -CORDON_ESYS (EPIPE when the peer is gone). */
+int sbx_send_msg(int fd, const void *msg, size_t len);
+
+/* Send n bytes as messages of at most SBX_CHUNK. */
+int sbx_send_bytes(int fd, const void *p, size_t n);
+
+/*
+ * Receive one message of exactly len bytes, waiting at most timeout_ms (-1 =
+ * forever). -CORDON_EPROTO for EOF or a wrong size, -CORDON_ETIMEOUT.
+ */
+int sbx_recv_msg(int fd, void *msg, size_t len, int timeout_ms);
+
+/* Receive exactly n bytes (chunked) and append them to out (its ceiling applies). */
+int sbx_recv_bytes(int fd, struct buf *out, size_t n, int timeout_ms);
+
+/* Send a message carrying fd (SCM_RIGHTS). */
+int sbx_send_fd(int sock, const void *msg, size_t len, int fd);
+
+/* Receive a message of len bytes and the fd it carries (*out_fd = -1 if none). */
+int sbx_recv_fd(int sock, void *msg, size_t len, int *out_fd);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * warden.h — the warden: pid 1 of the session sandbox (untrusted side).
+ *
+ * sandbox_open() fills a struct warden_config in the supervisor, forks, and
+ * the child calls warden_main(), which never returns. The config lives in
+ * the forked memory (no serialisation): pointers stay valid in the warden.
+ *
+ * The warden (1) scrubs its inherited environment from memory, (2) enters
+ * the namespaces and builds the mount view where it can (warden_ns.h),
+ * (3) reports struct sbx_ready on the control socket, then (4) loops: each
+ * SBX_MSG_CALL carries a per-call socket; it forks a call manager for it,
+ * which forks the confined child (child.h), captures its output with caps,
+ * enforces the timeout, kills the call's process tree and answers with
+ * struct sbx_resp. EOF on the control socket kills everything and exits.
+ */
+#ifndef CORDON_RUNTIME_WARDEN_H
+#define CORDON_RUNTIME_WARDEN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/sandbox.h"
+#include "runtime/seccomp.h"
+
+struct warden_config {
+	char workspace[PATH_MAX];
+	const char *const *read_roots;
+	char session_tmp[PATH_MAX]; /* degraded mode: private temp dir on the host */
+	uint64_t tmp_size;
+	bool use_namespaces;
+	uid_t uid;
+	gid_t gid;
+	int landlock_abi;            /* < 1: none */
+	bool seccomp_ok;
+	struct seccomp_prog prog_fn[PROFILE__COUNT]; /* functions (reporting) */
+	struct seccomp_prog prog_exec[2];            /* exec'd programs: [net] */
+	struct cgroup_session cg;
+	const struct sandbox_fn *fns;
+	size_t n_fns;
+	char *const *base_env;       /* allowlisted "K=V" from the supervisor's env */
+};
+
+void warden_main(int ctl, const struct warden_config *cfg) __attribute__((noreturn));
+
+#endif

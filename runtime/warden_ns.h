@@ -1,0 +1,47 @@
+/*
+ * warden_ns.h — the session namespaces and mount view, built by the warden.
+ *
+ *	warden_ns_unshare(uid, gid, &why)       user+mount+pid+net+ipc+uts+cgroup
+ *	fork(): the child is pid 1 of the new pid namespace and calls
+ *	warden_ns_build_view(&view)             mounts, pivot_root, fresh /proc
+ *	warden_ns_lock(uid, gid)                second user namespace: mounts locked
+ *
+ * Only the caller's uid and gid are mapped (uid U inside is U outside; root
+ * stays root, without capabilities in its children). Every mount the view
+ * holds is read-only except the workspace, /tmp (tmpfs with a size cap) and
+ * /dev/shm; the protected paths under the workspace are read-only binds on
+ * themselves (also pinned: renaming them gives EBUSY). After
+ * warden_ns_lock() those flags are MNT_LOCK_* in the new mount namespace: a
+ * process holding every capability of the inner user namespace still cannot
+ * remount them read-write or unmount them to reveal what is below.
+ */
+#ifndef CORDON_RUNTIME_WARDEN_NS_H
+#define CORDON_RUNTIME_WARDEN_NS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ns_view {
+	const char *workspace;         /* absolute */
+	const char *const *read_roots; /* NULL-terminated, may be NULL */
+	uint64_t tmp_size;             /* bytes */
+};
+
+/*
+ * Enter new user, mount, pid, net, ipc, uts and cgroup namespaces, map
+ * uid/gid 1:1, bring lo up. Returns 0 or -CORDON_ESYS with *why naming the
+ * failing step (static string).
+ */
+int warden_ns_unshare(uid_t uid, gid_t gid, const char **why);
+
+/* Build the mount view and pivot into it. 0 or -CORDON_ESYS, *why set. */
+int warden_ns_build_view(const struct ns_view *v, const char **why);
+
+/* Enter a nested user + mount namespace so every mount above is locked. */
+int warden_ns_lock(uid_t uid, gid_t gid, const char **why);
+
+/* Probe: can this process create a user namespace? (forks; returns 1/0, why on 0). */
+int warden_ns_probe_userns(const char **why);
+
+#endif
