@@ -110,7 +110,11 @@ struct tr {
 	struct buf *re;
 	struct cordon_diag *diag;
 	int depth; /* open braces */
+	bool utf;  /* PCRE2_UTF mode; else bytes, with '?' taking a whole UTF-8 sequence */
 };
+
+/* One character in byte mode: a UTF-8 sequence, or any single byte (invalid ones too). */
+#define ANY_SEQ "[\\xc0-\\xff][\\x80-\\xbf]*"
 
 static int tr_class(struct tr *t)
 {
@@ -123,6 +127,9 @@ static int tr_class(struct tr *t)
 		neg = true;
 		j++;
 	}
+	/* Byte mode: a multi-byte character is never an (ASCII) member, so a negated class takes it whole. */
+	if (neg && !t->utf && (r = buf_puts(re, "(?:" ANY_SEQ "|")) < 0)
+		return r;
 	if ((r = buf_putc(re, '[')) < 0)
 		return r;
 	if (neg && (r = buf_putc(re, '^')) < 0)
@@ -177,7 +184,28 @@ static int tr_class(struct tr *t)
 		}
 	}
 	t->i = j + 1;
-	return buf_putc(re, ']');
+	if ((r = buf_putc(re, ']')) < 0)
+		return r;
+	return neg && !t->utf ? buf_putc(re, ')') : 0;
+}
+
+/*
+ * Byte mode matches any path, valid UTF-8 or not, which is what a file
+ * tree needs. UTF mode is only for what bytes cannot express: non-ASCII
+ * class members and ranges, and Unicode case folding.
+ */
+static bool needs_utf(const char *p, size_t n, unsigned flags)
+{
+	bool nonascii = false, klass = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] >= 0x80)
+			nonascii = true;
+		if (p[i] == '[')
+			klass = true;
+	}
+	return nonascii && (klass || (flags & GLOB_CASEFOLD)) && utf8_valid(p, n);
 }
 
 static bool at_alt_start(const struct tr *t)
@@ -236,7 +264,11 @@ static int translate(struct tr *t)
 			r = tr_star(t);
 			continue;
 		case '?':
-			r = buf_puts(t->re, (t->flags & GLOB_LITERAL_SEP) ? "[^/]" : ".");
+			if (t->utf)
+				r = buf_puts(t->re, (t->flags & GLOB_LITERAL_SEP) ? "[^/]" : ".");
+			else
+				r = buf_puts(t->re, (t->flags & GLOB_LITERAL_SEP) ? "(?:" ANY_SEQ "|[^/])"
+										  : "(?:" ANY_SEQ "|.)");
 			break;
 		case '[':
 			r = tr_class(t);
@@ -306,6 +338,7 @@ int glob_compile(struct glob **out, const char *pattern, size_t len, unsigned fl
 	t.flags = flags;
 	t.re = &re;
 	t.diag = diag;
+	t.utf = needs_utf(pattern, len, flags);
 	if ((r = buf_puts(&re, "\\A(?:")) < 0 || (r = translate(&t)) < 0 || (r = buf_puts(&re, ")\\z")) < 0)
 		goto out;
 	g->regex = buf_detach(&re, NULL);
@@ -320,7 +353,7 @@ int glob_compile(struct glob **out, const char *pattern, size_t len, unsigned fl
 		g = NULL;
 		goto out;
 	}
-	if (utf8_valid(pattern, len))
+	if (t.utf)
 		opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 	if (flags & GLOB_CASEFOLD)
 		opts |= PCRE2_CASELESS;

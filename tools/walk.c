@@ -175,7 +175,8 @@ static int make_ign(struct walker *w, struct ign_dir **out, int dirfd, struct ig
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -CORDON_ENOMEM;
-	d->in_git = in_git;
+	/* in_git here means "git's rules apply": inside a repo, or the caller does not require one. */
+	d->in_git = in_git || !w->o->require_git;
 	if (has_ignore && (r = load_rules(w, dirfd, ".ignore", &d->ig)) < 0)
 		goto fail;
 	if (has_gitignore && (in_git || !w->o->require_git) &&
