@@ -1,0 +1,371 @@
+/*
+ * Unit tests for the Grep and Glob tools: exact output text on small
+ * fixtures (the conformance cases' tree and a few more), through
+ * tool_execute() in-process.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "tools/search.h"
+#include "tools/tool.h"
+
+static char ws[256];
+
+static void put(const char *rel, const char *text, size_t len, time_t mtime)
+{
+	char p[512], *s;
+	struct timespec ts[2];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", ws, rel);
+	for (s = p + strlen(ws) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	ts[0].tv_sec = ts[1].tv_sec = mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+#define PUT(rel, text, mtime) put(rel, text, sizeof(text) - 1, mtime)
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	const time_t t0 = 1704067200; /* 2024-01-01 00:00:00 UTC */
+
+	(void)state;
+	snprintf(ws, sizeof(ws), "%s/cordon-grep.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(ws))
+		return -1;
+	PUT("src/main.c", "#include <stdio.h>\n\nint main(void) {\n    printf(\"hello world\\n\");\n    return 0;\n}\n",
+	    t0 + 5);
+	PUT("src/util.c", "/* util */\nint helper(int x) {\n    return x * 2; /* TODO: overflow */\n}\n", t0 + 4);
+	PUT("src/util.h", "int helper(int x);\n", t0 + 3);
+	PUT("app.py", "import os\n\ndef hello():\n    return 'Hello World'\n\n# TODO: more\nprint(hello())\n", t0 + 2);
+	PUT("web/app.js", "function hello() {\n  return 'hello';\n}\n// todo: lowercase\nmodule.exports = hello;\n",
+	    t0 + 1);
+	PUT("README.md", "# Project\n\nSay hello to the world.\n", t0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return nftw(ws, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Run a tool; returns the content (malloc'd) and sets *is_error. */
+static char *call(const char *tool, const char *input_json, bool *is_error)
+{
+	json_error_t jerr;
+	json_t *input = json_loads(input_json, 0, &jerr), *req, *res = NULL;
+	char *out;
+
+	assert_non_null(input);
+	req = json_pack("{s:s, s:o, s:s, s:s}", "tool", tool, "input", input, "cwd", ws, "workspace", ws);
+	assert_non_null(req);
+	assert_int_equal(tool_execute(req, &res), 0);
+	assert_non_null(res);
+	*is_error = json_is_true(json_object_get(res, "is_error"));
+	assert_true(json_is_string(json_object_get(res, "content")));
+	out = strdup(json_string_value(json_object_get(res, "content")));
+	json_decref(res);
+	json_decref(req);
+	return out;
+}
+
+/* Replace every "{WS}" in want by the workspace path. */
+static char *subst(const char *want)
+{
+	size_t n = strlen(want) + 1, wl = strlen(ws);
+	const char *p;
+	char *out, *o;
+
+	for (p = want; (p = strstr(p, "{WS}")); p += 4)
+		n += wl;
+	out = malloc(n);
+	assert_non_null(out);
+	for (o = out, p = want; *p;) {
+		if (!strncmp(p, "{WS}", 4)) {
+			memcpy(o, ws, wl);
+			o += wl;
+			p += 4;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void expect_call(const char *tool, const char *input, const char *want, bool want_error)
+{
+	bool err;
+	char *got = call(tool, input, &err), *w = subst(input), *wt = subst(want);
+
+	(void)w;
+	if (strcmp(got, wt) || err != want_error)
+		fail_msg("%s %s\n--- got (is_error %d):\n%s\n--- want (is_error %d):\n%s", tool, input, err, got,
+			 want_error, wt);
+	free(got);
+	free(w);
+	free(wt);
+}
+
+/* Input JSON with {WS} replaced. */
+#define EXPECT(tool, input, want, err)                      \
+	do {                                                \
+		char *in_ = subst(input);                   \
+		expect_call(tool, in_, want, err);          \
+		free(in_);                                  \
+	} while (0)
+
+static void files_with_matches_newest_first(void **state)
+{
+	(void)state;
+	EXPECT("Grep", "{\"pattern\":\"hello\"}", "Found 4 files\nsrc/main.c\napp.py\nweb/app.js\nREADME.md", false);
+	EXPECT("Grep", "{\"pattern\":\"return\",\"glob\":\"*.c\"}", "Found 2 files\nsrc/main.c\nsrc/util.c", false);
+	EXPECT("Grep", "{\"pattern\":\"zzz_not_there\"}", "No files found", false);
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"head_limit\":1,\"offset\":1}", "Found 1 file limit: 1, offset: 1\napp.py",
+	       false);
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"offset\":3}", "Found 1 file offset: 3\nREADME.md", false);
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"head_limit\":\"2\"}", "Found 2 files limit: 2\nsrc/main.c\napp.py", false);
+}
+
+static void content_mode_layout(void **state)
+{
+	(void)state;
+	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\"}",
+	       "app.py:4:    return 'Hello World'\nsrc/main.c:5:    return 0;\n"
+	       "src/util.c:3:    return x * 2; /* TODO: overflow */\nweb/app.js:2:  return 'hello';",
+	       false);
+	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"-n\":false}",
+	       "app.py:    return 'Hello World'\nsrc/main.c:    return 0;\n"
+	       "src/util.c:    return x * 2; /* TODO: overflow */\nweb/app.js:  return 'hello';",
+	       false);
+	/* Context lines keep the absolute path: only the part before the first ':' is relativized. */
+	EXPECT("Grep", "{\"pattern\":\"TODO\",\"output_mode\":\"content\",\"-n\":true,\"-C\":1}",
+	       "{WS}/app.py-5-\napp.py:6:# TODO: more\n{WS}/app.py-7-print(hello())\n--\n"
+	       "{WS}/src/util.c-2-int helper(int x) {\nsrc/util.c:3:    return x * 2; /* TODO: overflow */\n"
+	       "{WS}/src/util.c-4-}",
+	       false);
+	EXPECT("Grep", "{\"pattern\":\"todo\",\"output_mode\":\"content\",\"-i\":true}",
+	       "app.py:6:# TODO: more\nsrc/util.c:3:    return x * 2; /* TODO: overflow */\nweb/app.js:4:// todo: lowercase",
+	       false);
+	/* -A/-B; context wins over them; adjacent groups merge without "--". */
+	EXPECT("Grep", "{\"pattern\":\"^def|^print\",\"output_mode\":\"content\",\"-B\":1,\"path\":\"{WS}/app.py\"}",
+	       "2-\n3:def hello():\n--\n6-# TODO: more\n7:print(hello())", false);
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"content\",\"-A\":5,\"context\":0,\"path\":\"{WS}/app.py\"}",
+	       "3:def hello():\n7:print(hello())", false);
+	EXPECT("Grep", "{\"pattern\":\"import|return\",\"output_mode\":\"content\",\"-A\":2,\"path\":\"{WS}/app.py\"}",
+	       "1:import os\n2-\n3-def hello():\n4:    return 'Hello World'\n5-\n6-# TODO: more", false);
+	EXPECT("Grep", "{\"pattern\":\"zzz\",\"output_mode\":\"content\"}", "No matches found", false);
+	/* An invalid regex: rg's error is swallowed by the reference. */
+	EXPECT("Grep", "{\"pattern\":\"foo(\",\"output_mode\":\"content\"}", "No matches found", false);
+	EXPECT("Grep", "{\"pattern\":\"foo(\"}", "No files found", false);
+	EXPECT("Grep", "{\"pattern\":\"x\",\"type\":\"nosuchtype\"}", "No files found", false);
+}
+
+static void content_pagination(void **state)
+{
+	(void)state;
+	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"head_limit\":2}",
+	       "app.py:4:    return 'Hello World'\nsrc/main.c:5:    return 0;\n\n"
+	       "[Showing results with pagination = limit: 2]",
+	       false);
+	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"head_limit\":2,\"offset\":3}",
+	       "web/app.js:2:  return 'hello';\n\n[Showing results with pagination = offset: 3]", false);
+	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"offset\":9}",
+	       "No matches found\n\n[Showing results with pagination = offset: 9]", false);
+}
+
+static void count_mode(void **state)
+{
+	(void)state;
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"-i\":true}",
+	       "README.md:1\napp.py:3\nsrc/main.c:1\nweb/app.js:3\n\nFound 8 total occurrences across 4 files.", false);
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"-i\":true,\"head_limit\":1}",
+	       "README.md:1\n\nFound 1 total occurrence across 1 file. with pagination = limit: 1", false);
+	EXPECT("Grep", "{\"pattern\":\"zzz\",\"output_mode\":\"count\"}",
+	       "No matches found\n\nFound 0 total occurrences across 0 files.", false);
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"path\":\"web/app.js\"}",
+	       "3\n\nFound 3 total occurrences across 1 file.", false);
+}
+
+static void paths_and_errors(void **state)
+{
+	(void)state;
+	EXPECT("Grep", "{\"pattern\":\"hello\",\"path\":\"{WS}/nowhere\"}",
+	       "<tool_use_error>Path does not exist: {WS}/nowhere. Note: your current working directory is {WS}.</tool_use_error>",
+	       true);
+	EXPECT("Grep", "{\"pattern\":\"TODO\",\"path\":\"src\",\"output_mode\":\"content\"}",
+	       "src/util.c:3:    return x * 2; /* TODO: overflow */", false);
+	EXPECT("Grep", "{\"pattern\":\"TODO\",\"path\":\"{WS}/src/util.c\",\"output_mode\":\"content\"}",
+	       "3:    return x * 2; /* TODO: overflow */", false);
+	EXPECT("Grep", "{\"pattern\":\"TODO\",\"path\":\"{WS}/src/util.c\"}", "Found 1 file\nsrc/util.c", false);
+	EXPECT("Grep", "{\"pattern\":\"x\",\"path\":\"/etc\"}",
+	       "<tool_use_error>'/etc' is outside the directories this agent may access (the workspace and its "
+	       "allowed read roots), or is a protected path; use a path inside the workspace</tool_use_error>",
+	       true);
+	EXPECT("Grep", "{\"pattern\":\"x\",\"bogus\":1}",
+	       "<tool_use_error>InputValidationError: Grep failed due to the following issue:\n"
+	       "An unexpected parameter `bogus` was provided</tool_use_error>",
+	       true);
+	EXPECT("Grep", "{}",
+	       "<tool_use_error>InputValidationError: Grep failed due to the following issue:\n"
+	       "The required parameter `pattern` is missing</tool_use_error>",
+	       true);
+}
+
+static void binary_hidden_long_and_ignored_files(void **state)
+{
+	const time_t t = 1704067200 + 100;
+	char big[700];
+
+	(void)state;
+	put("t/bin.dat", "needle\0x\n", 9, t);
+	PUT("t/.hidden.txt", "needle hidden\n", t);
+	memset(big, 'y', sizeof(big));
+	memcpy(big + 600, " needle\nctx\n", 12);
+	put("t/long.txt", big, 612, t);
+	PUT("t/.gitignore", "ignored.txt\n", t);
+	PUT("t/ignored.txt", "needle ignored\n", t);
+	/* Not a repository: .gitignore does not apply (rg --require-git). */
+	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"output_mode\":\"content\",\"-C\":1}",
+	       "t/.hidden.txt:1:needle hidden\n--\nt/ignored.txt:1:needle ignored\n--\n"
+	       "t/long.txt:1:[Omitted long matching line]\n{WS}/t/long.txt-2-ctx",
+	       false);
+	PUT("t/.git/config", "needle in .git\n", t);
+	/* With .git present the ignore file applies; .git itself is never searched. */
+	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"output_mode\":\"count\"}",
+	       "t/.hidden.txt:1\nt/long.txt:1\n\nFound 2 total occurrences across 2 files.", false);
+	/* An explicit glob overrides the ignore file, as in the reference. */
+	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"glob\":\"*.txt\"}",
+	       "Found 3 files\nt/.hidden.txt\nt/ignored.txt\nt/long.txt", false);
+	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t/bin.dat\",\"output_mode\":\"content\"}",
+	       "binary file matches (found \"\\0\" byte around offset 6)", false);
+	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"multiline\":true,\"output_mode\":\"content\","
+		       "\"-n\":false,\"glob\":\"long.txt\"}",
+	       "t/long.txt:[Omitted long matching line]", false);
+}
+
+static void multiline_blocks(void **state)
+{
+	(void)state;
+	PUT("m/m.txt", "start foo\nmiddle\nbar end\nfoo\nbar\n", 1704067200);
+	EXPECT("Grep", "{\"pattern\":\"foo.bar\",\"path\":\"m/m.txt\",\"multiline\":true,\"output_mode\":\"content\"}",
+	       "4:foo\n5:bar", false);
+	EXPECT("Grep", "{\"pattern\":\"start.*?end\",\"path\":\"m\",\"multiline\":true,\"output_mode\":\"content\"}",
+	       "m/m.txt:1:start foo\nm/m.txt:2:middle\nm/m.txt:3:bar end", false);
+	EXPECT("Grep", "{\"pattern\":\"foo\\\\nmiddle|bar\",\"path\":\"m\",\"multiline\":true,\"output_mode\":\"count\"}",
+	       "m/m.txt:3\n\nFound 3 total occurrences across 1 file.", false);
+	/* Without multiline a pattern cannot cross a line end. */
+	EXPECT("Grep", "{\"pattern\":\"foo\\\\smiddle\",\"path\":\"m\",\"output_mode\":\"count\"}",
+	       "No matches found\n\nFound 0 total occurrences across 0 files.", false);
+}
+
+static void glob_tool(void **state)
+{
+	const time_t t = 1704067200;
+
+	(void)state;
+	PUT("g/a.c", "int a;\n", t + 10);
+	PUT("g/b.c", "int b;\n", t + 2 * 86400);
+	PUT("g/c.c", "int c;\n", t + 86400);
+	PUT("g/notes.md", "n\n", t + 1);
+	PUT("g/docs/guide.md", "g\n", t + 4 * 86400);
+	PUT("g/docs/deep/api.md", "a\n", t + 3 * 86400);
+	PUT("g/.hid/x.md", "h\n", t + 5 * 86400);
+	EXPECT("Glob", "{\"pattern\":\"*.c\",\"path\":\"{WS}/g\"}", "g/a.c\ng/c.c\ng/b.c", false);
+	EXPECT("Glob", "{\"pattern\":\"**/*.md\",\"path\":\"g\"}", "g/notes.md\ng/docs/deep/api.md\ng/docs/guide.md\ng/.hid/x.md",
+	       false);
+	EXPECT("Glob", "{\"pattern\":\"docs/*.md\",\"path\":\"g\"}", "g/docs/guide.md", false);
+	EXPECT("Glob", "{\"pattern\":\"{WS}/g/docs/**/*.md\"}", "g/docs/deep/api.md\ng/docs/guide.md", false);
+	EXPECT("Glob", "{\"pattern\":\"**/*.rs\",\"path\":\"g\"}", "No files found", false);
+	EXPECT("Glob", "{\"pattern\":\"*.c\",\"path\":\"{WS}/nowhere\"}",
+	       "<tool_use_error>Directory does not exist: {WS}/nowhere. Note: your current working directory is {WS}.</tool_use_error>",
+	       true);
+	EXPECT("Glob", "{\"pattern\":\"*.c\",\"path\":\"{WS}/g/a.c\"}",
+	       "<tool_use_error>Path is not a directory: {WS}/g/a.c</tool_use_error>", true);
+}
+
+static void glob_caps_at_100_oldest(void **state)
+{
+	char name[64], want[8192];
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "many/f%03d.txt", i);
+		/* mtimes in reverse name order: the oldest are the highest numbers */
+		put(name, "x\n", 2, 1704067200 + 1000 - i);
+	}
+	for (i = 149; i >= 50; i--)
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "many/f%03d.txt\n", i);
+	snprintf(want + n, sizeof(want) - n, "(Results are truncated. Consider using a more specific path or pattern.)");
+	EXPECT("Glob", "{\"pattern\":\"*.txt\",\"path\":\"many\"}", want, false);
+}
+
+static void shared_helpers(void **state)
+{
+	size_t s, e;
+	bool lim;
+	long long l;
+
+	(void)state;
+	assert_string_equal(search_relative("/w", "/w/a/b"), "a/b");
+	assert_string_equal(search_relative("/w", "/wx/a"), "/wx/a");
+	assert_string_equal(search_relative("/", "/a"), "a");
+	search_paginate(300, -1, 0, &s, &e, &lim, &l);
+	assert_true(s == 0 && e == 250 && lim && l == 250);
+	search_paginate(300, 0, 10, &s, &e, &lim, &l);
+	assert_true(s == 10 && e == 300 && !lim);
+	search_paginate(5, 10, 7, &s, &e, &lim, &l);
+	assert_true(s == 5 && e == 5 && !lim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(files_with_matches_newest_first),
+		cmocka_unit_test(content_mode_layout),
+		cmocka_unit_test(content_pagination),
+		cmocka_unit_test(count_mode),
+		cmocka_unit_test(paths_and_errors),
+		cmocka_unit_test(binary_hidden_long_and_ignored_files),
+		cmocka_unit_test(multiline_blocks),
+		cmocka_unit_test(glob_tool),
+		cmocka_unit_test(glob_caps_at_100_oldest),
+		cmocka_unit_test(shared_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
