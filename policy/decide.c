@@ -1,0 +1,1311 @@
+/*
+ * decide.c — policy_decide(): one tool call against the policy.
+ *
+ * Pure: string work on the input and the policy, no syscalls. Every path is
+ * judged lexically (pathmatch.h); the sandbox enforces the real resolution.
+ */
+#include "policy/pathmatch.h"
+#include "policy/policy.h"
+#include "policy/readonly.h"
+#include "policy/shsplit.h"
+#include "common/buf.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DONT_ASK_TAIL                                                                                        \
+	" IMPORTANT: You *may* attempt to accomplish this action using other tools that might naturally be "   \
+	"used to accomplish this goal, e.g. using head instead of cat. But you *should not* attempt to work "  \
+	"around this denial in malicious ways, e.g. do not use your ability to run tests to execute non-test " \
+	"actions. You should only try to work around this restriction in reasonable ways that do not attempt " \
+	"to bypass the intent behind this denial. If you believe this capability is essential to complete "   \
+	"the user's request, STOP and explain to the user what you were trying to do and why you need this "  \
+	"permission. Let the user decide how to proceed."
+
+#define HEADLESS " cordon runs headless, so nobody can approve it"
+
+#define MAX_SHELL_NESTING 3 /* sh -c 'sh -c ...' levels looked into */
+#define MAX_VARIANTS 12
+
+struct dctx {
+	const struct policy *p;
+	const char *tool;
+	char cwd[PATHMATCH_MAX + 1];
+	char root[PATHMATCH_MAX + 1];
+	char home[PATHMATCH_MAX + 1];
+	bool has_home;
+	enum perm_mode mode;
+	struct policy_decision *out;
+};
+
+/* ---- outcomes ---- */
+
+static void reason(struct dctx *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void reason(struct dctx *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->out->reason, sizeof(d->out->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void reason_append(struct dctx *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void reason_append(struct dctx *d, const char *fmt, ...)
+{
+	size_t n = strlen(d->out->reason);
+	va_list ap;
+
+	if (n + 1 >= sizeof(d->out->reason))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->out->reason + n, sizeof(d->out->reason) - n, fmt, ap);
+	va_end(ap);
+}
+
+static enum policy_verdict finish(struct dctx *d, enum policy_verdict v, const struct rule *r)
+{
+	/* An allow carries no message, whatever was drafted on the way. */
+	if (v == POLICY_ALLOW)
+		d->out->reason[0] = '\0';
+	d->out->verdict = v;
+	d->out->rule = r;
+	return v;
+}
+
+static void rule_note(struct dctx *d, const struct rule *r)
+{
+	if (r)
+		reason_append(d, " (%s rule %s from %s)", rule_action_name(r->action), r->text,
+			      r->source ? r->source : "the command line");
+}
+
+/*
+ * Nobody can answer an ask in a headless run. The reason was written by the
+ * caller; here it becomes a deny (dontAsk says so in Claude Code's words),
+ * or an ask when an approval hook will answer.
+ */
+static enum policy_verdict ask(struct dctx *d, const struct rule *r)
+{
+	if (d->mode == PERM_DONT_ASK) {
+		reason(d, "Permission to use %s has been denied because Claude Code is running in don't ask mode."
+			  DONT_ASK_TAIL, d->tool);
+		return finish(d, POLICY_DENY, r);
+	}
+	if (d->p->approval_hook)
+		return finish(d, POLICY_ASK, r);
+	return finish(d, POLICY_DENY, r);
+}
+
+static const char *mode_name(const struct dctx *d)
+{
+	return perm_mode_name(d->mode);
+}
+
+/* ---- paths ---- */
+
+static bool in_working_dirs(const struct dctx *d, const char *path)
+{
+	size_t i;
+
+	if (path_within(path, d->root))
+		return true;
+	for (i = 0; i < d->p->additional_dirs.n; i++)
+		if (path_within(path, d->p->additional_dirs.v[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Paths whose change would alter what runs next or what the policy is:
+ * VCS internals, agent and editor settings, shell start-up files. Writes to
+ * them ask even in bypassPermissions and acceptEdits (spec §13.3).
+ */
+static bool is_protected(const char *path)
+{
+	static const char *const dirs[] = { ".git", ".vscode", ".idea", ".hg", ".svn", NULL };
+	static const char *const files[] = { ".bashrc", ".bash_profile", ".bash_login", ".bash_logout",
+					     ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout",
+					     ".gitconfig", ".gitmodules", ".mcp.json", ".ripgreprc", ".envrc",
+					     ".npmrc", ".pypirc", NULL };
+	const char *s = path, *base = strrchr(path, '/');
+	const char *const *k;
+
+	base = base ? base + 1 : path;
+	for (k = files; *k; k++)
+		if (!strcmp(base, *k))
+			return true;
+	while ((s = strchr(s, '/'))) {
+		const char *seg = ++s;
+		size_t n = strcspn(seg, "/");
+
+		for (k = dirs; *k; k++)
+			if (n == strlen(*k) && !strncmp(seg, *k, n))
+				return true;
+		if (n == 7 && !strncmp(seg, ".claude", 7)) {
+			const char *next = seg + n;
+
+			/* .claude/{commands,agents,skills} hold content, not policy. */
+			if (*next == '/' && (!strncmp(next + 1, "commands", 8) || !strncmp(next + 1, "agents", 6) ||
+					     !strncmp(next + 1, "skills", 6))) {
+				const char *after = next + 1 + strcspn(next + 1, "/");
+				size_t l = (size_t)(after - (next + 1));
+
+				if (l == 8 || l == 6)
+					continue;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A bare rule speaks about its own tool only; a path rule about its class. */
+static bool rule_applies(const struct rule *r, const char *tool)
+{
+	if (r->form == RULE_BARE)
+		return !strcmp(r->tool, tool);
+	return rule_governs(r, tool);
+}
+
+static const struct rule *path_rule(const struct dctx *d, enum rule_action a, const char *tool, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->nrules; i++) {
+		const struct rule *r = &d->p->rules[i];
+
+		if (r->action != a || !rule_applies(r, tool))
+			continue;
+		if (r->form != RULE_PATH && r->form != RULE_BARE)
+			continue;
+		if (rule_match_path(r, path, d->root, d->has_home ? d->home : NULL))
+			return r;
+	}
+	return NULL;
+}
+
+static bool has_path_rules(const struct dctx *d, enum rule_action a, const char *tool)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->nrules; i++)
+		if (d->p->rules[i].action == a && rule_applies(&d->p->rules[i], tool))
+			return true;
+	return false;
+}
+
+/* The agent's tools line limits `tool` to its entries; NULL = no limit. */
+static bool tool_limited(const struct dctx *d, const char *tool)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->ntool_limits; i++)
+		if (!strcmp(d->p->tool_limits[i].tool, tool))
+			return true;
+	return false;
+}
+
+static void list_limits(struct dctx *d, const char *tool)
+{
+	size_t i;
+	bool first = true;
+
+	for (i = 0; i < d->p->ntool_limits; i++)
+		if (!strcmp(d->p->tool_limits[i].tool, tool)) {
+			reason_append(d, "%s%s", first ? "" : ", ", d->p->tool_limits[i].text);
+			first = false;
+		}
+}
+
+/* Resolve what the model wrote into an absolute lexical path. */
+static int resolve(const struct dctx *d, const char *cwd, const char *in, char *out, size_t size)
+{
+	char tmp[PATHMATCH_MAX + 2];
+
+	if (in[0] == '~' && (in[1] == '/' || !in[1])) {
+		/* Checked as the home path: the conservative reading. */
+		if (!d->has_home)
+			return -CORDON_EINVAL;
+		if (snprintf(tmp, sizeof(tmp), "%s%s", d->home, in + 1) >= (int)sizeof(tmp))
+			return -CORDON_ETOOBIG;
+		in = tmp;
+	}
+	return path_normalize(out, size, in, cwd);
+}
+
+static enum policy_verdict decide_path(struct dctx *d, bool write, const char *shown, const char *abs)
+{
+	const struct rule *r;
+
+	r = path_rule(d, RULE_DENY, d->tool, abs);
+	if (r) {
+		reason(d, write ? "Permission to edit %s has been denied." : "Permission to read %s has been denied.",
+		       shown);
+		rule_note(d, r);
+		return finish(d, POLICY_DENY, r);
+	}
+	if (tool_limited(d, d->tool)) {
+		size_t i;
+		bool ok = false;
+
+		for (i = 0; i < d->p->ntool_limits && !ok; i++) {
+			const struct rule *l = &d->p->tool_limits[i];
+
+			ok = !strcmp(l->tool, d->tool) &&
+			     rule_match_path(l, abs, d->root, d->has_home ? d->home : NULL);
+		}
+		if (!ok) {
+			reason(d, "Permission to %s %s has been denied. (the agent's tools line allows %s only for: ",
+			       write ? "edit" : "read", shown, d->tool);
+			list_limits(d, d->tool);
+			reason_append(d, ")");
+			return finish(d, POLICY_DENY, NULL);
+		}
+	}
+	r = path_rule(d, RULE_ASK, d->tool, abs);
+	if (r) {
+		reason(d, write ? "Claude requested permissions to write to %s, but you haven't granted it yet."
+				: "Claude requested permissions to read from %s, but you haven't granted it yet.",
+		       shown);
+		rule_note(d, r);
+		reason_append(d, ";" HEADLESS ".");
+		return ask(d, r);
+	}
+	r = path_rule(d, RULE_ALLOW, d->tool, abs);
+	if (r && !(write && d->mode == PERM_PLAN))
+		return finish(d, POLICY_ALLOW, r);
+	if (!write) {
+		if (in_working_dirs(d, abs) || d->mode == PERM_BYPASS)
+			return finish(d, POLICY_ALLOW, NULL);
+		reason(d, "Claude requested permissions to read from %s, but you haven't granted it yet. (%s is "
+			  "outside the working directories and no Read allow rule covers it;" HEADLESS
+			  ". Work with files inside %s instead.)",
+		       shown, abs, d->root);
+		return ask(d, NULL);
+	}
+	reason(d, "Claude requested permissions to write to %s, but you haven't granted it yet.", shown);
+	if (is_protected(abs)) {
+		reason_append(d, " (%s is a protected path: version control, agent settings and shell start-up "
+				 "files are not written without an explicit Edit allow rule;" HEADLESS ".)",
+			      abs);
+		return ask(d, NULL);
+	}
+	if (!in_working_dirs(d, abs)) {
+		if (d->mode == PERM_BYPASS)
+			return finish(d, POLICY_ALLOW, NULL);
+		reason_append(d, " (%s is outside the working directories;" HEADLESS
+				 ". Write inside %s instead.)",
+			      abs, d->root);
+		return ask(d, NULL);
+	}
+	if (d->mode == PERM_ACCEPT_EDITS || d->mode == PERM_BYPASS)
+		return finish(d, POLICY_ALLOW, NULL);
+	reason_append(d, " (edits need permissionMode acceptEdits or an Edit allow rule, and the mode is %s;" HEADLESS
+			 ". Describe the change you would make instead.)",
+		      mode_name(d));
+	return ask(d, NULL);
+}
+
+/* ---- input ---- */
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: case JSON_REAL: return "number";
+	case JSON_TRUE: case JSON_FALSE: return "boolean";
+	default: return "null";
+	}
+}
+
+/* A string parameter: required or optional. NULL with the decision made. */
+static const char *param(struct dctx *d, const json_t *input, const char *key, bool required, bool *failed)
+{
+	json_t *v = json_object_get(input, key);
+
+	*failed = false;
+	if (!v) {
+		if (!required)
+			return NULL;
+		reason(d, "InputValidationError: %s failed due to the following issue:\nThe required parameter `%s` "
+			  "is missing",
+		       d->tool, key);
+	} else if (!json_is_string(v)) {
+		reason(d, "InputValidationError: %s failed due to the following issue:\nThe parameter `%s` type is "
+			  "expected as `string` but provided as `%s`",
+		       d->tool, key, json_kind(v));
+	} else if (strlen(json_string_value(v)) != json_string_length(v)) {
+		reason(d, "InputValidationError: %s failed due to the following issue:\nThe parameter `%s` contains "
+			  "a NUL character",
+		       d->tool, key);
+	} else {
+		return json_string_value(v);
+	}
+	*failed = true;
+	d->out->validation_error = true;
+	finish(d, POLICY_DENY, NULL);
+	return NULL;
+}
+
+static enum policy_verdict bad_path(struct dctx *d, const char *shown)
+{
+	reason(d, "cordon cannot check the path '%.200s': it is empty, too long or relative to an unknown home "
+		  "directory. Use an absolute path inside %s.",
+	       shown, d->root);
+	return finish(d, POLICY_DENY, NULL);
+}
+
+static enum policy_verdict decide_file(struct dctx *d, const json_t *input, bool write)
+{
+	char abs[PATHMATCH_MAX + 1];
+	const char *fp;
+	bool failed;
+
+	fp = param(d, input, write && !strcmp(d->tool, "NotebookEdit") ? "notebook_path" : "file_path", true,
+		   &failed);
+	if (failed)
+		return d->out->verdict;
+	if (resolve(d, d->cwd, fp, abs, sizeof(abs)) < 0)
+		return bad_path(d, fp);
+	return decide_path(d, write, fp, abs);
+}
+
+/* Glob: the directory a pattern can reach is its literal prefix. */
+static enum policy_verdict decide_glob(struct dctx *d, const json_t *input)
+{
+	char base[PATHMATCH_MAX + 1], joined[2 * PATHMATCH_MAX + 2];
+	const char *pat, *path, *s, *glob_at;
+	size_t lit;
+	bool failed;
+
+	pat = param(d, input, "pattern", true, &failed);
+	if (failed)
+		return d->out->verdict;
+	path = param(d, input, "path", false, &failed);
+	if (failed)
+		return d->out->verdict;
+	glob_at = pat + strcspn(pat, "*?[{");
+	/* '..' after a wildcard could climb out of any prefix we check. */
+	for (s = glob_at; (s = strstr(s, "..")); s += 2)
+		if ((s == pat || s[-1] == '/') && (s[2] == '/' || !s[2])) {
+			reason(d, "cordon cannot check the Glob pattern '%.200s': '..' after a wildcard. Put the "
+				  "directory in `path` instead.",
+			       pat);
+			return finish(d, POLICY_DENY, NULL);
+		}
+	lit = (size_t)(glob_at - pat);
+	while (lit && pat[lit - 1] != '/')
+		lit--;
+	if (pat[0] == '/')
+		snprintf(joined, sizeof(joined), "%.*s", (int)(lit ? lit : 1), pat);
+	else
+		snprintf(joined, sizeof(joined), "%s/%.*s", path && *path ? path : ".", (int)lit, pat);
+	if (resolve(d, d->cwd, joined, base, sizeof(base)) < 0)
+		return bad_path(d, joined);
+	return decide_path(d, false, path && !lit ? path : base, base);
+}
+
+static enum policy_verdict decide_grep(struct dctx *d, const json_t *input)
+{
+	char abs[PATHMATCH_MAX + 1];
+	const char *path;
+	bool failed;
+
+	param(d, input, "pattern", true, &failed);
+	if (failed)
+		return d->out->verdict;
+	path = param(d, input, "path", false, &failed);
+	if (failed)
+		return d->out->verdict;
+	if (!path || !*path)
+		path = d->cwd;
+	if (resolve(d, d->cwd, path, abs, sizeof(abs)) < 0)
+		return bad_path(d, path);
+	return decide_path(d, false, path, abs);
+}
+
+/* ---- WebFetch ---- */
+
+/* Lowercase host of an http(s) URL into host[size]; -1 when there is none. */
+static int url_host(const char *url, char *host, size_t size)
+{
+	const char *p, *end, *at, *h;
+	size_t n, i;
+
+	if (!strncasecmp(url, "https://", 8))
+		p = url + 8;
+	else if (!strncasecmp(url, "http://", 7))
+		p = url + 7;
+	else
+		return -1;
+	end = p + strcspn(p, "/?#\\");
+	at = NULL;
+	for (h = p; h < end; h++)
+		if (*h == '@')
+			at = h;
+	if (at)
+		p = at + 1;
+	if (*p == '[') {
+		h = memchr(p, ']', (size_t)(end - p));
+		if (!h)
+			return -1;
+		n = (size_t)(h + 1 - p);
+	} else {
+		h = memchr(p, ':', (size_t)(end - p));
+		n = (size_t)((h ? h : end) - p);
+	}
+	while (n && p[n - 1] == '.')
+		n--;
+	if (!n || n >= size)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '%')
+			return -1;
+		host[i] = (char)tolower(c);
+	}
+	host[n] = '\0';
+	return 0;
+}
+
+static bool domain_listed(const struct strvec *v, const char *host)
+{
+	size_t i, hn = strlen(host);
+
+	for (i = 0; i < v->n; i++) {
+		const char *e = v->v[i];
+
+		if (e[0] == '*') {
+			size_t n = strlen(e + 1);
+
+			if (hn > n && !strcmp(host + hn - n, e + 1))
+				return true;
+		} else if (!strcmp(e, host)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct rule *domain_rule(const struct dctx *d, enum rule_action a, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->nrules; i++) {
+		const struct rule *r = &d->p->rules[i];
+
+		if (r->action == a && !strcmp(r->tool, "WebFetch") && rule_match_domain(r, host))
+			return r;
+	}
+	return NULL;
+}
+
+static enum policy_verdict decide_fetch(struct dctx *d, const json_t *input)
+{
+	const struct rule *r;
+	char host[256];
+	const char *url;
+	bool failed;
+	size_t i;
+
+	url = param(d, input, "url", true, &failed);
+	if (failed)
+		return d->out->verdict;
+	if (url_host(url, host, sizeof(host)) < 0) {
+		reason(d, "cordon cannot check the URL '%.300s': only http:// and https:// URLs with a host name "
+			  "can be fetched.",
+		       url);
+		return finish(d, POLICY_DENY, NULL);
+	}
+	r = domain_rule(d, RULE_DENY, host);
+	if (r) {
+		reason(d, "WebFetch denied access to domain:%s.", host);
+		rule_note(d, r);
+		return finish(d, POLICY_DENY, r);
+	}
+	if (d->p->network_set && !domain_listed(&d->p->allowed_domains, host)) {
+		reason(d, "WebFetch denied access to domain:%s. (it is not in sandbox.network.allowedDomains:", host);
+		for (i = 0; i < d->p->allowed_domains.n; i++)
+			reason_append(d, "%s %s", i ? "," : "", d->p->allowed_domains.v[i]);
+		reason_append(d, "%s)", d->p->allowed_domains.n ? "" : " none");
+		return finish(d, POLICY_DENY, NULL);
+	}
+	if (tool_limited(d, "WebFetch")) {
+		bool ok = false;
+
+		for (i = 0; i < d->p->ntool_limits && !ok; i++)
+			ok = !strcmp(d->p->tool_limits[i].tool, "WebFetch") &&
+			     rule_match_domain(&d->p->tool_limits[i], host);
+		if (!ok) {
+			reason(d, "WebFetch denied access to domain:%s. (the agent's tools line allows WebFetch only "
+				  "for: ",
+			       host);
+			list_limits(d, "WebFetch");
+			reason_append(d, ")");
+			return finish(d, POLICY_DENY, NULL);
+		}
+	}
+	r = domain_rule(d, RULE_ASK, host);
+	if (r) {
+		reason(d, "Claude requested permissions to use WebFetch, but you haven't granted it yet.");
+		rule_note(d, r);
+		return ask(d, r);
+	}
+	r = domain_rule(d, RULE_ALLOW, host);
+	if (r)
+		return finish(d, POLICY_ALLOW, r);
+	if (tool_limited(d, "WebFetch") || d->mode == PERM_BYPASS)
+		return finish(d, POLICY_ALLOW, NULL);
+	reason(d, "Claude requested permissions to use WebFetch, but you haven't granted it yet. (no "
+		  "WebFetch(domain:%s) allow rule;" HEADLESS ".)",
+	       host);
+	return ask(d, NULL);
+}
+
+/* ---- Bash ---- */
+
+enum part_state { PART_ALLOW, PART_NEEDS, PART_ASK, PART_DENY };
+
+struct bash_state {
+	struct dctx *d;
+	char cwd[PATHMATCH_MAX + 1]; /* follows `cd` through the command */
+	enum part_state worst;
+	const struct rule *rule; /* of the worst part */
+	struct buf needs;        /* "a, b" of the parts that need approval */
+	size_t nneeds;
+	size_t nparts;
+	char why[600];      /* why the first part needs approval */
+	char deny_msg[1200]; /* message of the first deny / ask */
+};
+
+static void part_set(struct bash_state *b, enum part_state st, const struct rule *r, const char *text,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void part_set(struct bash_state *b, enum part_state st, const struct rule *r, const char *text,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st == PART_NEEDS) {
+		if (b->nneeds++ == 0 && fmt) {
+			va_start(ap, fmt);
+			vsnprintf(b->why, sizeof(b->why), fmt, ap);
+			va_end(ap);
+		}
+		if (b->needs.len)
+			buf_puts(&b->needs, ", ");
+		buf_puts(&b->needs, text);
+	}
+	if (st > b->worst) {
+		b->worst = st;
+		b->rule = r;
+		if (st >= PART_ASK && fmt) {
+			va_start(ap, fmt);
+			vsnprintf(b->deny_msg, sizeof(b->deny_msg), fmt, ap);
+			va_end(ap);
+		}
+	}
+}
+
+static const struct rule *bash_rule(const struct dctx *d, enum rule_action a, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->nrules; i++) {
+		const struct rule *r = &d->p->rules[i];
+
+		if (r->action == a && !strcmp(r->tool, "Bash") && r->form != RULE_PATH &&
+		    rule_match_command(r, text))
+			return r;
+	}
+	return NULL;
+}
+
+/* Index of the wrapped command in words[from..), or 0 when words[from] wraps nothing. */
+static size_t unwrap(const struct sh_cmd *c, size_t from)
+{
+	static const struct {
+		const char *name;
+		const char *argopts; /* short options that take a value */
+		int fixed;           /* positional args before the command (timeout DURATION, chroot DIR) */
+	} wrappers[] = {
+		{ "env", "uSC", 0 },    { "sudo", "ugCDhprtU", 0 }, { "doas", "uC", 0 },   { "nice", "n", 0 },
+		{ "nohup", "", 0 },     { "setsid", "", 0 },        { "time", "", 0 },     { "exec", "a", 0 },
+		{ "command", "", 0 },   { "builtin", "", 0 },       { "timeout", "sk", 1 }, { "stdbuf", "ioe", 0 },
+		{ "ionice", "cnpPu", 0 }, { "watch", "nd", 0 },     { "xargs", "nILPdEsa", 0 }, { "chroot", "", 1 },
+		{ "unbuffer", "", 0 },  { "caffeinate", "", 0 },    { "chrt", "", 1 },     { "taskset", "", 1 },
+	};
+	const char *name;
+	size_t k, i;
+
+	if (from >= c->nwords)
+		return 0;
+	name = c->words[from].value;
+	for (k = 0; k < sizeof(wrappers) / sizeof(wrappers[0]); k++) {
+		int fixed;
+
+		if (strcmp(name, wrappers[k].name))
+			continue;
+		i = from + 1;
+		while (i < c->nwords) {
+			const char *w = c->words[i].value;
+
+			if (!strcmp(w, "--")) {
+				i++;
+				break;
+			}
+			if (w[0] == '-' && w[1]) {
+				/* -n 5 takes the next word; -n5 and --opt=x do not. */
+				if (w[1] != '-' && !w[2] && strchr(wrappers[k].argopts, w[1]))
+					i++;
+				i++;
+				continue;
+			}
+			if (!strcmp(name, "env") && strchr(w, '=')) {
+				i++;
+				continue;
+			}
+			break;
+		}
+		for (fixed = wrappers[k].fixed; fixed > 0 && i < c->nwords; fixed--)
+			i++;
+		return i < c->nwords ? i : 0;
+	}
+	return 0;
+}
+
+static int join_values(struct buf *out, const struct sh_cmd *c, size_t from, size_t to, bool basename_first)
+{
+	size_t i;
+	int r = 0;
+
+	buf_truncate(out, 0);
+	for (i = from; i < to && r >= 0; i++) {
+		const char *v = c->words[i].value;
+
+		if (i == from && basename_first && strrchr(v, '/'))
+			v = strrchr(v, '/') + 1;
+		if (i > from)
+			r = buf_putc(out, ' ');
+		if (r >= 0)
+			r = buf_puts(out, v);
+	}
+	return r;
+}
+
+/*
+ * The texts deny and ask rules are matched against: the command as written,
+ * unquoted, with its path stripped, and each command it wraps (env, sudo,
+ * timeout, xargs, find -exec ...). Safe because a deny rule that matches any
+ * reading of the command denies it.
+ */
+static size_t variants(const struct sh_cmd *c, struct buf *v)
+{
+	size_t n = 0, from = 0, i;
+	int guard;
+
+	buf_truncate(&v[n], 0);
+	if (buf_puts(&v[n], c->text) >= 0)
+		n++;
+	for (guard = 0; guard < 5 && n + 2 <= MAX_VARIANTS && from < c->nwords; guard++) {
+		if (join_values(&v[n], c, from, c->nwords, false) >= 0)
+			n++;
+		if (strchr(c->words[from].value, '/') && join_values(&v[n], c, from, c->nwords, true) >= 0)
+			n++;
+		from = unwrap(c, from);
+		if (!from)
+			break;
+	}
+	/* find ... -exec CMD ... ; */
+	for (i = 0; i + 1 < c->nwords && n < MAX_VARIANTS; i++) {
+		const char *w = c->words[i].value;
+
+		if (!strcmp(w, "-exec") || !strcmp(w, "-execdir") || !strcmp(w, "-ok") || !strcmp(w, "-okdir")) {
+			size_t e = i + 1;
+
+			while (e < c->nwords && strcmp(c->words[e].value, ";") && strcmp(c->words[e].value, "+"))
+				e++;
+			if (join_values(&v[n], c, i + 1, e, true) >= 0)
+				n++;
+		}
+	}
+	return n;
+}
+
+static bool ignorable_target(const char *t)
+{
+	return !strcmp(t, "/dev/null") || !strcmp(t, "/dev/stdout") || !strcmp(t, "/dev/stderr") ||
+	       !strncmp(t, "/dev/fd/", 8);
+}
+
+static bool is_output(enum sh_redir_op op)
+{
+	return op == SHR_OUT || op == SHR_APPEND || op == SHR_OUT_ALL || op == SHR_INOUT;
+}
+
+static bool shell_name(const char *n)
+{
+	return !strcmp(n, "sh") || !strcmp(n, "bash") || !strcmp(n, "dash") || !strcmp(n, "zsh") ||
+	       !strcmp(n, "ksh") || !strcmp(n, "/bin/sh") || !strcmp(n, "/bin/bash") || !strcmp(n, "/usr/bin/bash");
+}
+
+static void judge_split(struct bash_state *b, const struct sh_split *sp, int nesting);
+
+/* `sh -c STRING` and `eval WORDS` run a string as shell code: judge it too. */
+static void judge_inner_shell(struct bash_state *b, const struct sh_cmd *c, int nesting)
+{
+	struct sh_split inner;
+	struct sh_error err;
+	struct buf code;
+	size_t i, start = 0;
+	bool is_eval = !strcmp(c->words[0].value, "eval");
+
+	if (c->words[0].flags & SHW_DYNAMIC)
+		return;
+	if (is_eval) {
+		start = 1;
+	} else if (shell_name(c->words[0].value)) {
+		for (i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].value;
+
+			if (w[0] != '-')
+				return; /* a script file: judged by the rules on the outer command */
+			if (strchr(w, 'c') && w[1] != '-') {
+				start = i + 1;
+				break;
+			}
+		}
+		if (!start || start >= c->nwords)
+			return;
+	} else {
+		return;
+	}
+	if (nesting >= MAX_SHELL_NESTING) {
+		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' nests shells too deeply to check", c->text);
+		return;
+	}
+	buf_init(&code, SH_MAX_INPUT);
+	for (i = start; i < (is_eval ? c->nwords : start + 1); i++) {
+		if (c->words[i].flags & (SHW_EXPANSION | SHW_SUBST)) {
+			part_set(b, PART_NEEDS, NULL, c->text,
+				 "'%.200s' runs shell code computed at run time, which cordon cannot check", c->text);
+			buf_release(&code);
+			return;
+		}
+		if ((i > start && buf_putc(&code, ' ') < 0) || buf_puts(&code, c->words[i].value) < 0) {
+			part_set(b, PART_DENY, NULL, c->text, "This command cannot be checked: its shell string is too long.");
+			buf_release(&code);
+			return;
+		}
+	}
+	if (sh_split(&inner, code.data, code.len, &err) < 0) {
+		part_set(b, PART_DENY, NULL, c->text,
+			 "This command cannot be checked: the shell code it runs has %s at byte %zu. cordon does not "
+			 "run shell code it cannot parse; use simpler commands.",
+			 err.msg, err.offset);
+	} else {
+		judge_split(b, &inner, nesting + 1);
+	}
+	sh_split_release(&inner);
+	buf_release(&code);
+}
+
+/* Check one operand as a path a reader will open. Returns false when it needs approval / is denied. */
+static bool check_read_operand(struct bash_state *b, const struct sh_cmd *c, const struct sh_word *w,
+			       const char *value)
+{
+	struct dctx *d = b->d;
+	char abs[PATHMATCH_MAX + 1];
+	const struct rule *r;
+
+	if (w->flags & (SHW_EXPANSION | SHW_SUBST)) {
+		part_set(b, PART_NEEDS, NULL, c->text,
+			 "'%.200s' has arguments computed at run time (%.100s), so cordon cannot tell what it reads",
+			 c->text, w->raw);
+		return false;
+	}
+	if (w->flags & SHW_GLOB) {
+		char lit[PATHMATCH_MAX + 1];
+		size_t n = strcspn(value, "*?[{");
+
+		while (n && value[n - 1] != '/')
+			n--;
+		snprintf(lit, sizeof(lit), "%.*s", (int)(n ? n : 1), n ? value : ".");
+		if (resolve(d, b->cwd, lit, abs, sizeof(abs)) < 0 || !in_working_dirs(d, abs) ||
+		    strstr(value + n, "..") || has_path_rules(d, RULE_DENY, "Read")) {
+			part_set(b, PART_NEEDS, NULL, c->text,
+				 "'%.200s' uses a wildcard (%.100s) that cordon cannot check against the working "
+				 "directories and Read deny rules",
+				 c->text, w->raw);
+			return false;
+		}
+		return true;
+	}
+	if (resolve(d, b->cwd, value, abs, sizeof(abs)) < 0) {
+		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' names a path cordon cannot check (%.100s)", c->text,
+			 value);
+		return false;
+	}
+	r = path_rule(d, RULE_DENY, "Read", abs);
+	if (r) {
+		part_set(b, PART_DENY, r, c->text, "Permission to read %s has been denied. (deny rule %s from %s)",
+			 abs, r->text, r->source ? r->source : "the command line");
+		return false;
+	}
+	if (!in_working_dirs(d, abs) && !path_rule(d, RULE_ALLOW, "Read", abs)) {
+		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' reads %s, outside the working directories", c->text,
+			 abs);
+		return false;
+	}
+	return true;
+}
+
+/* Operands of a classified command: words after first, skipping options. */
+static bool check_operands(struct bash_state *b, const struct sh_cmd *c, size_t first, bool write)
+{
+	struct dctx *d = b->d;
+	bool ddash = false, ok = true;
+	size_t i;
+
+	for (i = first; i < c->nwords && ok; i++) {
+		const struct sh_word *w = &c->words[i];
+		const char *v = w->value;
+
+		if (!ddash && !strcmp(v, "--")) {
+			ddash = true;
+			continue;
+		}
+		if (!ddash && v[0] == '-' && v[1]) {
+			const char *eq = strchr(v, '=');
+
+			/* --file=/etc/x: the value may be a path. */
+			if (eq && strchr(eq + 1, '/'))
+				ok = check_read_operand(b, c, w, eq + 1);
+			else if (w->flags & (SHW_EXPANSION | SHW_SUBST))
+				ok = check_read_operand(b, c, w, v);
+			continue;
+		}
+		ok = check_read_operand(b, c, w, v);
+		if (ok && write) {
+			char abs[PATHMATCH_MAX + 1];
+			const struct rule *r;
+
+			if (w->flags & SHW_GLOB || resolve(d, b->cwd, v, abs, sizeof(abs)) < 0) {
+				part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' writes a path cordon cannot check",
+					 c->text);
+				return false;
+			}
+			r = path_rule(d, RULE_DENY, "Edit", abs);
+			if (r) {
+				part_set(b, PART_DENY, r, c->text,
+					 "Permission to edit %s has been denied. (deny rule %s from %s)", abs, r->text,
+					 r->source ? r->source : "the command line");
+				return false;
+			}
+			if (is_protected(abs)) {
+				part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' writes the protected path %s", c->text,
+					 abs);
+				return false;
+			}
+		}
+	}
+	return ok;
+}
+
+static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting)
+{
+	struct dctx *d = b->d;
+	struct buf v[MAX_VARIANTS];
+	const struct rule *r = NULL;
+	size_t nv = 0, i, first;
+	bool writes_out = false, writes_unknown = false, writes_outside = false, writes_protected = false;
+	bool safe_env = true, input_unsafe = false;
+	const char *why = NULL;
+	enum ro_class cls;
+
+	b->nparts++;
+	for (i = 0; i < MAX_VARIANTS; i++)
+		buf_init(&v[i], SH_MAX_INPUT * 2);
+	if (c->header)
+		goto out;
+	for (i = 0; i < c->nassigns; i++)
+		if (!readonly_safe_assignment(c->assigns[i].raw))
+			safe_env = false;
+
+	/* Deny rules see every reading of the command. */
+	if (c->nwords) {
+		nv = variants(c, v);
+		for (i = 0; i < nv && !r; i++)
+			r = bash_rule(d, RULE_DENY, v[i].data);
+		if (r) {
+			part_set(b, PART_DENY, r, c->text,
+				 "Permission to use Bash with command %.600s has been denied. (deny rule %s from %s)",
+				 c->text, r->text, r->source ? r->source : "the command line");
+			goto out;
+		}
+	}
+
+	/* Redirections: deny rules on their paths, and what they write. */
+	for (i = 0; i < c->nredirs; i++) {
+		const struct sh_redir *rd = &c->redirs[i];
+		const struct sh_word *t = &rd->target;
+		char abs[PATHMATCH_MAX + 1];
+
+		if (rd->op == SHR_HEREDOC || rd->op == SHR_HERESTRING || rd->op == SHR_DUP_IN ||
+		    rd->op == SHR_DUP_OUT)
+			continue;
+		if (t->flags & (SHW_DYNAMIC & ~SHW_TILDE)) {
+			if (is_output(rd->op))
+				writes_unknown = true;
+			else
+				input_unsafe = true;
+			continue;
+		}
+		if (ignorable_target(t->value))
+			continue;
+		if (resolve(d, b->cwd, t->value, abs, sizeof(abs)) < 0) {
+			writes_unknown |= is_output(rd->op);
+			continue;
+		}
+		if (rd->op == SHR_IN || rd->op == SHR_INOUT) {
+			r = path_rule(d, RULE_DENY, "Read", abs);
+			if (r) {
+				part_set(b, PART_DENY, r, c->text,
+					 "Permission to read %s has been denied. (deny rule %s from %s)", abs, r->text,
+					 r->source ? r->source : "the command line");
+				goto out;
+			}
+			if (!in_working_dirs(d, abs))
+				input_unsafe = true;
+		}
+		if (is_output(rd->op)) {
+			r = path_rule(d, RULE_DENY, "Edit", abs);
+			if (r) {
+				part_set(b, PART_DENY, r, c->text,
+					 "Permission to edit %s has been denied. (deny rule %s from %s)", abs, r->text,
+					 r->source ? r->source : "the command line");
+				goto out;
+			}
+			writes_out = true;
+			if (is_protected(abs))
+				writes_protected = true;
+			else if (!in_working_dirs(d, abs))
+				writes_outside = true;
+		}
+	}
+
+	/* Nothing runs: only assignments and/or redirections. */
+	if (!c->nwords) {
+		if (!writes_out && !writes_unknown)
+			goto out;
+		if (d->mode == PERM_BYPASS && !writes_protected)
+			goto out;
+		if (d->mode == PERM_ACCEPT_EDITS && !writes_outside && !writes_protected && !writes_unknown)
+			goto out;
+		part_set(b, PART_NEEDS, NULL, c->text[0] ? c->text : "(redirection)",
+			 "a redirection writes a file");
+		goto out;
+	}
+
+	if (tool_limited(d, "Bash")) {
+		bool ok = false;
+
+		for (i = 0; i < d->p->ntool_limits && !ok; i++)
+			ok = !strcmp(d->p->tool_limits[i].tool, "Bash") &&
+			     !(c->words[0].flags & SHW_DYNAMIC) &&
+			     rule_match_command(&d->p->tool_limits[i], c->text);
+		if (!ok) {
+			struct buf lim;
+
+			buf_init(&lim, 2000);
+			for (i = 0; i < d->p->ntool_limits; i++)
+				if (!strcmp(d->p->tool_limits[i].tool, "Bash"))
+					buf_printf(&lim, "%s%s", lim.len ? ", " : "", d->p->tool_limits[i].text);
+			part_set(b, PART_DENY, NULL, c->text,
+				 "Permission to use Bash with command %.600s has been denied. (the agent's tools line "
+				 "allows Bash only for: %s)",
+				 c->text, lim.data);
+			buf_release(&lim);
+			goto out;
+		}
+	}
+
+	r = NULL;
+	for (i = 0; i < nv && !r; i++)
+		r = bash_rule(d, RULE_ASK, v[i].data);
+	if (r) {
+		part_set(b, PART_ASK, r, c->text,
+			 "Claude requested permissions to use Bash, but you haven't granted it yet. (ask rule %s from "
+			 "%s matches '%.300s';" HEADLESS ".)",
+			 r->text, r->source ? r->source : "the command line", c->text);
+		goto out;
+	}
+
+	judge_inner_shell(b, c, nesting);
+
+	if (writes_protected || ((writes_outside || writes_unknown) && d->mode != PERM_BYPASS)) {
+		part_set(b, PART_NEEDS, NULL, c->text,
+			 writes_protected ? "'%.200s' redirects output into a protected path"
+			 : writes_unknown ? "'%.200s' redirects output to a path computed at run time"
+					  : "'%.200s' redirects output outside the working directories",
+			 c->text);
+		goto out;
+	}
+
+	/* Allow rules match the command as written, leading assignments left
+	 * out unless one of them can change what runs (then the rule must spell
+	 * it out); a computed command name only matches the bare `Bash` rule. */
+	for (i = 0; i < c->nassigns; i++)
+		if (readonly_dangerous_assignment(c->assigns[i].raw))
+			break;
+	if (i < c->nassigns) {
+		buf_truncate(&v[0], 0);
+		for (i = 0; i < c->nassigns; i++)
+			if (buf_puts(&v[0], c->assigns[i].raw) < 0 || buf_putc(&v[0], ' ') < 0)
+				break;
+		buf_puts(&v[0], c->text);
+		r = bash_rule(d, RULE_ALLOW, v[0].data);
+	} else {
+		r = bash_rule(d, RULE_ALLOW, c->text);
+	}
+	if (r && (r->form == RULE_BARE || !(c->words[0].flags & SHW_DYNAMIC)))
+		goto out;
+	if (d->mode == PERM_BYPASS)
+		goto out;
+
+	cls = readonly_classify(c, &first, &why);
+	if (cls == RO_CD) {
+		char abs[PATHMATCH_MAX + 1];
+		const struct sh_word *w = c->nwords > 1 ? &c->words[1] : NULL;
+
+		if (w && (w->flags & (SHW_DYNAMIC & ~SHW_TILDE) || !strcmp(w->value, "-"))) {
+			part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' changes to a directory computed at run time",
+				 c->text);
+			goto out;
+		}
+		if (resolve(d, b->cwd, w ? w->value : "~", abs, sizeof(abs)) < 0 || !in_working_dirs(d, abs)) {
+			part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' leaves the working directories", c->text);
+			goto out;
+		}
+		if (c->depth == 0 && nesting == 0)
+			snprintf(b->cwd, sizeof(b->cwd), "%s", abs);
+		goto out;
+	}
+	if (cls == RO_READ && safe_env && !input_unsafe) {
+		if (!check_operands(b, c, first, false))
+			goto out;
+		if (!writes_out || d->mode == PERM_ACCEPT_EDITS)
+			goto out;
+		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' writes a file through a redirection", c->text);
+		goto out;
+	}
+	if (cls == RO_FS_WRITE && safe_env && !input_unsafe && d->mode == PERM_ACCEPT_EDITS) {
+		/* check_operands records why a part needs approval, if it does. */
+		check_operands(b, c, 1, true);
+		goto out;
+	}
+	if (c->words[0].flags & SHW_DYNAMIC)
+		part_set(b, PART_NEEDS, NULL, c->text,
+			 "the command name of '%.200s' is computed at run time, so no rule can vouch for it", c->text);
+	else if (why)
+		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' is not read-only: %s", c->text, why);
+	else if ((cls == RO_READ || cls == RO_FS_WRITE) && !safe_env)
+		part_set(b, PART_NEEDS, NULL, c->text,
+			 "'%.200s' sets environment variables that can change what runs", c->text);
+	else if ((cls == RO_READ || cls == RO_FS_WRITE) && input_unsafe)
+		part_set(b, PART_NEEDS, NULL, c->text,
+			 "'%.200s' reads input from outside the working directories or a computed path", c->text);
+	else
+		part_set(b, PART_NEEDS, NULL, c->text, "no allow rule matches '%.200s' and it is not a read-only command",
+			 c->text);
+out:
+	for (i = 0; i < MAX_VARIANTS; i++)
+		buf_release(&v[i]);
+}
+
+static void judge_split(struct bash_state *b, const struct sh_split *sp, int nesting)
+{
+	size_t i;
+
+	for (i = 0; i < sp->n && b->worst < PART_DENY; i++)
+		judge_part(b, &sp->cmds[i], nesting);
+}
+
+/* Spec §1.3: a leading `cd <cwd> && ` is dropped, `\\;` becomes `\;`. */
+static int normalize_command(const struct dctx *d, const char *cmd, const char *raw_cwd, struct buf *out)
+{
+	const char *cwds[2] = { raw_cwd, d->cwd };
+	size_t k, n;
+	int r = 0;
+
+	for (k = 0; k < 2; k++) {
+		if (!cwds[k])
+			continue;
+		n = strlen(cwds[k]);
+		if (!strncmp(cmd, "cd ", 3) && !strncmp(cmd + 3, cwds[k], n) && !strncmp(cmd + 3 + n, " && ", 4)) {
+			cmd += 3 + n + 4;
+			break;
+		}
+	}
+	for (; *cmd && r >= 0; cmd++) {
+		if (cmd[0] == '\\' && cmd[1] == '\\' && cmd[2] == ';') {
+			r = buf_append(out, "\\;", 2);
+			cmd += 2;
+			continue;
+		}
+		r = buf_putc(out, *cmd);
+	}
+	return r;
+}
+
+static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, const char *raw_cwd)
+{
+	struct bash_state b;
+	struct sh_split sp;
+	struct sh_error err;
+	struct buf cmd;
+	const char *command;
+	bool failed;
+	enum policy_verdict v;
+
+	command = param(d, input, "command", true, &failed);
+	if (failed)
+		return d->out->verdict;
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	snprintf(b.cwd, sizeof(b.cwd), "%s", d->cwd);
+	buf_init(&b.needs, 2000);
+	buf_init(&cmd, SH_MAX_INPUT);
+	memset(&sp, 0, sizeof(sp));
+	if (normalize_command(d, command, raw_cwd, &cmd) < 0) {
+		reason(d, "This command cannot be checked: it is longer than %d bytes. Split the work into smaller "
+			  "commands.",
+		       SH_MAX_INPUT);
+		v = finish(d, POLICY_DENY, NULL);
+		goto out;
+	}
+	if (sh_split(&sp, cmd.data, cmd.len, &err) < 0) {
+		reason(d, "This command cannot be checked: %s at byte %zu. cordon does not run shell code it cannot "
+			  "parse; use simpler commands (one operation per call, no case, functions, [[ ]] or (( ))).",
+		       err.msg, err.offset);
+		v = finish(d, POLICY_DENY, NULL);
+		goto out;
+	}
+	if (sp.n == 0) {
+		v = finish(d, POLICY_ALLOW, NULL);
+		goto out;
+	}
+	judge_split(&b, &sp, 0);
+	if (b.worst == PART_DENY) {
+		reason(d, "%s", b.deny_msg);
+		v = finish(d, POLICY_DENY, b.rule);
+	} else if (b.worst == PART_ASK) {
+		reason(d, "%s", b.deny_msg);
+		v = ask(d, b.rule);
+	} else if (b.nneeds) {
+		if (b.nparts > 1)
+			reason(d, "This Bash command contains multiple operations. The following parts require "
+				  "approval: %s (%s;" HEADLESS ".)",
+			       b.needs.data, b.why);
+		else
+			reason(d, "This command requires approval (%s; permission mode %s;" HEADLESS
+				  ". Read-only commands such as ls, cat, grep and git status/diff/log run without "
+				  "approval.)",
+			       b.why, mode_name(d));
+		v = ask(d, NULL);
+	} else {
+		v = finish(d, POLICY_ALLOW, NULL);
+	}
+out:
+	sh_split_release(&sp);
+	buf_release(&cmd);
+	buf_release(&b.needs);
+	return v;
+}
+
+/* ---- entry points ---- */
+
+bool policy_read_denied(const struct policy *p, const char *tool, const char *path, const struct policy_ctx *ctx,
+			const struct rule **out_rule)
+{
+	struct dctx d;
+	struct policy_decision dummy;
+	const struct rule *r;
+
+	memset(&d, 0, sizeof(d));
+	d.p = p;
+	d.out = &dummy;
+	if (path_normalize(d.root, sizeof(d.root), ctx->project_root ? ctx->project_root : ctx->cwd, NULL) < 0)
+		return true;
+	if (ctx->home && path_normalize(d.home, sizeof(d.home), ctx->home, NULL) == 0)
+		d.has_home = true;
+	r = path_rule(&d, RULE_DENY, tool, path);
+	if (out_rule)
+		*out_rule = r;
+	return r != NULL;
+}
+
+enum policy_verdict policy_decide(const struct policy *p, const char *tool, const json_t *input,
+				  const struct policy_ctx *ctx, struct policy_decision *out)
+{
+	struct dctx d;
+
+	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
+	d.p = p;
+	d.out = out;
+	d.tool = tool ? tool : "";
+	d.mode = policy_mode(p);
+	out->verdict = POLICY_DENY;
+	if (!tool || !policy_tool_enabled(p, tool)) {
+		const char *const *t;
+		bool known = false;
+
+		for (t = policy_builtin_tools; tool && *t; t++)
+			known |= !strcmp(*t, tool);
+		out->validation_error = true;
+		if (known)
+			reason(&d, "Error: No such tool available: %s %s exists but is not enabled in this context. "
+				   "Use one of the available tools instead.",
+			       tool, tool);
+		else
+			reason(&d, "Error: No such tool available: %.200s", tool ? tool : "(none)");
+		return finish(&d, POLICY_DENY, NULL);
+	}
+	if (!ctx || !ctx->cwd || path_normalize(d.cwd, sizeof(d.cwd), ctx->cwd, NULL) < 0 ||
+	    path_normalize(d.root, sizeof(d.root), ctx->project_root ? ctx->project_root : ctx->cwd, NULL) < 0) {
+		reason(&d, "cordon has no absolute working directory to judge this call against");
+		return finish(&d, POLICY_DENY, NULL);
+	}
+	if (ctx->home && path_normalize(d.home, sizeof(d.home), ctx->home, NULL) == 0)
+		d.has_home = true;
+	if (!json_is_object(input)) {
+		out->validation_error = true;
+		reason(&d, "InputValidationError: %s failed due to the following issue:\nThe input must be an object",
+		       tool);
+		return finish(&d, POLICY_DENY, NULL);
+	}
+	if (!strcmp(tool, "Read"))
+		return decide_file(&d, input, false);
+	if (!strcmp(tool, "Write") || !strcmp(tool, "Edit"))
+		return decide_file(&d, input, true);
+	if (!strcmp(tool, "Glob"))
+		return decide_glob(&d, input);
+	if (!strcmp(tool, "Grep"))
+		return decide_grep(&d, input);
+	if (!strcmp(tool, "Bash"))
+		return decide_bash(&d, input, ctx->cwd);
+	if (!strcmp(tool, "WebFetch"))
+		return decide_fetch(&d, input);
+	/* TodoWrite touches nothing outside the supervisor. */
+	return finish(&d, POLICY_ALLOW, NULL);
+}
