@@ -129,7 +129,10 @@ int tool_edit_run(const json_t *request, json_t **out)
 		rc = result_printf(out, true, true, "EISDIR: illegal operation on a directory, read '%s'", t.loc.abs);
 		goto out;
 	}
-	rc = fs_read_all(t.fd, EDIT_MAX_FILE, &raw);
+	/* Sized from fstat up front: no realloc copies of a big file. */
+	rc = buf_grow(&raw, (size_t)t.st.st_size + 1);
+	if (rc == 0)
+		rc = fs_read_all(t.fd, EDIT_MAX_FILE, &raw);
 	if (rc < 0) {
 		rc = result_printf(out, true, false, "cannot read '%s': %s", path,
 				   rc == -CORDON_ESYS ? strerror(errno) : cordon_strerror(rc));
@@ -213,7 +216,7 @@ done:
 		rc = result_printf(out, false, false, "The file %s has been updated successfully." STATE_NOTE, path);
 	if (rc == 0)
 		rc = result_effect(*out, "read_state",
-				   readstate_entry(t.loc.abs, &nst, true, text_hash(TEXT_HASH_INIT, enc.data, enc.len),
+				   readstate_entry(t.loc.abs, &nst, true, text_hash(enc.data, enc.len),
 						   -1, -1, false, "write"));
 	if (rc == 0)
 		rc = result_effect(*out, "file_changed",

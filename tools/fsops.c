@@ -61,7 +61,7 @@ int fs_replace(int dirfd, const char *name, const void *data, size_t n, mode_t m
 	fd = -1;
 	/* Same directory, so the rename is atomic; it replaces the directory
 	 * entry and never opens what was there. */
-	if (renameat(dirfd, tmp, dirfd, name) < 0)
+	if (renameat2(dirfd, tmp, dirfd, name, 0) < 0)
 		goto fail;
 	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
 		return -CORDON_ESYS; /* renamed already: report, nothing to undo */
@@ -90,10 +90,11 @@ static long long num(const json_t *o, const char *k, long long dflt)
 int fs_hash_fd(int fd, uint64_t *out)
 {
 	char chunk[65536];
-	uint64_t h = TEXT_HASH_INIT;
+	struct text_hasher th;
 	off_t off = 0;
 	ssize_t n;
 
+	text_hasher_init(&th);
 	for (;;) {
 		n = pread(fd, chunk, sizeof(chunk), off);
 		if (n < 0 && errno == EINTR)
@@ -102,10 +103,10 @@ int fs_hash_fd(int fd, uint64_t *out)
 			return -CORDON_ESYS;
 		if (n == 0)
 			break;
-		h = text_hash(h, chunk, (size_t)n);
+		text_hasher_update(&th, chunk, (size_t)n);
 		off += n;
 	}
-	*out = h;
+	*out = text_hasher_final(&th);
 	return 0;
 }
 

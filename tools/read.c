@@ -205,13 +205,14 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 {
 	struct lines l = { 0 };
 	struct buf raw, clean, msg;
-	uint64_t hash = TEXT_HASH_INIT;
+	struct text_hasher hash;
 	char chunk[65536], size_s[32];
 	long long tokens, total = -1;
 	bool full = offset <= 1 && limit < 0, partial = false;
 	int rc;
 	ssize_t n;
 
+	text_hasher_init(&hash);
 	buf_init(&raw, READ_MAX_UTF16);
 	buf_init(&clean, BUF_NOMAX);
 	buf_init(&msg, BUF_NOMAX);
@@ -238,7 +239,7 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 					   rc == -CORDON_ETOOBIG ? "UTF-16 file too large" : strerror(errno));
 			goto done;
 		}
-		hash = text_hash(hash, raw.data, raw.len);
+		text_hasher_update(&hash, raw.data, raw.len);
 		buf_init(&dec, READ_MAX_UTF16 * 2);
 		rc = text_decode(&dec, raw.data, raw.len, TEXT_UTF16LE);
 		if (rc == 0)
@@ -263,7 +264,7 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 				break;
 			}
 			if (full)
-				hash = text_hash(hash, chunk, (size_t)n);
+				text_hasher_update(&hash, chunk, (size_t)n);
 			lines_feed(&l, chunk, (size_t)n);
 			/* Past the range: stop, unless nothing was selected yet
 			 * (then the warning needs the real line count). */
@@ -318,7 +319,7 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 effect:
 	if (rc == 0)
 		rc = result_effect(*out, "read_state",
-				   readstate_entry(loc->abs, st, full && !partial, hash, offset, limit, partial,
+				   readstate_entry(loc->abs, st, full && !partial, text_hasher_final(&hash), offset, limit, partial,
 						   "read"));
 	goto done;
 fail:
@@ -411,7 +412,7 @@ static int read_image(json_t **out, const struct pathres_loc *loc, const char *s
 	rc = *out ? 0 : -CORDON_ENOMEM;
 	if (rc == 0)
 		rc = result_effect(*out, "read_state",
-				   readstate_entry(loc->abs, st, true, text_hash(TEXT_HASH_INIT, raw.data, raw.len),
+				   readstate_entry(loc->abs, st, true, text_hash(raw.data, raw.len),
 						   -1, -1, false, "read"));
 out:
 	buf_release(&raw);
@@ -614,7 +615,7 @@ static int read_notebook(json_t **out, const struct pathres_loc *loc, int fd, co
 	rc = *out ? 0 : -CORDON_ENOMEM;
 	if (rc == 0)
 		rc = result_effect(*out, "read_state",
-				   readstate_entry(loc->abs, st, true, text_hash(TEXT_HASH_INIT, raw.data, raw.len),
+				   readstate_entry(loc->abs, st, true, text_hash(raw.data, raw.len),
 						   -1, -1, false, "read"));
 out:
 	json_decref(nb);

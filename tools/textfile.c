@@ -222,16 +222,61 @@ bool text_is_blank(const char *s, size_t n)
 	return true;
 }
 
-uint64_t text_hash(uint64_t h, const void *p, size_t n)
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+void text_hasher_init(struct text_hasher *th)
+{
+	th->h = 0xcbf29ce484222325ull;
+	th->ntail = 0;
+}
+
+/* FNV-1a-style over 64-bit words: 8x fewer rounds than byte-wise FNV,
+ * which matters for a 100 MB Edit. The carry makes the result independent
+ * of how the bytes were split into calls. */
+void text_hasher_update(struct text_hasher *th, const void *p, size_t n)
 {
 	const unsigned char *u = p;
+	uint64_t w;
+
+	while (n && th->ntail) {
+		th->tail[th->ntail++] = *u++;
+		n--;
+		if (th->ntail == 8) {
+			memcpy(&w, th->tail, 8);
+			th->h = mix(th->h, w);
+			th->ntail = 0;
+		}
+	}
+	for (; n >= 8; u += 8, n -= 8) {
+		memcpy(&w, u, 8);
+		th->h = mix(th->h, w);
+	}
+	memcpy(th->tail + th->ntail, u, n);
+	th->ntail += n;
+}
+
+uint64_t text_hasher_final(const struct text_hasher *th)
+{
+	uint64_t h = th->h;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= u[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	for (i = 0; i < th->ntail; i++)
+		h = mix(h, th->tail[i]);
+	return mix(h, th->ntail);
+}
+
+uint64_t text_hash(const void *p, size_t n)
+{
+	struct text_hasher th;
+
+	text_hasher_init(&th);
+	text_hasher_update(&th, p, n);
+	return text_hasher_final(&th);
 }
 
 void text_format_size(char *out, size_t size, uint64_t bytes)

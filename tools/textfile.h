@@ -52,12 +52,21 @@ int text_strip_trailing_ws(struct buf *out, const char *s, size_t n);
 bool text_is_blank(const char *s, size_t n);
 
 /*
- * FNV-1a 64 over bytes, for "is the content still what was read". It is a
- * freshness check, not an integrity one: dev/ino/size/mtime are compared
- * too, and nothing security-relevant rests on it.
+ * A 64-bit FNV-1a-style hash (word at a time) of bytes, for "is the content
+ * still what was read". It is a freshness check, not an integrity one:
+ * dev/ino/size/mtime are compared too, and nothing security-relevant rests
+ * on it. Streaming and one-shot give the same value for the same bytes.
  */
-#define TEXT_HASH_INIT 0xcbf29ce484222325ull
-uint64_t text_hash(uint64_t h, const void *p, size_t n);
+struct text_hasher {
+	uint64_t h;
+	unsigned char tail[8];
+	size_t ntail;
+};
+
+void text_hasher_init(struct text_hasher *th);
+void text_hasher_update(struct text_hasher *th, const void *p, size_t n);
+uint64_t text_hasher_final(const struct text_hasher *th);
+uint64_t text_hash(const void *p, size_t n);
 
 /* The reference's size form: "512 bytes", "293KB", "223.5KB", "1.2MB", "1GB". */
 void text_format_size(char *out, size_t size, uint64_t bytes);

@@ -100,7 +100,7 @@ int tool_write_run(const json_t *request, json_t **out)
 		rc = result_printf(out, false, false, "File created successfully at: %s" STATE_NOTE, path);
 	if (rc == 0)
 		rc = result_effect(*out, "read_state",
-				   readstate_entry(t.loc.abs, &nst, true, text_hash(TEXT_HASH_INIT, enc.data, enc.len),
+				   readstate_entry(t.loc.abs, &nst, true, text_hash(enc.data, enc.len),
 						   -1, -1, false, "write"));
 	if (rc == 0)
 		rc = result_effect(*out, "file_changed",

@@ -90,6 +90,23 @@ static void text_utf16_roundtrip(void **state)
 	buf_release(&back);
 }
 
+static void text_hash_streams(void **state)
+{
+	static const char data[] = "0123456789abcdefghijklmnopqrstuvwxyz-the quick brown fox";
+	struct text_hasher th;
+	size_t n = sizeof(data) - 1, i;
+
+	(void)state;
+	for (i = 0; i <= n; i++) {
+		text_hasher_init(&th);
+		text_hasher_update(&th, data, i);
+		text_hasher_update(&th, data + i, n - i);
+		assert_true(text_hasher_final(&th) == text_hash(data, n));
+	}
+	assert_true(text_hash(data, n) != text_hash(data, n - 1));
+	assert_true(text_hash("a", 1) != text_hash("a\0", 2));
+}
+
 /* --- editapply ------------------------------------------------------- */
 
 static int apply(const char *text, const char *old, const char *nw, bool all, char **out, size_t *count)
@@ -424,6 +441,7 @@ int main(void)
 		cmocka_unit_test(text_strip_ws),
 		cmocka_unit_test(text_sizes),
 		cmocka_unit_test(text_utf16_roundtrip),
+		cmocka_unit_test(text_hash_streams),
 		cmocka_unit_test(edit_unique_and_counts),
 		cmocka_unit_test(edit_curly_quotes),
 		cmocka_unit_test(edit_delete_line),
