@@ -10,6 +10,8 @@
  */
 #include "runtime/cli.h"
 #include "runtime/toolhost.h"
+#include "policy/load.h"
+#include "policy/policy.h"
 #include "common/buf.h"
 #include "common/error.h"
 
@@ -23,6 +25,38 @@
 
 #define TOOL_MAX_LINE (64u << 20) /* one JSONL request */
 #define TOOL_MAX_ROOTS 8
+#define TOOL_MAX_SETTINGS 8
+
+/* The policy of --agent/--settings, asked before every call. */
+struct tool_policy {
+	struct policy p;
+	struct policy_ctx ctx;
+};
+
+static int decide(void *arg, const char *tool, const json_t *input, char **out_reason)
+{
+	struct tool_policy *tp = arg;
+	struct policy_decision dec;
+
+	*out_reason = NULL;
+	if (policy_decide(&tp->p, tool, input, &tp->ctx, &dec) == POLICY_ALLOW)
+		return 0;
+	/* Headless `cordon tool` has no approval hook runner: an ask that
+	 * reaches us is a deny (fail closed), with the policy's reason. */
+	if (asprintf(out_reason, "%s%s%s", dec.validation_error ? "<tool_use_error>" : "",
+		     dec.reason[0] ? dec.reason : "Permission to use this tool was denied by the policy.",
+		     dec.validation_error ? "</tool_use_error>" : "") < 0)
+		return -CORDON_ENOMEM;
+	return 1;
+}
+
+static void warn(const struct cordon_diag *w, void *arg)
+{
+	char m[1024];
+
+	(void)arg;
+	fprintf(stderr, "cordon tool: warning: %s\n", diag_format(w, m, sizeof(m)));
+}
 
 static void usage(FILE *f)
 {
@@ -160,7 +194,10 @@ int cmd_tool(int argc, char **argv)
 	struct toolhost_opts opts = { 0 };
 	struct toolhost *th = NULL;
 	char *ws = NULL, *cwd = NULL, *outdir = NULL, *roots[TOOL_MAX_ROOTS];
-	const char *agent = NULL, *settings = NULL;
+	const char *agent = NULL, *settings[TOOL_MAX_SETTINGS + 1] = { NULL };
+	size_t nsettings = 0;
+	struct tool_policy tp;
+	bool have_policy = false;
 	size_t nroots = 0, i;
 	bool from_stdin = false;
 	json_t *input = NULL, *res = NULL;
@@ -194,7 +231,11 @@ int cmd_tool(int argc, char **argv)
 			agent = optarg;
 			break;
 		case 's':
-			settings = optarg;
+			if (nsettings == TOOL_MAX_SETTINGS) {
+				status = cli_usage_error("tool", "at most %d --settings options", TOOL_MAX_SETTINGS);
+				goto out;
+			}
+			settings[nsettings++] = optarg;
 			break;
 		case 'i':
 			from_stdin = true;
@@ -213,23 +254,36 @@ int cmd_tool(int argc, char **argv)
 							    : "expected NAME and 'JSON-INPUT'");
 		goto out;
 	}
-	/*
-	 * POLICY HOOK: --agent/--settings must decide every call through
-	 * opts.decide once policy/policy.h (policy_decide) is in the tree.
-	 * Until then, refuse rather than run calls the policy might deny
-	 * (fail closed).
-	 */
-	if (agent || settings) {
-		fprintf(stderr, "cordon tool: --agent/--settings are not supported by this build yet (no policy "
-				"module); refusing to run unchecked\n");
-		status = CLI_EXIT_USAGE;
-		goto out;
-	}
 	if (!ws)
 		ws = absolute(".");
 	if (!ws) {
 		fprintf(stderr, "cordon tool: cannot determine the workspace: %s\n", strerror(errno));
 		goto out;
+	}
+	if (agent || nsettings) {
+		/* The workspace is the project root the policy's rules and
+		 * settings files are relative to, as for `cordon -p`. */
+		struct policy_load_opts lo = { .cwd = ws, .home = getenv("HOME"), .agent = agent,
+					       .sources = POLICY_SOURCES_ALL, .settings = settings,
+					       .warn = warn };
+		struct cordon_diag d;
+		char m[1024];
+
+		diag_clear(&d);
+		rc = policy_load(&tp.p, &lo, &d);
+		if (rc < 0) {
+			fprintf(stderr, "cordon tool: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(rc));
+			goto out;
+		}
+		have_policy = true;
+		tp.ctx.cwd = cwd ? cwd : ws;
+		tp.ctx.project_root = ws;
+		tp.ctx.home = getenv("HOME");
+		opts.decide = decide;
+		opts.decide_ctx = &tp;
+		/* additionalDirectories become extra read-only roots. */
+		for (i = 0; i < tp.p.additional_dirs.n && nroots < TOOL_MAX_ROOTS; i++)
+			roots[nroots++] = strdup(tp.p.additional_dirs.v[i]);
 	}
 	opts.workspace = ws;
 	opts.cwd = cwd;
@@ -262,6 +316,8 @@ out:
 	json_decref(input);
 	json_decref(res);
 	toolhost_close(th);
+	if (have_policy)
+		policy_release(&tp.p);
 	for (i = 0; i < nroots; i++)
 		free(roots[i]);
 	free(ws);
