@@ -156,7 +156,7 @@ int tool_edit_run(const json_t *request, json_t **out)
 		goto out;
 	}
 	if (has_suffix(path, ".ipynb")) {
-		rc = result_text(out, true, true, "File is a Jupyter Notebook. Use the NotebookEdit to edit this file.");
+		rc = result_text(out, true, true, "File is a Jupyter Notebook. cordon has no NotebookEdit tool: Read the notebook and Write it whole instead.");
 		goto out;
 	}
 	v = readstate_check(json_object_get(json_object_get(request, "state"), "read"), &t.st, t.fd);
