@@ -1067,15 +1067,14 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	for (i = 0; i < c->nassigns; i++)
 		if (readonly_dangerous_assignment(c->assigns[i].raw))
 			break;
-	if (i < c->nassigns) {
+	r = i < c->nassigns ? NULL : bash_rule(d, RULE_ALLOW, c->text);
+	if (!r && c->nassigns) {
 		buf_truncate(&v[0], 0);
 		for (i = 0; i < c->nassigns; i++)
 			if (buf_puts(&v[0], c->assigns[i].raw) < 0 || buf_putc(&v[0], ' ') < 0)
 				break;
-		buf_puts(&v[0], c->text);
-		r = bash_rule(d, RULE_ALLOW, v[0].data);
-	} else {
-		r = bash_rule(d, RULE_ALLOW, c->text);
+		if (i == c->nassigns && buf_puts(&v[0], c->text) >= 0)
+			r = bash_rule(d, RULE_ALLOW, v[0].data);
 	}
 	if (r && (r->form == RULE_BARE || !(c->words[0].flags & SHW_DYNAMIC)))
 		goto out;

@@ -487,8 +487,18 @@ static int lex_word(struct parser *p, struct sh_word *w)
 			break;
 		}
 		default:
-			if (c == '*' || c == '?' || c == '[')
+			if (c == '*' || c == '?')
 				flags |= SHW_GLOB;
+			/* '[' starts a glob class only when a ']' closes it. */
+			if (c == '[') {
+				size_t k;
+
+				for (k = p->pos + 1; k < p->len && !is_meta(s[k]); k++)
+					if (s[k] == ']') {
+						flags |= SHW_GLOB;
+						break;
+					}
+			}
 			/* Brace expansion ({a,b}, {1..3}) makes the word unknown. */
 			if (c == '{' && p->pos + 1 < p->len && !is_meta(s[p->pos + 1]))
 				flags |= SHW_GLOB;
