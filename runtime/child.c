@@ -57,9 +57,21 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	syscall(SYS_exit_group, 128 + SIGSYS);
 }
 
+static void report(int fd, int stage, int err, uint32_t layers)
+{
+	struct child_status st = { .stage = stage, .err = err, .layers = layers };
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	do
+		n = write(fd, &st, sizeof(st));
+	while (n < 0 && errno == EINTR);
+}
+
 int child_confine(const struct child_confine *c, uint32_t *out_layers)
 {
-	uint32_t layers = 0;
+	uint32_t layers = c->base_layers;
 	bool bounding;
 
 	if (c->limits) {
@@ -90,25 +102,20 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers)
 			if (sigaction(SIGSYS, &sa, NULL) < 0)
 				return CHILD_SECCOMP;
 		}
+		/*
+		 * Report success first: the filter may refuse the write. A load
+		 * failure is reported after it and supersedes this record.
+		 */
+		report(c->status_fd, CHILD_OK, 0, layers | LAYER_BIT(LAYER_SECCOMP));
 		/* Last: every step above needed syscalls the filter may refuse. */
 		if (seccomp_prog_load(c->prog) < 0)
 			return CHILD_SECCOMP;
 		layers |= LAYER_BIT(LAYER_SECCOMP);
+	} else {
+		report(c->status_fd, CHILD_OK, 0, layers);
 	}
 	*out_layers = layers;
 	return 0;
-}
-
-static void report(int fd, int stage, int err, uint32_t layers)
-{
-	struct child_status st = { .stage = stage, .err = err, .layers = layers };
-	ssize_t n;
-
-	if (fd < 0)
-		return;
-	do
-		n = write(fd, &st, sizeof(st));
-	while (n < 0 && errno == EINTR);
 }
 
 static void __attribute__((noreturn)) fail(int fd, int stage)
@@ -182,12 +189,14 @@ void child_run(const struct child_spec *s)
 	{
 		uint32_t l = 0;
 
-		stage = child_confine(&s->conf, &l);
+		struct child_confine conf = s->conf;
+
+		conf.status_fd = status;
+		conf.base_layers = layers;
+		stage = child_confine(&conf, &l);
 		if (stage)
 			fail(status, stage);
-		layers |= l;
 	}
-	report(status, CHILD_OK, 0, layers);
 	if (!s->fn) {
 		execvpe(s->argv[0], s->argv, s->envp);
 		fail(status, CHILD_EXEC);

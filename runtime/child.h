@@ -76,6 +76,8 @@ struct child_confine {
 	int ll_abi;          /* < 1: Landlock unavailable (skipped) */
 	const struct seccomp_prog *prog; /* NULL: seccomp unavailable (skipped) */
 	struct child_sigsys *report;     /* non-NULL: install the SIGSYS reporter */
+	int status_fd;       /* >= 0: write the CHILD_OK record here before seccomp */
+	uint32_t base_layers; /* layers applied before (cgroup), for that record */
 };
 
 /*

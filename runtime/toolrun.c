@@ -1,82 +1,182 @@
 /*
- * toolrun.c — PLACEHOLDER: plain fork, no confinement yet. The sandbox work
- * (issue 3) replaces this with the warden and per-profile confinement.
+ * toolrun.c — tool calls through the session sandbox (see toolrun.h).
+ *
+ * The warden is a fork of this binary, so it runs tool_execute() itself in
+ * the confined child: the request goes over as JSON bytes, the result comes
+ * back as JSON bytes, capped, and is parsed here as untrusted input.
  */
 #include "runtime/toolrun.h"
 #include "common/buf.h"
 #include "common/error.h"
-#include "common/fileio.h"
+#include "runtime/sandbox.h"
 #include "tools/tool.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#define TOOLRUN_DEFAULT_MAX (16u << 20)
+#define TOOLRUN_DEFAULT_TIMEOUT 120000u
 
 struct toolrun {
 	struct toolrun_opts opts;
+	struct sandbox *sb;
+};
+
+/* Runs in the tool child: JSON request in, JSON result out. */
+static int tool_fn(const void *in, size_t len, struct buf *out)
+{
+	json_t *req, *res = NULL;
+	char *s;
+	int r;
+
+	req = json_loadb(in, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!req)
+		return -CORDON_EPARSE;
+	r = tool_execute(req, &res);
+	json_decref(req);
+	if (r < 0 || !res)
+		return r < 0 ? r : -CORDON_ENOMEM;
+	s = json_dumps(res, JSON_COMPACT);
+	json_decref(res);
+	if (!s)
+		return -CORDON_ENOMEM;
+	r = buf_puts(out, s);
+	free(s);
+	return r;
+}
+
+static const struct sandbox_fn toolrun_fns[] = {
+	{ "tool", tool_fn },
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts)
 {
-	struct toolrun *tr = calloc(1, sizeof(*tr));
+	struct sandbox_opts so;
+	struct toolrun *tr;
+	int r;
 
+	*out = NULL;
+	tr = calloc(1, sizeof(*tr));
 	if (!tr)
 		return -CORDON_ENOMEM;
 	tr->opts = *opts;
 	if (!tr->opts.max_result)
-		tr->opts.max_result = 16u << 20;
+		tr->opts.max_result = TOOLRUN_DEFAULT_MAX;
+	if (!tr->opts.timeout_ms)
+		tr->opts.timeout_ms = TOOLRUN_DEFAULT_TIMEOUT;
+	memset(&so, 0, sizeof(so));
+	so.workspace = opts->workspace;
+	so.read_roots = opts->read_roots;
+	so.require = opts->require;
+	so.fns = toolrun_fns;
+	so.n_fns = sizeof(toolrun_fns) / sizeof(toolrun_fns[0]);
+	so.no_namespaces = opts->no_namespaces;
+	so.quiet = opts->quiet;
+	r = sandbox_open(&tr->sb, &so);
+	if (r < 0) {
+		free(tr);
+		return r;
+	}
 	*out = tr;
 	return 0;
 }
 
 void toolrun_close(struct toolrun *tr)
 {
+	if (!tr)
+		return;
+	sandbox_close(tr->sb);
 	free(tr);
+}
+
+/* The child's reply, checked: one object whose "content" is a string or an array. */
+static json_t *parse_reply(const struct buf *b)
+{
+	json_t *res, *content;
+
+	/* jansson rejects invalid UTF-8, so text reaching the model is valid. */
+	res = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, NULL);
+	if (!res)
+		return NULL;
+	content = json_is_object(res) ? json_object_get(res, "content") : NULL;
+	if (!content || !(json_is_string(content) || json_is_array(content))) {
+		json_decref(res);
+		return NULL;
+	}
+	return res;
+}
+
+static json_t *failure_result(const struct sandbox_result *sr, const struct toolrun *tr)
+{
+	char msg[512];
+
+	switch (sr->end) {
+	case SANDBOX_SECCOMP:
+		snprintf(msg, sizeof(msg),
+			 "the tool's sandbox stopped it: system call '%s' is not allowed for this tool",
+			 sr->syscall[0] ? sr->syscall : "unknown");
+		break;
+	case SANDBOX_TIMEOUT:
+		snprintf(msg, sizeof(msg), "the tool timed out after %u ms and was stopped",
+			 tr->opts.timeout_ms);
+		break;
+	case SANDBOX_SIGNALED:
+		snprintf(msg, sizeof(msg), "the tool's child process was killed by signal %d",
+			 sr->signal);
+		break;
+	case SANDBOX_SETUP:
+		snprintf(msg, sizeof(msg), "the tool could not be run in its sandbox: %s",
+			 sr->setup_error);
+		break;
+	case SANDBOX_EXITED:
+	default:
+		snprintf(msg, sizeof(msg),
+			 "the tool's child process failed (exit status %d) or broke the result protocol",
+			 sr->exit_code);
+		break;
+	}
+	return tool_result_text(msg, true);
 }
 
 int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request,
 		 json_t **out_result)
 {
-	int pfd[2] = { -1, -1 }, status, r;
-	struct buf b;
-	pid_t pid;
+	struct sandbox_call c;
+	struct sandbox_result sr;
+	char *req = NULL;
+	int r;
 
-	(void)profile;
 	*out_result = NULL;
-	buf_init(&b, tr->opts.max_result);
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -CORDON_ESYS;
-	pid = fork();
-	if (pid < 0) {
-		r = -CORDON_ESYS;
+	req = json_dumps(request, JSON_COMPACT);
+	if (!req)
+		return -CORDON_ENOMEM;
+	memset(&c, 0, sizeof(c));
+	c.profile = profile;
+	c.fn = "tool";
+	c.input = req;
+	c.input_len = strlen(req);
+	c.timeout_ms = tr->opts.timeout_ms;
+	c.max_reply = tr->opts.max_result;
+	c.max_output = 64u << 10; /* the child's own stderr chatter, for diagnostics only */
+	r = sandbox_run(tr->sb, &c, &sr);
+	free(req);
+	if (r == -CORDON_EUNSUPPORTED) {
+		fprintf(stderr, "cordon: %s\n", sr.setup_error);
 		goto out;
 	}
-	if (pid == 0) {
-		json_t *res = NULL;
-		char *s;
-
-		close(pfd[0]);
-		if (tool_execute(request, &res) < 0 || !res)
-			_exit(3);
-		s = json_dumps(res, JSON_COMPACT);
-		_exit(s && fd_write_all(pfd[1], s, strlen(s)) == 0 ? 0 : 4);
+	if (r < 0) {
+		/* The warden is gone or broke the protocol: an error result, the session goes on. */
+		*out_result = tool_result_text("the tool's sandbox failed; the call did not run", true);
+		r = *out_result ? 0 : -CORDON_ENOMEM;
+		goto out;
 	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	r = fd_read_all(pfd[0], &b);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		*out_result = json_loadb(b.data, b.len, 0, NULL);
+	if (sr.end == SANDBOX_EXITED && sr.exit_code == 0)
+		*out_result = parse_reply(&sr.reply);
 	if (!*out_result)
-		*out_result = tool_result_text("the tool's child process failed", true);
+		*out_result = failure_result(&sr, tr);
 	r = *out_result ? 0 : -CORDON_ENOMEM;
 out:
-	close_keep_errno(pfd[0]);
-	close_keep_errno(pfd[1]);
-	buf_release(&b);
+	sandbox_result_release(&sr);
 	return r;
 }

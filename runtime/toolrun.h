@@ -13,10 +13,16 @@
  * A child that crashes, times out or breaks the protocol yields an is_error
  * result saying so (return 0); negative CORDON_E* only when nothing could be
  * run, e.g. a layer the policy requires is missing (fail closed).
+ *
+ * toolrun_open() starts the session sandbox (runtime/sandbox.h): call it
+ * before any secret is read. The child of a call is confined by its
+ * profile's Landlock rights and seccomp filter; a child killed by the filter
+ * gives an is_error result naming the refused syscall.
  */
 #ifndef CORDON_RUNTIME_TOOLRUN_H
 #define CORDON_RUNTIME_TOOLRUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -29,6 +35,15 @@ struct toolrun_opts {
 	const char *workspace;   /* absolute; the read-write root */
 	unsigned timeout_ms;     /* per call; 0 = default (120 s) */
 	size_t max_result;       /* bytes of result JSON; 0 = default (16 MiB) */
+	/*
+	 * Extra read-only roots (NULL-terminated, may be NULL). The sandbox is
+	 * built once per session, so a request's "roots" outside these (and the
+	 * workspace) are not readable by the child (EACCES).
+	 */
+	const char *const *read_roots;
+	unsigned require;        /* LAYER_BIT mask the policy requires (policy/profile.h) */
+	bool no_namespaces;      /* run degraded on purpose (tests) */
+	bool quiet;              /* no degraded-mode warning on stderr */
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts);
