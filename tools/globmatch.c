@@ -19,6 +19,15 @@
 #include "common/buf.h"
 #include "common/utf8.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define GLOB_MATCH_LIMIT 200000u /* backtracking steps per path */
 #define GLOB_REGEX_MAX (GLOB_MAX_PATTERN * 8 + 64)
 
@@ -372,7 +381,7 @@ int glob_compile(struct glob **out, const char *pattern, size_t len, unsigned fl
 	}
 	pcre2_set_match_limit(g->mctx, GLOB_MATCH_LIMIT);
 	/* JIT is an optimisation: where the sandbox refuses executable memory the interpreter runs. */
-	g->jit = pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE) == 0;
+	g->jit = pcre_jit_wanted() && pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE) == 0;
 	*out = g;
 	g = NULL;
 	r = 0;
@@ -415,6 +424,11 @@ bool glob_match(const struct glob *g, const char *path, size_t len)
 		rc = pcre2_match(g->code, (PCRE2_SPTR)path, len, 0, 0, md, g->mctx);
 	pcre2_match_data_free(md);
 	return rc >= 0;
+}
+
+bool pcre_jit_wanted(void)
+{
+	return !RUNNING_ON_VALGRIND;
 }
 
 const char *glob_regex(const struct glob *g)

@@ -63,4 +63,12 @@ const char *glob_regex(const struct glob *g);
 /* Free; accepts NULL. */
 void glob_free(struct glob *g);
 
+/*
+ * Whether PCRE2 patterns (globs here, Grep's regex) should be JIT-compiled:
+ * yes, except under valgrind, where the JIT's wide SIMD reads past the end
+ * of a subject are reported as errors and would hide real ones. JIT failure
+ * (no executable memory in the sandbox) is handled by callers either way.
+ */
+bool pcre_jit_wanted(void);
+
 #endif

@@ -35,6 +35,7 @@
 #include "common/error.h"
 #include "common/utf8.h"
 #include "tools/gitignore.h"
+#include "tools/globmatch.h"
 #include "tools/greptypes.h"
 #include "tools/input.h"
 #include "tools/pathres.h"
@@ -626,7 +627,8 @@ static int compile_pattern(struct grep *g, const char *pattern, bool caseless)
 		return -CORDON_ENOMEM;
 	pcre2_set_match_limit(g->mctx, GREP_MATCH_LIMIT);
 	/* JIT needs PROT_EXEC anonymous memory; without it the interpreter does the same work. */
-	(void)pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE);
+	if (pcre_jit_wanted())
+		(void)pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE);
 	return 0;
 }
 
