@@ -31,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
+
 #define SH_MAX_INPUT (256 * 1024) /* bytes of one command string */
 #define SH_MAX_CMDS 1024          /* simple commands per split */
 #define SH_MAX_WORDS 65536        /* words and redirections per split */
