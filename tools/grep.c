@@ -46,6 +46,7 @@
 
 #define GREP_MAX_COLUMNS 500              /* rg --max-columns 500 */
 #define GREP_BINARY_BLOCK 65536u          /* rg's read buffer: NUL in the first one = binary */
+#define GREP_FIRST_CHUNK (256u << 10)     /* -l: searched before reading the rest */
 #define GREP_MAX_FILE_BYTES (256u << 20)  /* bytes of one file searched */
 #define GREP_MAX_COLLECT (64u << 20)      /* bytes of matched lines held */
 #define GREP_MAX_OUTPUT (8u << 20)        /* bytes of the final text */
@@ -343,37 +344,48 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 
 /* ---- per-file work ----------------------------------------------------- */
 
-static int read_capped(struct grep *g, int fd, struct buf *b, size_t hint)
+/*
+ * Append up to `upto` more bytes of fd to b (never past GREP_MAX_FILE_BYTES).
+ * *eof says whether the end was seen; a read that brings the buffer to the
+ * size fstat reported counts as the end (saves a read per file; a file
+ * growing under us is read as it was, as rg may too).
+ */
+static int read_more(struct grep *g, int fd, struct buf *b, size_t size, size_t upto, bool *eof)
 {
+	size_t goal = b->len + upto;
 	ssize_t n;
 	int r;
 
-	buf_truncate(b, 0);
-	if (hint > GREP_MAX_FILE_BYTES)
-		hint = GREP_MAX_FILE_BYTES;
-	if (b->cap < hint + 1 && (r = buf_grow(b, hint)) < 0)
+	*eof = false;
+	if (goal > GREP_MAX_FILE_BYTES)
+		goal = GREP_MAX_FILE_BYTES;
+	if (size < goal && size + 1 > b->len && b->cap < size + 2 && (r = buf_grow(b, size + 1 - b->len)) < 0)
 		return r;
 	for (;;) {
 		size_t room;
 
-		if (b->len >= GREP_MAX_FILE_BYTES) {
-			__atomic_store_n(&g->file_capped, true, __ATOMIC_RELAXED);
-			return 0;
+		if (b->len >= goal) {
+			if (goal == GREP_MAX_FILE_BYTES)
+				__atomic_store_n(&g->file_capped, true, __ATOMIC_RELAXED);
+			break;
 		}
-		if (b->cap - b->len < 65536 + 1 && (r = buf_grow(b, 65536)) < 0)
+		if (b->cap - b->len < 65536 + 1 &&
+		    (r = buf_grow(b, goal - b->len < 65536 ? goal - b->len : 65536)) < 0)
 			return r;
 		room = b->cap - b->len - 1;
-		if (room > GREP_MAX_FILE_BYTES - b->len)
-			room = GREP_MAX_FILE_BYTES - b->len;
+		if (room > goal - b->len)
+			room = goal - b->len;
 		n = read(fd, b->data + b->len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -CORDON_ESYS;
 		}
-		if (n == 0)
-			break;
 		b->len += (size_t)n;
+		if (n == 0 || b->len == size) {
+			*eof = true;
+			break;
+		}
 	}
 	b->data[b->len] = '\0';
 	return 0;
@@ -425,10 +437,27 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 	unsigned long long count = 0;
 	const char *nul;
 	size_t len, nul_off = 0;
-	bool cut = false;
+	bool cut = false, eof = false;
 	int r;
 
-	if ((r = read_capped(g, fd, &t->data, (size_t)st->st_size)) < 0)
+	buf_truncate(&t->data, 0);
+	if (g->mode == MODE_FILES && !explicit_file && (size_t)st->st_size > GREP_FIRST_CHUNK) {
+		/* -l needs one match: look at the first chunk before reading a big file whole, as rg does. */
+		const char *nl;
+
+		if ((r = read_more(g, fd, &t->data, (size_t)st->st_size, GREP_FIRST_CHUNK, &eof)) < 0)
+			return r == -CORDON_ESYS ? 0 : r;
+		if (memchr(t->data.data, '\0', t->data.len < GREP_BINARY_BLOCK ? t->data.len : GREP_BINARY_BLOCK))
+			return 0;
+		nl = memrchr(t->data.data, '\n', t->data.len);
+		if (nl && !memchr(t->data.data, '\0', t->data.len)) {
+			if ((r = search_buf(g, t, t->data.data, (size_t)(nl - t->data.data) + 1, &count)) < 0)
+				return r;
+			if (count)
+				return record(g, t, rel, st, count);
+		}
+	}
+	if (!eof && (r = read_more(g, fd, &t->data, (size_t)st->st_size, GREP_MAX_FILE_BYTES, &eof)) < 0)
 		return r == -CORDON_ESYS ? 0 : r; /* unreadable: skipped, as rg goes on */
 	len = t->data.len;
 	buf_truncate(&t->out, 0);
