@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Integration: `cordon sandbox` runs real commands in the real sandbox.
+. "$ROOT/tests/lib.sh"
+
+ws=$(t_tmpdir)
+cd "$ws" || exit 1
+sbx() { "$CORDON" sandbox --workspace "$ws" "$@"; }
+
+sbx -- /bin/true
+t_eq "true exits 0" "$?" 0
+
+sbx -- sh -c 'exit 42'
+t_eq "exit status propagates" "$?" 42
+
+sbx -- sh -c 'kill -TERM $$' 2>/dev/null
+t_eq "signal death is 128+N" "$?" 143
+
+sbx -- /no/such/command 2>/dev/null
+t_eq "missing command is 127" "$?" 127
+
+out=$(sbx -- sh -c 'echo out; echo err >&2' 2>&1)
+t_contains "stdout is relayed" "$out" "out"
+t_contains "stderr is relayed" "$out" "err"
+
+# Timeout: the whole tree dies, including a background child.
+start=$(date +%s)
+sbx --timeout 1 -- sh -c 'sleep 100 & sleep 100' 2>/dev/null
+rc=$?
+t_eq "timeout exit status" "$rc" 124
+t_check "timeout is prompt" test $(( $(date +%s) - start )) -lt 10
+sleep 0.2
+t_eq "no sleep survives the timeout" "$(pgrep -fc '^sleep 100$' || true)" 0
+
+# A background process may not outlive a call that exits normally either.
+sbx -- sh -c 'sleep 97 & exit 0'
+sleep 0.2
+t_eq "background children are killed at the end of the call" "$(pgrep -fc '^sleep 97$' || true)" 0
+
+# Output cap: the command is never blocked, the output is cut.
+n=$(sbx --max-output 1048576 -- sh -c 'yes | head -c 100M; echo finished >&2' 2>/tmp/cordon-sbx-err.$$ | wc -c)
+t_eq "output capped at --max-output" "$n" 1048576
+t_contains "the command ran to the end" "$(cat /tmp/cordon-sbx-err.$$)" "finished"
+t_contains "truncation is reported" "$(cat /tmp/cordon-sbx-err.$$)" "truncated"
+rm -f /tmp/cordon-sbx-err.$$
+
+# Environment: allowlisted only.
+out=$(CANARY_API_KEY=canary GITHUB_TOKEN=tok LANG=C.UTF-8 sbx -- env)
+case $out in *CANARY*|*canary*|*GITHUB_TOKEN*) t_fail "no secret in the child's env" "$out" ;; *) t_pass "no secret in the child's env" ;; esac
+t_contains "allowlisted variables pass" "$out" "LANG=C.UTF-8"
+
+# Files: the workspace is writable, the rest is not.
+sbx -- sh -c 'echo data > inside.txt'
+t_eq "write inside the workspace" "$(cat "$ws/inside.txt")" "data"
+outside=$(t_tmpdir)
+sbx -- sh -c "echo x > '$outside/pwned'" 2>/dev/null
+t_check "write outside the workspace fails" test ! -e "$outside/pwned"
+sbx -- sh -c 'echo x > /etc/cordon-pwned' 2>/dev/null
+t_check "write to /etc fails" test ! -e /etc/cordon-pwned
+mkdir -p "$ws/.git/hooks"
+echo orig > "$ws/.git/config"
+sbx -- sh -c 'echo evil > .git/config; echo evil > .git/hooks/post-checkout; mv .git/hooks .git/h' 2>/dev/null
+t_eq ".git/config stays read-only" "$(cat "$ws/.git/config")" "orig"
+t_check ".git/hooks stays empty" test ! -e "$ws/.git/hooks/post-checkout"
+t_check ".git/hooks cannot be renamed" test -d "$ws/.git/hooks"
+
+# /tmp is private (namespaced) or a private session dir (degraded).
+marker=/tmp/cordon-host-marker.$$
+echo host > "$marker"
+out=$(sbx -- sh -c "cat '$marker' 2>&1; echo in > \"\$TMPDIR/x\"; ls \"\$TMPDIR\"")
+t_contains "/tmp of the host is not visible" "$out" "No such file"
+t_contains "the call's tmp is writable" "$out" "x"
+rm -f "$marker"
+
+# Confinement read back from the kernel.
+out=$(sbx -- cat /proc/self/status)
+t_contains "NoNewPrivs" "$out" "NoNewPrivs:	1"
+t_contains "Seccomp filter mode" "$out" "Seccomp:	2"
+t_contains "no effective capabilities" "$out" "CapEff:	0000000000000000"
+t_contains "empty bounding set" "$out" "CapBnd:	0000000000000000"
+
+# Only fds 0-2 reach the command.
+t_eq "no inherited fds" "$(sbx -- ls /proc/self/fd | tr '\n' ' ')" "0 1 2 3 "
+
+# Namespaced mode: pid 1 is the warden, no host processes, only lo.
+if "$CORDON" sandbox --workspace "$ws" --require userns,pidns,netns -- true 2>/dev/null; then
+	t_eq "pid 1 is the warden" "$(sbx -- cat /proc/1/comm)" "cordon-warden"
+	n=$(sbx -- sh -c 'ls /proc | grep -c "^[0-9]"')
+	t_check "host processes are invisible ($n visible)" test "$n" -le 6
+	t_eq "the warden's environment is not readable" "$(sbx -- sh -c 'wc -c < /proc/1/environ' 2>/dev/null)" ""
+	t_contains "only loopback" "$(sbx -- cat /proc/net/dev)" "lo:"
+	t_eq "no eth" "$(sbx -- cat /proc/net/dev | grep -c eth || true)" 0
+	t_eq "no /run" "$(sbx -- sh -c 'test -e /run && echo yes || echo no')" "no"
+	t_eq "no /home" "$(sbx -- sh -c 'test -e /home && echo yes || echo no')" "no"
+else
+	t_skip "namespaced checks" "user namespaces unavailable here"
+fi
+
+# Required layers: fail closed.
+if [ -x "$HELPERS/no-userns" ]; then
+	"$HELPERS/no-userns" "$CORDON" sandbox --workspace "$ws" --require userns -- touch "$ws/ran" 2>/dev/null
+	t_eq "missing required layer refuses (125)" "$?" 125
+	t_check "and nothing ran" test ! -e "$ws/ran"
+	out=$("$HELPERS/no-userns" "$CORDON" sandbox --workspace "$ws" -- cat /proc/self/status 2>&1)
+	t_contains "degraded mode warns" "$out" "degraded"
+	t_contains "degraded mode keeps seccomp" "$out" "Seccomp:	2"
+	t_contains "degraded mode keeps NoNewPrivs" "$out" "NoNewPrivs:	1"
+	"$HELPERS/no-userns" "$CORDON" sandbox --workspace "$ws" -- sh -c "echo x > '$outside/pwned2'" 2>/dev/null
+	t_check "degraded: writes outside still fail (Landlock)" test ! -e "$outside/pwned2"
+else
+	t_skip "degraded mode" "no-userns helper not built"
+fi
+
+# readonly profile: exec allowed, writes refused.
+sbx --profile readonly -- sh -c 'echo x > ro.txt' 2>/dev/null
+t_check "readonly profile cannot write" test ! -e "$ws/ro.txt"
+t_eq "readonly profile can read" "$(sbx --profile readonly -- cat inside.txt)" "data"
+
+# Usage errors.
+"$CORDON" sandbox --bogus -- true 2>/dev/null
+t_eq "unknown flag is a usage error" "$?" 2
+"$CORDON" sandbox --require nosuch -- true 2>/dev/null
+t_eq "unknown layer is a usage error" "$?" 2
+"$CORDON" sandbox --net host -- true 2>/dev/null
+t_eq "--net other than none is refused" "$?" 2
+t_done

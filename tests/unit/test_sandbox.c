@@ -1,0 +1,322 @@
+/*
+ * The spawn API end to end: a real warden (with namespaces where the kernel
+ * allows, and degraded on purpose), real confined children, registered
+ * functions and exec'd commands.
+ *
+ * Skipped under valgrind: the children run under seccomp filters that refuse
+ * valgrind's own syscalls.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <valgrind/valgrind.h>
+
+#include "common/error.h"
+#include "runtime/sandbox.h"
+
+static char ws[] = "/tmp/cordon-sbx.XXXXXX";
+
+static int fn_echo(const void *in, size_t len, struct buf *out)
+{
+	return buf_append(out, in, len);
+}
+
+static int fn_socket(const void *in, size_t len, struct buf *out)
+{
+	(void)in;
+	(void)len;
+	(void)out;
+	return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : -1;
+}
+
+static int fn_spin(const void *in, size_t len, struct buf *out)
+{
+	(void)in;
+	(void)len;
+	(void)out;
+	for (;;)
+		;
+	return 0;
+}
+
+static int fn_big(const void *in, size_t len, struct buf *out)
+{
+	(void)in;
+	(void)len;
+	while (buf_puts(out, "0123456789abcdef") == 0)
+		;
+	return 0;
+}
+
+static int fn_environ(const void *in, size_t len, struct buf *out)
+{
+	extern char **environ;
+	char **e;
+
+	(void)in;
+	(void)len;
+	for (e = environ; e && *e; e++)
+		if (buf_puts(out, *e) < 0 || buf_putc(out, '\n') < 0)
+			return -1;
+	return 0;
+}
+
+static const struct sandbox_fn fns[] = {
+	{ "echo", fn_echo }, { "socket", fn_socket }, { "spin", fn_spin },
+	{ "big", fn_big },   { "environ", fn_environ },
+};
+
+static struct sandbox *open_sb(bool degraded)
+{
+	struct sandbox_opts o;
+	struct sandbox *sb = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.workspace = ws;
+	o.fns = fns;
+	o.n_fns = sizeof(fns) / sizeof(fns[0]);
+	o.no_namespaces = degraded;
+	o.quiet = true;
+	assert_int_equal(sandbox_open(&sb, &o), 0);
+	return sb;
+}
+
+static int skip_valgrind(void)
+{
+	if (RUNNING_ON_VALGRIND) {
+		skip();
+		return 1;
+	}
+	return 0;
+}
+
+static void function_reply_round_trips(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_READONLY, .fn = "echo" };
+	struct sandbox_result r;
+	static char big[200000];
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	memset(big, 'q', sizeof(big));
+	sb = open_sb(false);
+	c.input = big;
+	c.input_len = sizeof(big);
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.reply.len, sizeof(big));
+	assert_memory_equal(r.reply.data, big, sizeof(big));
+	assert_true(r.layers & LAYER_BIT(LAYER_SECCOMP));
+	assert_true(r.layers & LAYER_BIT(LAYER_CAPS));
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void refused_syscall_is_named(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_READONLY, .fn = "socket" };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_SECCOMP);
+	assert_int_equal(r.signal, SIGSYS);
+	assert_string_equal(r.syscall, "socket");
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void timeout_kills_the_call(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_COMPUTE, .fn = "spin", .timeout_ms = 300 };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_TIMEOUT);
+	assert_int_equal(r.exit_code, SANDBOX_EXIT_TIMEOUT);
+	assert_true(r.elapsed_ms >= 300);
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void reply_is_capped_at_max_reply(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_COMPUTE, .fn = "big", .max_reply = 4096 };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	/* The function stops at its own cap (4096) and the reply arrives whole. */
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_true(r.reply.len <= 4096);
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void environment_is_allowlisted(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_COMPUTE, .fn = "environ" };
+	const char *extra[] = { "MY_API_KEY=leak", "FOO_BAR=ok", NULL };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	setenv("CANARY_API_KEY", "canary-secret", 1);
+	setenv("LANG", "C.UTF-8", 1);
+	sb = open_sb(false);
+	unsetenv("CANARY_API_KEY");
+	c.env = extra;
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_null(strstr(r.reply.data, "canary-secret"));
+	assert_null(strstr(r.reply.data, "CANARY"));
+	assert_null(strstr(r.reply.data, "MY_API_KEY"));
+	assert_non_null(strstr(r.reply.data, "FOO_BAR=ok\n"));
+	assert_non_null(strstr(r.reply.data, "LANG=C.UTF-8\n"));
+	assert_non_null(strstr(r.reply.data, "TERM=dumb\n"));
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void exec_output_is_capped_and_drained(void **state)
+{
+	struct sandbox *sb;
+	const char *argv[] = { "/bin/sh", "-c", "head -c 5000000 /dev/zero; echo done >&2; exit 7", NULL };
+	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv, .max_output = 1000 };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_int_equal(r.exit_code, 7);
+	assert_int_equal(r.out.len, 1000);
+	assert_true(r.out_truncated);
+	assert_string_equal(r.err.data, "done\n");
+	assert_false(r.err_truncated);
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void degraded_mode_still_confines(void **state)
+{
+	struct sandbox *sb;
+	const char *argv[] = { "/bin/sh", "-c", "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status", NULL };
+	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(true);
+	assert_false(sandbox_layers(sb) & LAYER_BIT(LAYER_USERNS));
+	assert_true(sandbox_layers(sb) & LAYER_BIT(LAYER_LANDLOCK));
+	assert_string_not_equal(sandbox_degraded_reason(sb), "");
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_non_null(strstr(r.out.data, "NoNewPrivs:\t1"));
+	assert_non_null(strstr(r.out.data, "Seccomp:\t2"));
+	assert_non_null(strstr(r.out.data, "CapEff:\t0000000000000000"));
+	sandbox_result_release(&r);
+	/* A call that requires a missing layer is refused: nothing runs. */
+	c.require = LAYER_BIT(LAYER_PIDNS);
+	assert_int_equal(sandbox_run(sb, &c, &r), -CORDON_EUNSUPPORTED);
+	assert_int_equal(r.end, SANDBOX_SETUP);
+	assert_non_null(strstr(r.setup_error, "pidns"));
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void required_layer_refuses_open(void **state)
+{
+	struct sandbox_opts o;
+	struct sandbox *sb = NULL;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	memset(&o, 0, sizeof(o));
+	o.workspace = ws;
+	o.no_namespaces = true;
+	o.quiet = true;
+	o.require = LAYER_BIT(LAYER_MOUNTNS);
+	assert_int_equal(sandbox_open(&sb, &o), -CORDON_EUNSUPPORTED);
+	assert_null(sb);
+}
+
+static void bad_calls_are_rejected(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_READONLY, .fn = "nope" };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(true);
+	assert_int_equal(sandbox_run(sb, &c, &r), -CORDON_EINVAL);
+	sandbox_result_release(&r);
+	c.fn = NULL;
+	assert_int_equal(sandbox_run(sb, &c, &r), -CORDON_EINVAL);
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(ws) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return rmdir(ws);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(function_reply_round_trips),
+		cmocka_unit_test(refused_syscall_is_named),
+		cmocka_unit_test(timeout_kills_the_call),
+		cmocka_unit_test(reply_is_capped_at_max_reply),
+		cmocka_unit_test(environment_is_allowlisted),
+		cmocka_unit_test(exec_output_is_capped_and_drained),
+		cmocka_unit_test(degraded_mode_still_confines),
+		cmocka_unit_test(required_layer_refuses_open),
+		cmocka_unit_test(bad_calls_are_rejected),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
