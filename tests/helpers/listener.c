@@ -11,7 +11,9 @@
  * it writes READYFILE atomically: the port (tcp, udp), the shm key, or "ready".
  * Every connection accepted or datagram received appends one line to LOG, so
  * the test can tell whether a probe's traffic really arrived (a datagram sent
- * inside an empty network namespace "succeeds" and goes nowhere).
+ * inside an empty network namespace "succeeds" and goes nowhere). The line is
+ * written before the connection is closed and before a datagram is echoed
+ * back, so a probe that waits for the close or the echo knows it is there.
  * It exits after SECONDS (default 120) or on SIGTERM/SIGINT, removing the
  * socket path or the shm segment; nothing outlives it.
  */
@@ -108,8 +110,14 @@ static void serve(int fd, int stream, const char *log, double deadline)
 				log_line(log, "connect\n");
 				close(c);
 			}
-		} else if (recv(fd, buf, sizeof(buf), 0) >= 0) {
-			log_line(log, "datagram\n");
+		} else {
+			struct sockaddr_storage from;
+			socklen_t flen = sizeof(from);
+			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+			if (n >= 0) {
+				log_line(log, "datagram\n");
+				sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
+			}
 		}
 	}
 }

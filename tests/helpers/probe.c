@@ -427,6 +427,19 @@ static void p_open_by_handle(struct outcome *o, int argc, char **argv)
 
 /* ---- network ------------------------------------------------------------ */
 
+/* After a successful connect: read until the peer closes (at most 2 s), so
+ * a listener that logs each connection before closing it has logged ours by
+ * the time we exit. */
+static void drain_until_close(int fd)
+{
+	struct timeval tv = {2, 0};
+	char buf[64];
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
 static int parse_inet(const char *ip, const char *port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	long p;
@@ -471,6 +484,7 @@ static void p_tcp_connect(struct outcome *o, int argc, char **argv)
 		set_detail(o, "at connect()");
 		return denied(o, e);
 	}
+	drain_until_close(fd);
 	close(fd);
 	ok(o);
 }
@@ -508,6 +522,43 @@ static void p_udp_send(struct outcome *o, int argc, char **argv)
 		close(fd);
 		set_detail(o, "at sendto()");
 		return denied(o, e);
+	}
+	close(fd);
+	ok(o);
+}
+
+/* A datagram that must come back: the listener echoes each one, so "ok"
+ * means it arrived (inside an empty network namespace a datagram to
+ * 127.0.0.1 is "sent" and goes nowhere). Waits 1 s for the echo. */
+static void p_udp_echo(struct outcome *o, int argc, char **argv)
+{
+	static const char marker[] = "cordon-probe-udp";
+	struct sockaddr_storage ss;
+	struct timeval tv = {1, 0};
+	socklen_t len;
+	char buf[64];
+	int fd;
+
+	(void)argc;
+	if (parse_inet(argv[0], argv[1], &ss, &len) < 0)
+		return setup_error(o, "bad address '%s' port '%s'", argv[0], argv[1]);
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		set_detail(o, "at socket()");
+		return denied(o, errno);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 || send(fd, marker, sizeof(marker) - 1, 0) < 0) {
+		int e = errno;
+		close(fd);
+		set_detail(o, "at send()");
+		return denied(o, e);
+	}
+	if (recv(fd, buf, sizeof(buf), 0) < 0) {
+		int e = errno;
+		close(fd);
+		set_detail(o, "no echo");
+		return denied(o, e == EAGAIN ? ETIMEDOUT : e);
 	}
 	close(fd);
 	ok(o);
@@ -599,6 +650,7 @@ static void unix_connect(struct outcome *o, const char *name, bool abstract)
 		set_detail(o, "at connect()");
 		return denied(o, e);
 	}
+	drain_until_close(fd);
 	close(fd);
 	ok(o);
 }
@@ -919,6 +971,37 @@ static void p_tiocsti(struct outcome *o, int argc, char **argv)
 	set_detail(o, "fd=%d", fd);
 	if (err)
 		return denied(o, err);
+	ok(o);
+}
+
+/* kill -1 style, but judged per process: kill(-1, 0) itself returns 0 even
+ * when every target refused (the kernel only reports non-EPERM errors), so
+ * try each visible pid but our own and say whether any accepted. */
+static void p_kill_all(struct outcome *o, int argc, char **argv)
+{
+	DIR *d;
+	struct dirent *e;
+	int tried = 0, signalled = 0, last_err = ESRCH;
+
+	(void)argc;
+	(void)argv;
+	d = opendir("/proc");
+	if (!d)
+		return denied(o, errno);
+	while ((e = readdir(d)) != NULL) {
+		long pid;
+		if (!parse_long(e->d_name, &pid) || pid == getpid())
+			continue;
+		tried++;
+		if (kill((pid_t)pid, 0) == 0)
+			signalled++;
+		else
+			last_err = errno;
+	}
+	closedir(d);
+	set_detail(o, "signalled=%d/%d", signalled, tried);
+	if (signalled == 0)
+		return denied(o, last_err);
 	ok(o);
 }
 
@@ -1446,13 +1529,37 @@ static void p_daemon(struct outcome *o, int argc, char **argv)
 
 /* ---- information leaks -------------------------------------------------- */
 
+/* NEEDLE arguments may be given as "hex:..." so that the secret we look for
+ * is not itself in our argv (and so in our parent's /proc/PID/cmdline). */
+static const char *needle_arg(const char *arg, char *buf, size_t size)
+{
+	size_t n;
+
+	if (strncmp(arg, "hex:", 4) != 0)
+		return arg;
+	arg += 4;
+	n = strlen(arg) / 2;
+	if (n >= size)
+		n = size - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = 0;
+		if (sscanf(arg + 2 * i, "%2x", &v) != 1)
+			v = '?';
+		buf[i] = (char)v;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static void p_env_grep(struct outcome *o, int argc, char **argv)
 {
 	extern char **environ;
+	char nb[256];
+	const char *needle = needle_arg(argv[0], nb, sizeof(nb));
 
 	(void)argc;
 	for (char **e = environ; *e; e++) {
-		if (strstr(*e, argv[0])) {
+		if (strstr(*e, needle)) {
 			set_detail(o, "in own environment");
 			return ok(o);
 		}
@@ -1491,7 +1598,8 @@ static void p_proc_grep(struct outcome *o, int argc, char **argv)
 	DIR *d = NULL;
 	struct dirent *e;
 	pid_t only = 0;
-	char path[64];
+	char path[64], nb[256];
+	const char *needle = needle_arg(argv[0], nb, sizeof(nb));
 
 	if (argc > 1 && !parse_pid(argv[1], &only))
 		return setup_error(o, "bad pid '%s'", argv[1]);
@@ -1513,7 +1621,7 @@ static void p_proc_grep(struct outcome *o, int argc, char **argv)
 		for (size_t i = 0; i < 2; i++) {
 			int r;
 			snprintf(path, sizeof(path), "/proc/%ld/%s", pid, files[i]);
-			r = file_contains(path, argv[0]);
+			r = file_contains(path, needle);
 			if (r < 0) {
 				unreadable++;
 				last_err = errno;
@@ -1583,6 +1691,7 @@ static const struct probe probes[] = {
 	{"open-by-handle", 2, "MOUNTPATH TYPE:HEX", "open_by_handle_at", p_open_by_handle},
 	{"tcp-connect", 2, "IP PORT", "TCP connect", p_tcp_connect},
 	{"udp-send", 2, "IP PORT", "send one UDP datagram (DNS query on 53)", p_udp_send},
+	{"udp-echo", 2, "IP PORT", "send a UDP datagram and wait 1 s for its echo", p_udp_echo},
 	{"resolve", 1, "NAME", "getaddrinfo", p_resolve},
 	{"socket", 1, "KIND", "create a socket: inet-udp inet-tcp inet6-tcp raw packet vsock alg "
 			      "netlink-{route,audit,netfilter,uevent,xfrm} key bluetooth",
@@ -1603,6 +1712,7 @@ static const struct probe probes[] = {
 	{"vm-read", 2, "PID HEXADDR", "process_vm_readv", p_vm_read},
 	{"pidfd-getfd", 1, "PID", "pidfd_getfd of the target's fd 0", p_pidfd_getfd},
 	{"kill", 1, "PID|parent|-1", "kill(PID, 0)", p_kill},
+	{"kill-all", 0, "", "kill(pid, 0) every visible pid but ours", p_kill_all},
 	{"tiocsti", 0, "[high]", "TIOCSTI on the terminal", p_tiocsti},
 	{"unshare-user", 0, "", "unshare(CLONE_NEWUSER)", p_unshare_user},
 	{"clone-user", 0, "", "clone(CLONE_NEWUSER)", p_clone_user},
@@ -1636,8 +1746,8 @@ static const struct probe probes[] = {
 	{"flood", 1, "MB", "write MB to stdout (verdict on stderr)", p_flood},
 	{"nofile", 1, "N", "open N descriptors", p_nofile},
 	{"daemon", 2, "SECS PATH", "detached grandchild appends to PATH after SECS", p_daemon},
-	{"env-grep", 1, "NEEDLE", "NEEDLE in our environment", p_env_grep},
-	{"proc-grep", 1, "NEEDLE [PID]", "NEEDLE in /proc/*/environ or cmdline", p_proc_grep},
+	{"env-grep", 1, "NEEDLE|hex:HEX", "NEEDLE in our environment", p_env_grep},
+	{"proc-grep", 1, "NEEDLE|hex:HEX [PID]", "NEEDLE in /proc/*/environ or cmdline", p_proc_grep},
 	{"pid-visible", 1, "PID", "/proc/PID exists", p_pid_visible},
 	{"hostname", 1, "NAME", "our hostname is NAME", p_hostname},
 };

@@ -5,7 +5,7 @@ if [ -n "$HOST_IP" ]; then
 	attack NW02 "TCP to the host's own external address ($HOST_IP)" evidence="esc_lines $LOGS/TCP_ANY.log" \
 		-- tcp-connect "$HOST_IP" "$TCP_ANY"
 fi
-attack NW07 "UDP datagram to a host loopback service" evidence="esc_lines $LOGS/UDP_LO.log" -- udp-send 127.0.0.1 "$UDP_LO"
+attack NW07 "UDP datagram to a host loopback service (echoed back)" evidence="esc_lines $LOGS/UDP_LO.log" -- udp-echo 127.0.0.1 "$UDP_LO"
 if [ -n "$NAMESERVER" ]; then
 	attack NW05 "DNS query to the host's resolver ($NAMESERVER)" -- udp-send "$NAMESERVER" 53
 fi

@@ -9,7 +9,7 @@ attack PR04a "process_vm_readv a host process" -- vm-read "$VICTIM" "$VICTIM_ADD
 attack PR04b "pidfd_getfd a host process's descriptor" -- pidfd-getfd "$VICTIM"
 attack PR05a "signal a host process" -- kill "$VICTIM"
 attack PR05b "signal the parent" unconf=root -- kill parent
-attack PR05c "signal every process (kill -1)" -- kill -1
+attack PR05c "signal every visible process (kill -1, judged per pid)" -- kill-all
 attack PR06a "TIOCSTI into the terminal" tty -- tiocsti
 attack PR06b "TIOCSTI with high bits set (CVE-2019-10063)" tty -- tiocsti high
 attack PR08a "unshare(CLONE_NEWUSER)" -- unshare-user
