@@ -47,6 +47,7 @@
 #define GREP_MAX_COLUMNS 500              /* rg --max-columns 500 */
 #define GREP_BINARY_BLOCK 65536u          /* rg's read buffer: NUL in the first one = binary */
 #define GREP_FIRST_CHUNK (256u << 10)     /* -l: searched before reading the rest */
+#define GREP_READ_BUFFER (1u << 20)       /* initial read buffer per thread */
 #define GREP_MAX_FILE_BYTES (256u << 20)  /* bytes of one file searched */
 #define GREP_MAX_COLLECT (64u << 20)      /* bytes of matched lines held */
 #define GREP_MAX_OUTPUT (8u << 20)        /* bytes of the final text */
@@ -76,8 +77,9 @@ struct grep {
 	bool line_numbers, multiline, context;
 	pcre2_code *code;
 	pcre2_match_context *mctx;
-	const char *lit; /* plain literal pattern: memmem instead of PCRE2 */
+	const char *lit; /* plain literal pattern: memchr + memcmp instead of PCRE2 */
 	size_t litlen;
+	size_t rare; /* index of its rarest byte */
 	struct gitignore ovr;   /* --glob list (inverted: a plain glob whitelists) */
 	size_t ovr_whitelists;  /* plain (not "!") globs */
 	const char *ovr_prefix; /* path from cwd down to the start dir, + "/" */
@@ -113,6 +115,52 @@ static const struct input_field grep_fields[] = {
 
 /* ---- matching ---------------------------------------------------------- */
 
+/*
+ * Byte commonness in source text, most common first; a byte not listed is
+ * rare. The literal finder scans (memchr, SIMD in libc) for the needle's
+ * rarest byte and verifies around it, like ripgrep's rare-byte prefilter.
+ */
+static const char common_bytes[] = " etaoinsrlcdhu\npm_f.g,b(y);*w=/v\"x\tk-#'{}>[]01<2:&SETRA3N4I5C6O8L7D9PFMU";
+
+static size_t rare_index(const char *lit, size_t n)
+{
+	size_t i, best = 0, best_rank = SIZE_MAX;
+
+	for (i = 0; i < n; i++) {
+		const char *c = memchr(common_bytes, lit[i], sizeof(common_bytes) - 1);
+		size_t rank = c ? sizeof(common_bytes) - (size_t)(c - common_bytes) : 0;
+
+		if (rank < best_rank) {
+			best_rank = rank;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static const char *find_literal(const struct grep *g, const char *s, size_t len, size_t pos)
+{
+	const char *p = s + pos, *end = s + len, *start = p;
+	size_t k = g->rare, n = g->litlen, falsep = 0;
+	char rb = g->lit[k];
+
+	if (len - pos < n)
+		return NULL;
+	while ((size_t)(end - p) >= n) {
+		const char *hit = memchr(p + k, rb, (size_t)(end - p) - n + 1);
+
+		if (!hit)
+			return NULL;
+		if (!memcmp(hit - k, g->lit, n))
+			return hit - k;
+		p = hit - k + 1;
+		/* A byte that is not rare here after all: the two-way search is linear. */
+		if (++falsep > 64 && falsep * 32 > (size_t)(p - start))
+			return memmem(p, (size_t)(end - p), g->lit, n);
+	}
+	return NULL;
+}
+
 /* Next match at or after pos: 1 with [*ms, *me), 0 none, <0 give up on this buffer. */
 static int find(const struct grep *g, struct grep_thread *t, const char *s, size_t len, size_t pos,
 		size_t *ms, size_t *me)
@@ -121,7 +169,7 @@ static int find(const struct grep *g, struct grep_thread *t, const char *s, size
 	int rc;
 
 	if (g->lit) {
-		const char *p = memmem(s + pos, len - pos, g->lit, g->litlen);
+		const char *p = find_literal(g, s, len, pos);
 
 		if (!p)
 			return 0;
@@ -162,6 +210,25 @@ static size_t line_end(const char *s, size_t len, size_t pos)
 	const char *p = memchr(s + pos, '\n', len - pos);
 
 	return p ? (size_t)(p - s) : len;
+}
+
+/* Newlines in s[0..n), eight bytes at a time (exact: no carries between bytes). */
+static size_t count_nl(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, lo7 = 0x7f7f7f7f7f7f7f7fULL, nl = ones * '\n';
+	size_t c = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, x, t;
+
+		memcpy(&w, s + i, 8);
+		x = w ^ nl;                     /* zero bytes where s has '\n' */
+		t = ((x & lo7) + lo7) | x;      /* high bit set in every non-zero byte */
+		c += (size_t)((((~t & ~lo7) >> 7) * ones) >> 56);
+	}
+	for (; i < n; i++)
+		c += s[i] == '\n';
+	return c;
 }
 
 /* ---- content-mode printer ---------------------------------------------- */
@@ -224,8 +291,8 @@ static int flush_after(struct printer *p, unsigned long long limit)
 	return 0;
 }
 
-/* Print a block of matching lines [a, b] with its context. */
-static int print_block(struct printer *p, unsigned long long a, unsigned long long b)
+/* Print a block of matching lines [a, b] (line a starts at a_off) with its context. */
+static int print_block(struct printer *p, unsigned long long a, size_t a_off, unsigned long long b)
 {
 	unsigned long long from, no;
 	int r;
@@ -235,6 +302,15 @@ static int print_block(struct printer *p, unsigned long long a, unsigned long lo
 	from = a > p->g->before ? a - p->g->before : 1;
 	if (from <= p->printed)
 		from = p->printed + 1;
+	if (from > p->cur_no) {
+		/* Jump to line `from` by walking back from line a, not forward from the cursor. */
+		size_t off = a_off;
+
+		for (no = a; no > from; no--)
+			off = line_start(p->s, 0, off - 1);
+		p->cur_no = from;
+		p->cur_off = off;
+	}
 	if (p->g->context && p->any && from > p->printed + 1 && (r = buf_puts(p->out, "--\n")) < 0)
 		return r;
 	for (no = from; no < a; no++)
@@ -260,7 +336,7 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 {
 	struct printer p = { g, &t->out, s, len, 0, 1, 0, 0, false };
 	unsigned long long count = 0, lineno = 1, blk_a = 0, blk_b = 0;
-	size_t pos = 0, counted_to = 0, ms, me;
+	size_t pos = 0, counted_to = 0, blk_off = 0, ms, me;
 	int rc, r = 0;
 	bool need_lines = g->mode == MODE_CONTENT;
 
@@ -284,17 +360,9 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 			if (g->mode == MODE_FILES)
 				break;
 			if (need_lines) {
-				for (; counted_to < ls; counted_to++) {
-					const char *nl = memchr(s + counted_to, '\n', ls - counted_to);
-
-					if (!nl) {
-						counted_to = ls;
-						break;
-					}
-					lineno++;
-					counted_to = (size_t)(nl - s);
-				}
-				if ((r = print_block(&p, lineno, lineno)) < 0)
+				lineno += count_nl(s + counted_to, ls - counted_to);
+				counted_to = ls;
+				if ((r = print_block(&p, lineno, ls, lineno)) < 0)
 					return r;
 			}
 			pos = le + 1;
@@ -304,15 +372,11 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 		{
 			size_t last = me > ms ? me - 1 : ms;
 			unsigned long long a, b;
-			const char *q;
 
-			for (q = s + counted_to; q < s + ms && (q = memchr(q, '\n', (size_t)(s + ms - q))); q++)
-				lineno++;
+			lineno += count_nl(s + counted_to, ms - counted_to);
 			counted_to = ms;
 			a = lineno;
-			b = a;
-			for (q = s + ms; q < s + last && (q = memchr(q, '\n', (size_t)(s + last - q))); q++)
-				b++;
+			b = a + count_nl(s + ms, last - ms);
 			if (g->mode == MODE_FILES) {
 				count = 1;
 				break;
@@ -321,11 +385,12 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 				if (b > blk_b)
 					blk_b = b;
 			} else {
-				if (blk_a && need_lines && (r = print_block(&p, blk_a, blk_b)) < 0)
+				if (blk_a && need_lines && (r = print_block(&p, blk_a, blk_off, blk_b)) < 0)
 					return r;
 				if (blk_a)
 					count++;
 				blk_a = a;
+				blk_off = ls;
 				blk_b = b;
 			}
 			pos = me > ms ? me : ms + 1;
@@ -333,7 +398,7 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 	}
 	if (g->multiline && blk_a) {
 		count++;
-		if (need_lines && (r = print_block(&p, blk_a, blk_b)) < 0)
+		if (need_lines && (r = print_block(&p, blk_a, blk_off, blk_b)) < 0)
 			return r;
 	}
 	if (need_lines && p.after_to && (r = flush_after(&p, ~0ULL)) < 0)
@@ -642,6 +707,7 @@ static int compile_pattern(struct grep *g, const char *pattern, bool caseless)
 	if (!caseless && !g->multiline && is_plain_literal(pattern)) {
 		g->lit = pattern;
 		g->litlen = strlen(pattern);
+		g->rare = rare_index(pattern, g->litlen);
 		return 0;
 	}
 	if (caseless)
@@ -672,6 +738,9 @@ static int threads_init(struct grep *g, unsigned n)
 	for (i = 0; i < n; i++) {
 		buf_init(&g->th[i].data, GREP_MAX_FILE_BYTES + 1);
 		buf_init(&g->th[i].out, GREP_MAX_COLLECT);
+		/* One large buffer from the start (mmap-backed, never trimmed): no page faults per file. */
+		if (buf_grow(&g->th[i].data, GREP_READ_BUFFER) < 0)
+			return -CORDON_ENOMEM;
 		g->th[i].md = pcre2_match_data_create(1, NULL);
 		if (!g->th[i].md)
 			return -CORDON_ENOMEM;
