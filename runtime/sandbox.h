@@ -107,7 +107,12 @@ struct sandbox_result {
 	unsigned elapsed_ms;
 };
 
-/* Fork the warden and build the session sandbox. -CORDON_EUNSUPPORTED when a required layer is missing. */
+/*
+ * Fork the warden and build the session sandbox. -CORDON_EUNSUPPORTED when a
+ * required layer is missing (one line on stderr says which). Call it from
+ * the main thread (or one that lives as long as the session): the warden's
+ * PR_SET_PDEATHSIG fires when the forking *thread* exits.
+ */
 int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts);
 
 /*

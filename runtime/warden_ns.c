@@ -281,6 +281,12 @@ static int build_proc(void)
 		return -CORDON_ESYS;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -CORDON_ESYS;
+	/*
+	 * KS10: no executable memfds in this pid namespace (6.3+; per pidns).
+	 * Best effort: older kernels lack the file, and a non-root owner of
+	 * the namespace cannot open it (it belongs to the host's root).
+	 */
+	write_file("/proc/sys/vm/memfd_noexec", "2");
 	/* Safe because: kernel tunables stay read-only even for uid 0 without capabilities. */
 	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
 		if (access(ro[i], F_OK) < 0)

@@ -7,6 +7,7 @@
  * valgrind's own syscalls.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -292,6 +293,54 @@ static void bad_calls_are_rejected(void **state)
 	sandbox_close(sb);
 }
 
+struct worker {
+	struct sandbox *sb;
+	int idx;
+	int ok;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	char in[64];
+	struct sandbox_call c = { .profile = PROFILE_READONLY, .fn = "echo" };
+	struct sandbox_result r;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(in, sizeof(in), "worker %d call %d", w->idx, i);
+		c.input = in;
+		c.input_len = strlen(in);
+		if (sandbox_run(w->sb, &c, &r) == 0 && r.end == SANDBOX_EXITED &&
+		    r.reply.len == strlen(in) && !memcmp(r.reply.data, in, r.reply.len))
+			w->ok++;
+		sandbox_result_release(&r);
+	}
+	return NULL;
+}
+
+static void calls_run_concurrently(void **state)
+{
+	struct worker w[4];
+	pthread_t th[4];
+	struct sandbox *sb;
+	int i;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct worker){ sb, i, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].ok, 5);
+	}
+	sandbox_close(sb);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -316,6 +365,7 @@ int main(void)
 		cmocka_unit_test(degraded_mode_still_confines),
 		cmocka_unit_test(required_layer_refuses_open),
 		cmocka_unit_test(bad_calls_are_rejected),
+		cmocka_unit_test(calls_run_concurrently),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
