@@ -1018,6 +1018,15 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 
 	if (tool_limited(d, "Bash")) {
 		bool ok = false;
+		size_t f;
+		const char *w;
+		enum ro_class k = readonly_classify(c, &f, &w);
+
+		/* A read-only command reads no more than the Read tool could:
+		 * when the agent has Read, its tools line need not list `ls`. The
+		 * usual read-only checks (paths, deny rules) still apply below. */
+		ok = (k == RO_READ || k == RO_CD) && safe_env && !input_unsafe && !writes_out && !writes_unknown &&
+		     policy_tool_enabled(d->p, "Read");
 
 		for (i = 0; i < d->p->ntool_limits && !ok; i++)
 			ok = !strcmp(d->p->tool_limits[i].tool, "Bash") &&
