@@ -93,8 +93,7 @@ esc_verdict() {
 		return
 	} ;;
 	"$name denied errno="*) [ "$rc" = 1 ] && {
-		line=${line#"$name denied errno="}
-		echo "denied ${line%% *}"
+		echo "denied ${line#"$name denied errno="}"
 		return
 	} ;;
 	esac
@@ -171,6 +170,7 @@ attack() {
 				return
 			fi
 			u_note="not shown unconfined here (${u_res#denied })"
+			u_res=${u_res%% *}
 		else
 			u_note="works unconfined (${u_res%% *})"
 		fi

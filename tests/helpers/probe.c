@@ -977,6 +977,53 @@ static void p_tiocsti(struct outcome *o, int argc, char **argv)
 /* kill -1 style, but judged per process: kill(-1, 0) itself returns 0 even
  * when every target refused (the kernel only reports non-EPERM errors), so
  * try each visible pid but our own and say whether any accepted. */
+/* TIOCSTI where only a filter can say no: open a fresh pty, make its slave
+ * our controlling terminal (we are, or become, a session leader without
+ * one), then push a byte into it. The kernel's own rule (controlling tty or
+ * CAP_SYS_ADMIN) is satisfied, so a refusal comes from the sandbox. */
+static void p_tiocsti_pty(struct outcome *o, int argc, char **argv)
+{
+	unsigned long req = TIOCSTI;
+	const char *name;
+	char c = ' ';
+	int m, sl = -1;
+
+	if (argc > 0 && strcmp(argv[0], "high") == 0)
+		req |= 0x100000000UL;
+	/* Closing the master of our controlling tty hangs us up: not news. */
+	signal(SIGHUP, SIG_IGN);
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0) {
+		set_detail(o, "at posix_openpt()");
+		return denied(o, errno);
+	}
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m))) {
+		int e = errno;
+		close(m);
+		set_detail(o, "at unlockpt()");
+		return denied(o, e);
+	}
+	setsid(); /* EPERM when we already lead a session: fine either way */
+	sl = open(name, O_RDWR | O_CLOEXEC);
+	if (sl < 0) {
+		int e = errno;
+		close(m);
+		set_detail(o, "at open(slave)");
+		return denied(o, e);
+	}
+	ioctl(sl, TIOCSCTTY, 0);
+	if (ioctl(sl, req, &c) < 0) {
+		int e = errno;
+		close(sl);
+		close(m);
+		set_detail(o, "at TIOCSTI");
+		return denied(o, e);
+	}
+	close(sl);
+	close(m);
+	ok(o);
+}
+
 static void p_kill_all(struct outcome *o, int argc, char **argv)
 {
 	DIR *d;
@@ -1714,6 +1761,7 @@ static const struct probe probes[] = {
 	{"kill", 1, "PID|parent|-1", "kill(PID, 0)", p_kill},
 	{"kill-all", 0, "", "kill(pid, 0) every visible pid but ours", p_kill_all},
 	{"tiocsti", 0, "[high]", "TIOCSTI on the terminal", p_tiocsti},
+	{"tiocsti-pty", 0, "[high]", "TIOCSTI on a fresh pty made our controlling tty", p_tiocsti_pty},
 	{"unshare-user", 0, "", "unshare(CLONE_NEWUSER)", p_unshare_user},
 	{"clone-user", 0, "", "clone(CLONE_NEWUSER)", p_clone_user},
 	{"clone3-user", 0, "", "clone3(CLONE_NEWUSER)", p_clone3_user},

@@ -22,3 +22,5 @@ attack PR10c "NoNewPrivs off (setuid exec can raise privileges)" -- nnp-off
 attack PR10d "no seccomp filter" -- seccomp-off
 attack PR11 "change to another uid" unconf=root -- setuid 65534
 attack KS15 "ptrace(PTRACE_TRACEME)" -- traceme
+attack PR06c "TIOCSTI on a fresh pty made the controlling terminal" -- tiocsti-pty
+attack PR06d "TIOCSTI with high bits on a fresh pty made the controlling terminal" -- tiocsti-pty high
