@@ -203,7 +203,7 @@ int tool_glob_run(const json_t *request, json_t **out)
 	const char *cwd, *path, *pattern;
 	struct stat st;
 	size_t nall = 0, seen = 0, i, k, shown;
-	bool pr_ok = false;
+	bool pr_ok = false, bad_pattern;
 	int r;
 
 	*out = NULL;
@@ -254,7 +254,10 @@ int tool_glob_run(const json_t *request, json_t **out)
 	if ((r = gitignore_add_line(&g.ovr, pattern, strlen(pattern))) < 0)
 		goto out;
 	g.whitelists = g.ovr.nrules - g.ovr.nwhitelist;
-	if (g.ovr.bad) {
+	bad_pattern = g.ovr.bad > 0;
+	if ((r = search_add_deny_globs(&g.ovr, request)) < 0)
+		goto out;
+	if (bad_pattern) {
 		/* rg rejects the glob and lists nothing. */
 		r = result_text(out, false, false, "No files found");
 		goto out;

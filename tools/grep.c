@@ -1068,6 +1068,9 @@ int tool_grep_run(const json_t *request, json_t **out)
 	}
 	if ((s = input_str(in, "glob")) && (r = add_user_globs(&g, s)) < 0)
 		goto out;
+	/* The policy's Read deny rules come last, so no model glob can re-include what they drop. */
+	if ((r = search_add_deny_globs(&g.ovr, request)) < 0)
+		goto out;
 	if ((s = input_str(in, "type")) && *s && (r = setup_types(&g, s, &type_ok)) < 0)
 		goto out;
 

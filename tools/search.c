@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/utf8.h"
+#include "tools/gitignore.h"
 
 #define SEARCH_DEFAULT_HEAD_LIMIT 250
 
@@ -73,5 +74,32 @@ int search_pagination_text(struct buf *out, bool limited, long long limit, long 
 		r = buf_printf(out, "limit: %lld", limit);
 	if (r == 0 && offset > 0)
 		r = buf_printf(out, "%soffset: %lld", limited ? ", " : "", offset);
+	return r;
+}
+
+int search_add_deny_globs(struct gitignore *ovr, const json_t *request)
+{
+	const json_t *list = json_object_get(request, "deny_globs"), *v;
+	struct buf line;
+	size_t i;
+	int r = 0;
+
+	if (!json_is_array(list))
+		return 0;
+	if (json_array_size(list) > SEARCH_MAX_DENY_GLOBS)
+		return -CORDON_ETOOBIG;
+	buf_init(&line, GLOB_MAX_PATTERN + 2);
+	json_array_foreach(list, i, v) {
+		const char *g = json_string_value(v);
+
+		if (!g || !*g)
+			continue;
+		buf_truncate(&line, 0);
+		if ((r = buf_putc(&line, '!')) < 0 || (r = buf_puts(&line, g[0] == '!' ? g + 1 : g)) < 0)
+			break;
+		if ((r = gitignore_add_line(ovr, line.data, line.len)) < 0)
+			break;
+	}
+	buf_release(&line);
 	return r;
 }

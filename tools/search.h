@@ -17,6 +17,18 @@
 
 #include "common/buf.h"
 
+/*
+ * Request fields beyond tool.h's: "deny_globs": ["glob", ...] are the
+ * reference's `--glob !<read-deny pattern>` (one per Read deny rule of the
+ * policy, already turned into rg globs by the supervisor): matching files
+ * and directories are left out of Grep and Glob results. Absent = none.
+ */
+#define SEARCH_MAX_DENY_GLOBS 256
+
+/* Add "!glob" lines to an override list for the request's "deny_globs". */
+struct gitignore;
+int search_add_deny_globs(struct gitignore *ovr, const json_t *request);
+
 /* Tool entry points (registered in tools/registry.c). */
 int tool_grep_run(const json_t *request, json_t **out);
 int tool_glob_run(const json_t *request, json_t **out);

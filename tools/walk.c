@@ -39,7 +39,7 @@ struct ign_dir {
 	size_t rel_len;
 	char *above;      /* ancestors: path from here down to the start dir + "/" */
 	size_t above_len;
-	struct gitignore *ig, *gi, *ex; /* .ignore, .gitignore, .git/info/exclude */
+	struct gitignore *rg, *ig, *gi, *ex; /* .rgignore, .ignore, .gitignore, .git/info/exclude */
 	bool in_git;
 };
 
@@ -85,6 +85,7 @@ static void ign_unref(struct ign_dir *d)
 	while (d && __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		struct ign_dir *p = d->parent;
 
+		gi_free(d->rg);
 		gi_free(d->ig);
 		gi_free(d->gi);
 		gi_free(d->ex);
@@ -166,7 +167,7 @@ out:
  * or NULL when it has none. parent is referenced by the new node.
  */
 static int make_ign(struct walker *w, struct ign_dir **out, int dirfd, struct ign_dir *parent,
-		    bool in_git, bool has_ignore, bool has_gitignore, bool has_gitdir)
+		    bool in_git, bool has_rgignore, bool has_ignore, bool has_gitignore, bool has_gitdir)
 {
 	struct ign_dir *d;
 	int r;
@@ -177,6 +178,8 @@ static int make_ign(struct walker *w, struct ign_dir **out, int dirfd, struct ig
 		return -CORDON_ENOMEM;
 	/* in_git here means "git's rules apply": inside a repo, or the caller does not require one. */
 	d->in_git = in_git || !w->o->require_git;
+	if (has_rgignore && (r = load_rules(w, dirfd, ".rgignore", &d->rg)) < 0)
+		goto fail;
 	if (has_ignore && (r = load_rules(w, dirfd, ".ignore", &d->ig)) < 0)
 		goto fail;
 	if (has_gitignore && (in_git || !w->o->require_git) &&
@@ -184,7 +187,7 @@ static int make_ign(struct walker *w, struct ign_dir **out, int dirfd, struct ig
 		goto fail;
 	if (has_gitdir && in_git && (r = load_rules(w, dirfd, ".git/info/exclude", &d->ex)) < 0)
 		goto fail;
-	if (!d->ig && !d->gi && !d->ex) {
+	if (!d->rg && !d->ig && !d->gi && !d->ex) {
 		free(d);
 		return 0;
 	}
@@ -194,6 +197,7 @@ static int make_ign(struct walker *w, struct ign_dir **out, int dirfd, struct ig
 	*out = d;
 	return 0;
 fail:
+	gi_free(d->rg);
 	gi_free(d->ig);
 	gi_free(d->gi);
 	gi_free(d->ex);
@@ -227,7 +231,10 @@ static enum gi_match ign_match(const struct ign_dir *d0, const char *rel, size_t
 	const struct ign_dir *d;
 	enum gi_match m;
 
-	/* .ignore first, at any depth, then .gitignore, then exclude (ripgrep's order). */
+	/* .rgignore first, at any depth, then .ignore, .gitignore, exclude (ripgrep's order). */
+	for (d = d0; d; d = d->parent)
+		if (d->rg && (m = ign_match_one(d, d->rg, rel, len, is_dir)) != GI_NONE)
+			return m;
 	for (d = d0; d; d = d->parent)
 		if (d->ig && (m = ign_match_one(d, d->ig, rel, len, is_dir)) != GI_NONE)
 			return m;
@@ -323,7 +330,8 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 	struct dent *ents = NULL;
 	size_t nents = 0, cap = 0, i;
 	struct ign_dir *ign = NULL, *own = NULL;
-	bool has_ignore = false, has_gitignore = false, has_git = false, has_gitdir = false, in_git;
+	bool has_rgignore = false, has_ignore = false, has_gitignore = false, has_git = false, has_gitdir = false;
+	bool in_git;
 	DIR *dir = NULL;
 	struct dirent *de;
 	int fd = -1, dfd, r = 0;
@@ -371,6 +379,8 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 			has_gitignore = true;
 		else if (!strcmp(de->d_name, ".ignore"))
 			has_ignore = true;
+		else if (!strcmp(de->d_name, ".rgignore"))
+			has_rgignore = true;
 		else if (!strcmp(de->d_name, ".git")) {
 			has_git = true;
 			has_gitdir = de->d_type == DT_DIR || de->d_type == DT_UNKNOWN;
@@ -378,8 +388,9 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 	}
 	in_git = j->in_git || has_git;
 	ign = j->ign;
-	if (o->ignore_files && (has_ignore || has_gitignore || has_gitdir)) {
-		if ((r = make_ign(w, &own, dfd, j->ign, in_git, has_ignore, has_gitignore, has_gitdir)) < 0)
+	if (o->ignore_files && (has_rgignore || has_ignore || has_gitignore || has_gitdir)) {
+		if ((r = make_ign(w, &own, dfd, j->ign, in_git, has_rgignore, has_ignore, has_gitignore,
+				  has_gitdir)) < 0)
 			goto out;
 		if (own) {
 			own->rel = strdup(j->rel);
@@ -527,7 +538,7 @@ static int load_ancestors(struct walker *w, int rootfd, const char *start, struc
 	/* Each ancestor: "" (the root), then start's leading components, not start itself. */
 	for (;;) {
 		int fd = -1;
-		bool hi, hg, gd;
+		bool hr, hi, hg, gd;
 		struct stat st;
 
 		memcpy(prefix, start, i);
@@ -535,13 +546,14 @@ static int load_ancestors(struct walker *w, int rootfd, const char *start, struc
 		if (i == len)
 			break;
 		if (pathres_openat(rootfd, prefix, O_RDONLY | O_DIRECTORY | O_NONBLOCK, 0, &fd) == 0) {
+			hr = fstatat(fd, ".rgignore", &st, AT_SYMLINK_NOFOLLOW) == 0;
 			hi = fstatat(fd, ".ignore", &st, AT_SYMLINK_NOFOLLOW) == 0;
 			hg = fstatat(fd, ".gitignore", &st, AT_SYMLINK_NOFOLLOW) == 0;
 			gd = fstatat(fd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0;
 			in_git = in_git || gd;
 			own = NULL;
-			if (w->o->ignore_files && (hi || hg || gd))
-				r = make_ign(w, &own, fd, ign, in_git, hi, hg, gd && S_ISDIR(st.st_mode));
+			if (w->o->ignore_files && (hr || hi || hg || gd))
+				r = make_ign(w, &own, fd, ign, in_git, hr, hi, hg, gd && S_ISDIR(st.st_mode));
 			close(fd);
 			if (r < 0)
 				goto out;

@@ -13,8 +13,8 @@
  * Filters, in ripgrep's order of precedence (ignore crate, Ignore::matched):
  *   1. override(ctx, rel, is_dir): the --glob list; IGNORE drops, WHITELIST
  *      keeps, NONE goes on;
- *   2. ignore files (when ignore_files): .ignore beats .gitignore beats
- *      .git/info/exclude; within one kind the deepest directory's file
+ *   2. ignore files (when ignore_files): .rgignore beats .ignore beats
+ *      .gitignore beats .git/info/exclude; within one kind the deepest directory's file
  *      decides. .gitignore and exclude count only inside a git repository
  *      (a ".git" in the directory or one above it, back to the root fd),
  *      like ripgrep's default --require-git. Ignore files in the start
@@ -65,7 +65,7 @@ struct walk_opts {
 	unsigned max_depth;   /* entries deeper than this are not listed */
 	size_t max_entries;   /* stop after seeing this many entries */
 	bool hidden;          /* list hidden files (rg --hidden) */
-	bool ignore_files;    /* honour .ignore/.gitignore/.git/info/exclude */
+	bool ignore_files;    /* honour .rgignore/.ignore/.gitignore/.git/info/exclude */
 	bool require_git;     /* .gitignore only inside a git repo (rg default) */
 	enum gi_match (*override)(void *ctx, const char *rel, size_t len, bool is_dir);
 	enum gi_match (*types)(void *ctx, const char *rel, size_t len);

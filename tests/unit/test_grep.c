@@ -334,6 +334,29 @@ static void glob_caps_at_100_oldest(void **state)
 	EXPECT("Glob", "{\"pattern\":\"*.txt\",\"path\":\"many\"}", want, false);
 }
 
+static void deny_globs_drop_files(void **state)
+{
+	json_t *req, *res = NULL;
+
+	(void)state;
+	req = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:[s, s]}", "tool", "Grep", "input", "pattern", "hello",
+			"glob", "*.py,*.js,*.md", "cwd", ws, "workspace", ws, "deny_globs", "*.py", "web/**");
+	assert_non_null(req);
+	assert_int_equal(tool_execute(req, &res), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "content")), "Found 1 file\nREADME.md");
+	json_decref(res);
+	json_object_set_new(req, "tool", json_string("Glob"));
+	json_object_set_new(req, "input", json_pack("{s:s}", "pattern", "app.*"));
+	assert_int_equal(tool_execute(req, &res), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "content")), "No files found");
+	json_decref(res);
+	json_object_set_new(req, "deny_globs", json_pack("[s]", "web/**"));
+	assert_int_equal(tool_execute(req, &res), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "content")), "app.py");
+	json_decref(res);
+	json_decref(req);
+}
+
 static void shared_helpers(void **state)
 {
 	size_t s, e;
@@ -364,6 +387,7 @@ int main(void)
 		cmocka_unit_test(multiline_blocks),
 		cmocka_unit_test(glob_tool),
 		cmocka_unit_test(glob_caps_at_100_oldest),
+		cmocka_unit_test(deny_globs_drop_files),
 		cmocka_unit_test(shared_helpers),
 	};
 

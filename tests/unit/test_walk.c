@@ -87,6 +87,7 @@ static int setup(void **state)
 	put("norepo/m.h", "x");
 	put("norepo/sub/.ignore", "*.h\n");
 	put("norepo/sub/s.h", "x");
+	put("norepo/sub/.rgignore", "!s.h\n");
 	{
 		char p[512];
 
@@ -185,7 +186,7 @@ static void default_walk_skips_hidden_and_ignored(void **state)
 	 * .gitignore (*.o, build/, *.log), its !keep.o below, .ignore (vendor/, !x.log: beats
 	 * .gitignore's *.log), exclude (ex/), and nogit/.gitignore (*.c: the repo is at the root).
 	 */
-	expect(&o, "", "a.c b.txt logs/x.log norepo/m.h src/deep/d.c src/deep/keep.o src/main.c");
+	expect(&o, "", "a.c b.txt logs/x.log norepo/m.h norepo/sub/s.h src/deep/d.c src/deep/keep.o src/main.c");
 }
 
 static void hidden_option_lists_dotfiles(void **state)
@@ -198,7 +199,7 @@ static void hidden_option_lists_dotfiles(void **state)
 	expect(&o, "",
 	       ".git/HEAD .git/info/exclude .gitignore .hdir/in.c .hidden .ignore a.c b.txt build/out.c "
 	       "ex/excluded.c logs/x.log nogit/.gitignore nogit/n.c norepo/.gitignore norepo/m.h norepo/n.c "
-	       "norepo/sub/.ignore norepo/sub/s.h src/deep/.gitignore src/deep/d.c "
+	       "norepo/sub/.ignore norepo/sub/.rgignore norepo/sub/s.h src/deep/.gitignore src/deep/d.c "
 	       "src/deep/keep.o src/gen.o src/main.c vendor/v.c");
 }
 
@@ -213,9 +214,10 @@ static void gitignore_needs_a_repository(void **state)
 	snprintf(p, sizeof(p), "%s/norepo", root);
 	rootfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(rootfd >= 0);
-	expect(&o, "", "m.h n.c");
+	/* sub/.rgignore's !s.h beats sub/.ignore's *.h (ripgrep's precedence). */
+	expect(&o, "", "m.h n.c sub/s.h");
 	o.require_git = false;
-	expect(&o, "", "m.h");
+	expect(&o, "", "m.h sub/s.h");
 	close(rootfd);
 	rootfd = save;
 }
