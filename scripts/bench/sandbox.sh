@@ -13,7 +13,8 @@
 # 2. hyperfine, whole processes: `cordon sandbox -- /bin/true` (session setup
 #    + one call + teardown) against the same bwrap line and /bin/true.
 # Environment: ROOT, B, CORDON, HELPERS, BENCH_OUT (scripts/bench/run sets
-# them); BENCH_ROUNDS (20), BENCH_CALLS (50).
+# them); BENCH_ROUNDS (15), BENCH_CALLS (30). As root, part 1 runs twice:
+# as root (cgroup per call) and as uid 65534 (no cgroup: rlimits only).
 # Prints "SKIP: why" and exits 0 when the sandbox is not there to measure.
 set -u
 : "${ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -22,8 +23,8 @@ set -u
 : "${HELPERS:=$B/tests/helpers}"
 : "${BENCH_OUT:=$B/bench}"
 mkdir -p "$BENCH_OUT"
-rounds=${BENCH_ROUNDS:-20}
-calls=${BENCH_CALLS:-50}
+rounds=${BENCH_ROUNDS:-15}
+calls=${BENCH_CALLS:-30}
 
 ws=$(mktemp -d /tmp/cordon-bench.XXXXXX)
 trap 'rm -rf "$ws"' EXIT
@@ -36,9 +37,20 @@ fi
 
 # ---- 1. per call, inside one session --------------------------------------
 if [ -x "$HELPERS/bench-sandbox" ]; then
-	echo "## per call (bench-sandbox -r $rounds -n $calls)"
+	echo "## per call, as $(id -un) (bench-sandbox -r $rounds -n $calls)"
 	"$HELPERS/bench-sandbox" -r "$rounds" -n "$calls" -w "$ws" | tee "$BENCH_OUT/sandbox-percall.txt"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "bench-sandbox failed" >&2; exit 1; }
+	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+		ws2=$(mktemp -d /tmp/cordon-bench.XXXXXX)
+		chown 65534:65534 "$ws2"
+		echo "## per call, as uid 65534 (bench-sandbox -r $rounds -n $calls --no-bwrap)"
+		(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$HELPERS/bench-sandbox" -r "$rounds" -n "$calls" -w "$ws2" --no-bwrap) |
+			tee "$BENCH_OUT/sandbox-percall-unpriv.txt"
+		rc=${PIPESTATUS[0]}
+		rm -rf "$ws2"
+		[ "$rc" -eq 0 ] || echo "(bench-sandbox as uid 65534 failed: exit $rc)"
+	fi
 else
 	echo "SKIP: per-call figures need $HELPERS/bench-sandbox (make test-bins)"
 fi

@@ -2,6 +2,7 @@
  * bench-sandbox — per-call cost of cordon's session sandbox (issue 3).
  *
  *	bench-sandbox [-r ROUNDS] [-n CALLS] [-b CALLS] [-w WORKSPACE] [--no-bwrap]
+ *	              [--no-namespaces]
  *
  * Opens one session (runtime/sandbox.h) and then, in ROUNDS interleaved
  * rounds, times with CLOCK_MONOTONIC:
@@ -14,7 +15,8 @@
  * Interleaving puts every kind under the same machine noise; the per-call
  * figure of a round is its total / count, and the report gives the median
  * over rounds. It also times sandbox_open() + sandbox_close() (session setup,
- * median of a few) and reads the warden's VmRSS from /proc.
+ * median of a few) and reads the warden's VmRSS from /proc. --no-namespaces
+ * opens the session degraded on purpose (what namespaces cost per call).
  *
  * Output: `key=value` lines (times in microseconds), then ratios. This is a
  * benchmark, never a test: it asserts nothing about the figures. Exit 1 when
@@ -169,7 +171,8 @@ static long child_rss_kib(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench-sandbox [-r ROUNDS] [-n CALLS] [-b BWRAP_CALLS] [-w WORKSPACE] [--no-bwrap]\n");
+	fprintf(stderr, "usage: bench-sandbox [-r ROUNDS] [-n CALLS] [-b BWRAP_CALLS] [-w WORKSPACE] [--no-bwrap]"
+			" [--no-namespaces]\n");
 }
 
 int main(int argc, char **argv)
@@ -183,13 +186,15 @@ int main(int argc, char **argv)
 	char wsbuf[] = "/tmp/cordon-bench.XXXXXX";
 	const char *ws = NULL;
 	int rounds = 20, n = 50, nb = 10, nsetup = 5, status = 1;
-	bool bwrap = access(bwrap_argv[0], X_OK) == 0, made_ws = false, fn_ok = true;
+	bool bwrap = access(bwrap_argv[0], X_OK) == 0, made_ws = false, fn_ok = true, no_ns = false;
 	char layers[256];
 	long rss;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-bwrap")) {
 			bwrap = false;
+		} else if (!strcmp(argv[i], "--no-namespaces")) {
+			no_ns = true;
 		} else if (i + 1 < argc && !strcmp(argv[i], "-r")) {
 			rounds = atoi(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "-n")) {
@@ -221,6 +226,7 @@ int main(int argc, char **argv)
 	o.fns = fns;
 	o.n_fns = 1;
 	o.quiet = true;
+	o.no_namespaces = no_ns;
 
 	/* Session setup: open + one call (so the warden is really up) + close. */
 	for (int i = 0; i < nsetup; i++) {
