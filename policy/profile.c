@@ -328,7 +328,8 @@ static const struct sc_rule own_jit[] = {
 };
 
 static const struct sc_rule own_write[] = {
-	ALLOW("openat"), ALLOW("open"), ALLOW("creat"),
+	/* Any access mode, but never a set-id mode on a created file (FS17). */
+	ALLOW1("openat", M(3, 06000, 0)), ALLOW1("open", M(2, 06000, 0)), ALLOW1("creat", M(1, 06000, 0)),
 	ALLOW("write"), ALLOW("writev"), ALLOW("pwrite64"), ALLOW("pwritev"),
 	ALLOW("fsync"), ALLOW("fdatasync"), ALLOW("ftruncate"), ALLOW("fallocate"),
 	ALLOW1("renameat2", C4(SC_EQ, 0)), ALLOW1("renameat2", C4(SC_EQ, P_RENAME_NOREPLACE)),
@@ -362,12 +363,11 @@ static const struct sc_rule own_fetch[] = {
  */
 static const char *const bash_allow[] = {
 	"accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "cachestat", "capget",
-	"capset", "chdir", "chmod", "chown", "clock_getres", "clock_gettime", "clock_nanosleep",
-	"close", "close_range", "connect", "copy_file_range", "creat", "dup", "dup2", "dup3",
+	"capset", "chdir", "chown", "clock_getres", "clock_gettime", "clock_nanosleep",
+	"close", "close_range", "connect", "copy_file_range", "dup", "dup2", "dup3",
 	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "epoll_wait",
 	"eventfd", "eventfd2", "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2",
-	"fadvise64", "fallocate", "fanotify_mark", "fchdir", "fchmod", "fchmodat", "fchmodat2",
-	"fchown", "fchownat", "fcntl", "fdatasync", "fgetxattr", "flistxattr", "flock", "fork",
+	"fadvise64", "fallocate", "fanotify_mark", "fchdir", "fchown", "fchownat", "fcntl", "fdatasync", "fgetxattr", "flistxattr", "flock", "fork",
 	"fremovexattr", "fsetxattr", "fstat", "fstatfs", "fsync", "ftruncate", "futex",
 	"futex_requeue", "futex_wait", "futex_waitv", "futex_wake", "futimesat", "getcpu", "getcwd",
 	"getdents", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getitimer",
@@ -379,11 +379,11 @@ static const char *const bash_allow[] = {
 	"io_setup", "io_submit", "kill", "landlock_add_rule", "landlock_create_ruleset",
 	"landlock_restrict_self", "lchown", "lgetxattr", "link", "linkat", "listen", "listxattr",
 	"llistxattr", "lremovexattr", "lseek", "lsetxattr", "lstat", "madvise", "map_shadow_stack",
-	"membarrier", "memfd_create", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock",
+	"membarrier", "memfd_create", "mincore", "mkdir", "mkdirat", "mlock",
 	"mlock2", "mlockall", "mmap", "mprotect", "mq_getsetattr", "mq_notify", "mq_open",
 	"mq_timedreceive", "mq_timedsend", "mq_unlink", "mremap", "mseal", "msgctl", "msgget",
 	"msgrcv", "msgsnd", "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat",
-	"open", "openat", "openat2", "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2",
+	"pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2",
 	"pkey_alloc", "pkey_free", "pkey_mprotect", "poll", "ppoll", "prctl", "pread64", "preadv",
 	"preadv2", "prlimit64", "process_mrelease", "pselect6", "pwrite64", "pwritev", "pwritev2",
 	"read", "readahead", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg",
@@ -421,6 +421,18 @@ static const struct sc_rule bash_args[] = {
 	ALLOW1("personality", C0(SC_EQ, 0)), ALLOW1("personality", C0(SC_EQ, 0x8)),
 	ALLOW1("personality", C0(SC_EQ, 0x20000)), ALLOW1("personality", C0(SC_EQ, 0x20008)),
 	ALLOW1("personality", C0(SC_EQ, 0xffffffffull)),
+	/*
+	 * FS17: never set-user-ID or set-group-ID bits. A file the sandbox
+	 * marks setuid (as root: setuid root) would run with those privileges
+	 * when someone runs it outside the sandbox later.
+	 */
+	ALLOW1("chmod", M(1, 06000, 0)), ALLOW1("fchmod", M(1, 06000, 0)),
+	ALLOW1("fchmodat", M(2, 06000, 0)), ALLOW1("fchmodat2", M(2, 06000, 0)),
+	ALLOW1("open", M(2, 06000, 0)), ALLOW1("openat", M(3, 06000, 0)),
+	ALLOW1("creat", M(1, 06000, 0)), ALLOW1("mknod", M(1, 06000, 0)),
+	ALLOW1("mknodat", M(2, 06000, 0)),
+	/* Its mode sits behind a pointer: ENOSYS makes callers fall back to openat. */
+	ERR("openat2", ENOSYS),
 	/* Restricted by the overlay. */
 	ALLOW("ioctl"), ALLOW("socket"), ALLOW("socketpair"),
 };
@@ -526,9 +538,24 @@ static const char *const protected_paths[] = {
 	".claude", ".codex", ".agents", ".mcp.json", ".ripgreprc", ".npmrc", ".pypirc", NULL,
 };
 
+static const char *const protected_dirs[] = {
+	".git/hooks", ".direnv", ".vscode", ".idea", ".devcontainer", ".claude", ".codex", ".agents",
+	NULL,
+};
+
 const char *const *profile_protected_paths(void)
 {
 	return protected_paths;
+}
+
+bool profile_protected_is_dir(const char *path)
+{
+	const char *const *p;
+
+	for (p = protected_dirs; *p; p++)
+		if (!strcmp(*p, path))
+			return true;
+	return false;
 }
 
 bool profile_path_protected(const char *rel)

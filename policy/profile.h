@@ -202,6 +202,9 @@ const char *const *profile_always_denied(void);
  */
 const char *const *profile_protected_paths(void);
 
+/* True when a protected path (as listed above) is a directory when it exists. */
+bool profile_protected_is_dir(const char *path);
+
 /* True when a path relative to the workspace is, or is below, a protected path. */
 bool profile_path_protected(const char *relpath);
 

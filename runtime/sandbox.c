@@ -38,7 +38,45 @@ struct sandbox {
 	char reason[256];
 	struct warden_config cfg;
 	char **env; /* the allowlisted part of our environment, for the warden */
+	uint64_t placeholders; /* protected paths missing at open (bit = index) */
 };
+
+/* Which protected paths do not exist yet (the warden pins them with placeholders). */
+static uint64_t missing_protected(const char *ws)
+{
+	const char *const *p = profile_protected_paths();
+	char path[PATH_MAX];
+	struct stat st;
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; p[i] && i < 64; i++)
+		if (snprintf(path, sizeof(path), "%s/%s", ws, p[i]) < (int)sizeof(path) &&
+		    lstat(path, &st) < 0 && errno == ENOENT)
+			m |= 1ull << i;
+	return m;
+}
+
+/* Remove the placeholders that are still empty (anything with content is the user's now). */
+static void remove_placeholders(const char *ws, uint64_t m)
+{
+	const char *const *p = profile_protected_paths();
+	char path[PATH_MAX];
+	struct stat st;
+	int i;
+
+	for (i = 63; i >= 0; i--) {
+		if (!(m & (1ull << i)) || !p[i])
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", ws, p[i]) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rmdir(path);
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			unlink(path);
+	}
+}
 
 static atomic_uint session_counter;
 
@@ -240,6 +278,9 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	cgroup_session_open(&sb->cfg.cg, name);
 
 	sb->cfg.use_namespaces = !opts->no_namespaces;
+	sb->cfg.placeholders = !opts->no_placeholders;
+	if (sb->cfg.use_namespaces && sb->cfg.placeholders)
+		sb->placeholders = missing_protected(sb->cfg.workspace);
 	r = fork_warden(sb, &rd);
 	if (r == 0 && rd.status < 0 && sb->cfg.use_namespaces) {
 		/* Namespaces refused: a fresh warden without them (degraded mode). */
@@ -291,6 +332,9 @@ void sandbox_close(struct sandbox *sb)
 	if (!sb)
 		return;
 	reap_warden(sb);
+	/* After the warden: its mount namespace (which pinned them) is gone. */
+	if (sb->placeholders)
+		remove_placeholders(sb->cfg.workspace, sb->placeholders);
 	cgroup_session_close(&sb->cfg.cg);
 	if (sb->cfg.session_tmp[0])
 		nftw(sb->cfg.session_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

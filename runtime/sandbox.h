@@ -69,6 +69,14 @@ struct sandbox_opts {
 	uint64_t tmp_size;             /* bytes of the private /tmp; 0 = 512 MiB */
 	bool no_namespaces;            /* run degraded on purpose (tests, doctor) */
 	bool quiet;                    /* no degraded-mode warning on stderr */
+	/*
+	 * Do not pin protected paths that do not exist yet. By default the
+	 * warden creates an empty placeholder on the host for each (so the
+	 * sandbox cannot create e.g. .envrc or .claude/), bound read-only, and
+	 * sandbox_close() removes those still empty. Set this to avoid the
+	 * visible placeholders at the cost of that protection (FS14).
+	 */
+	bool no_placeholders;
 };
 
 enum sandbox_end {

@@ -672,7 +672,8 @@ void warden_main(int ctl, const struct warden_config *cfg)
 		_exit(1);
 	}
 	if (pid == 0) {
-		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size };
+		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
+				     cfg->placeholders };
 
 		/* pid 1 of the session: when we go, every process in it goes. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

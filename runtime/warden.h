@@ -30,6 +30,7 @@ struct warden_config {
 	char session_tmp[PATH_MAX]; /* degraded mode: private temp dir on the host */
 	uint64_t tmp_size;
 	bool use_namespaces;
+	bool placeholders;          /* pin missing protected paths */
 	uid_t uid;
 	gid_t gid;
 	int landlock_abi;            /* < 1: none */

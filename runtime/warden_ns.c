@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,7 +224,24 @@ static int bind_same(const char *path, bool ro)
 	return bind_mount(src, path, ro, MS_NOSUID | MS_NODEV);
 }
 
-static int protect_paths(const char *ws)
+/* True when every component of rel's parent below ws is a real directory (no symlink). */
+static bool parent_is_real_dir(const char *ws, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	const char *p;
+
+	for (p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		if (snprintf(path, sizeof(path), "%s/%.*s", ws, (int)(p - rel), rel) >=
+		    (int)sizeof(path))
+			return false;
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			return false;
+	}
+	return true;
+}
+
+static int protect_paths(const char *ws, bool placeholders)
 {
 	const char *const *p;
 	char path[PATH_MAX];
@@ -232,10 +250,24 @@ static int protect_paths(const char *ws)
 	for (p = profile_protected_paths(); *p; p++) {
 		if (snprintf(path, sizeof(path), "%s/%s", ws, *p) >= (int)sizeof(path))
 			continue;
-		if (lstat(path, &st) < 0)
-			continue; /* missing: see docs/sandbox.md, "protected paths" */
-		if (S_ISLNK(st.st_mode))
+		if (lstat(path, &st) < 0) {
+			if (!placeholders || errno != ENOENT || !parent_is_real_dir(ws, *p))
+				continue;
+			/*
+			 * FS14: a protected path that does not exist yet gets an
+			 * empty placeholder on the host, pinned read-only below, so
+			 * the sandbox cannot create it. The supervisor removes
+			 * placeholders that are still empty when the session ends.
+			 */
+			if (profile_protected_is_dir(*p)) {
+				if (mkdir(path, 0755) < 0)
+					continue;
+			} else if (touch(path) < 0) {
+				continue;
+			}
+		} else if (S_ISLNK(st.st_mode)) {
 			continue; /* the link's target is judged by its own mount */
+		}
 		/* Safe because: a read-only bind on itself; as a mount point it cannot be renamed (EBUSY). */
 		if (bind_mount(path, path, true, MS_NOSUID | MS_NODEV) < 0)
 			return -CORDON_ESYS;
@@ -342,7 +374,7 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 	for (p = v->read_roots; p && *p; p++)
 		STEP(bind_same(*p, true), "bind a read root");
 	STEP(bind_same(v->workspace, false), "bind the workspace");
-	STEP(protect_paths(v->workspace), "bind protected paths read-only");
+	STEP(protect_paths(v->workspace, v->placeholders), "bind protected paths read-only");
 	STEP(build_dev(), "build /dev");
 	STEP(build_proc(), "mount /proc");
 

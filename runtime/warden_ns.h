@@ -18,6 +18,7 @@
 #ifndef CORDON_RUNTIME_WARDEN_NS_H
 #define CORDON_RUNTIME_WARDEN_NS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,6 +27,7 @@ struct ns_view {
 	const char *workspace;         /* absolute */
 	const char *const *read_roots; /* NULL-terminated, may be NULL */
 	uint64_t tmp_size;             /* bytes */
+	bool placeholders;             /* pin missing protected paths with placeholders */
 };
 
 /*

@@ -24,17 +24,17 @@ t_contains "stderr is relayed" "$out" "err"
 
 # Timeout: the whole tree dies, including a background child.
 start=$(date +%s)
-sbx --timeout 1 -- sh -c 'sleep 100 & sleep 100' 2>/dev/null
+sbx --timeout 1 -- sh -c 'sleep 1013 & sleep 1013' 2>/dev/null
 rc=$?
 t_eq "timeout exit status" "$rc" 124
 t_check "timeout is prompt" test $(( $(date +%s) - start )) -lt 10
 sleep 0.2
-t_eq "no sleep survives the timeout" "$(pgrep -fc '^sleep 100$' || true)" 0
+t_eq "no sleep survives the timeout" "$(pgrep -fc '^sleep 1013$' || true)" 0
 
 # A background process may not outlive a call that exits normally either.
-sbx -- sh -c 'sleep 97 & exit 0'
+sbx -- sh -c 'sleep 1019 & exit 0'
 sleep 0.2
-t_eq "background children are killed at the end of the call" "$(pgrep -fc '^sleep 97$' || true)" 0
+t_eq "background children are killed at the end of the call" "$(pgrep -fc '^sleep 1019$' || true)" 0
 
 # Output cap: the command is never blocked, the output is cut.
 n=$(sbx --max-output 1048576 -- sh -c 'yes | head -c 100M; echo finished >&2' 2>/tmp/cordon-sbx-err.$$ | wc -c)
