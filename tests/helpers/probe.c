@@ -1162,7 +1162,132 @@ static void p_move_mount(struct outcome *o, int argc, char **argv)
 	TRY(o, syscall(SYS_move_mount, -1, BAD_PTR, -1, BAD_PTR, 0));
 }
 
+static void p_fspick(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_fspick, -1, BAD_PTR, 0));
+}
+
+static void p_mount_setattr(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_mount_setattr, -1, BAD_PTR, 0, BAD_PTR, 32));
+}
+
 /* ---- kernel attack surface ---------------------------------------------- */
+
+static void p_acct(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_acct, BAD_PTR));
+}
+
+static void p_swapon(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_swapon, BAD_PTR, 0));
+}
+
+/* reboot(2) with a wrong magic number: EINVAL once past the capability
+ * check, never a reboot. */
+static void p_reboot(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_reboot, 0, 0, 0, NULL));
+}
+
+/* settimeofday(NULL, NULL) changes nothing but still needs CAP_SYS_TIME. */
+static void p_settimeofday(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_settimeofday, NULL, NULL));
+}
+
+static void p_fanotify(struct outcome *o, int argc, char **argv)
+{
+	long fd;
+
+	(void)argc;
+	(void)argv;
+	fd = syscall(SYS_fanotify_init, 0, O_RDONLY);
+	if (fd < 0)
+		return denied(o, errno);
+	close((int)fd);
+	ok(o);
+}
+
+static void p_quotactl(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TRY(o, syscall(SYS_quotactl, 0x800007 /* Q_GETFMT|USRQUOTA */, BAD_PTR, 0, BAD_PTR));
+}
+
+/* Compare our fd 0 with the target's: needs ptrace-read rights on it. */
+static void p_kcmp(struct outcome *o, int argc, char **argv)
+{
+	pid_t pid;
+
+	(void)argc;
+	if (!parse_pid(argv[0], &pid) || pid <= 0)
+		return setup_error(o, "bad pid '%s'", argv[0]);
+	if (syscall(SYS_kcmp, getpid(), pid, 0 /* KCMP_FILE */, 0, 0) < 0)
+		return denied(o, errno);
+	ok(o);
+}
+
+/* Execute a file that has no path: a copy of /bin/true in a memfd, run with
+ * execveat(AT_EMPTY_PATH). Landlock's EXECUTE right never sees it. */
+static void p_memfd_exec(struct outcome *o, int argc, char **argv)
+{
+	static char buf[1 << 16];
+	char *const cargv[] = {(char *)"true", NULL};
+	char *const cenv[] = {NULL};
+	ssize_t n;
+	int in, mfd, st, err = 0;
+	pid_t pid;
+
+	(void)argc;
+	(void)argv;
+	in = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return setup_error(o, "cannot read /bin/true: %s", strerror(errno));
+	mfd = (int)syscall(SYS_memfd_create, "probe", 0);
+	if (mfd < 0) {
+		err = errno;
+		close(in);
+		set_detail(o, "at memfd_create()");
+		return denied(o, err);
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(mfd, buf, (size_t)n) != n)
+			break;
+	close(in);
+	pid = fork();
+	if (pid == 0) {
+		syscall(SYS_execveat, mfd, "", cargv, cenv, AT_EMPTY_PATH);
+		_exit(100 + (errno & 0x7f) % 100);
+	}
+	close(mfd);
+	if (pid < 0)
+		return denied(o, errno);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return ok(o);
+	if (WIFEXITED(st) && WEXITSTATUS(st) >= 100) {
+		set_detail(o, "at execveat()");
+		return denied(o, WEXITSTATUS(st) - 100);
+	}
+	set_detail(o, "status=0x%x", (unsigned)st);
+	denied(o, EPERM);
+}
 
 static void p_bpf(struct outcome *o, int argc, char **argv)
 {
@@ -1773,6 +1898,16 @@ static const struct probe probes[] = {
 	{"fsopen", 0, "", "fsopen (try-syscall)", p_fsopen},
 	{"open-tree", 0, "", "open_tree (try-syscall)", p_open_tree},
 	{"move-mount", 0, "", "move_mount (try-syscall)", p_move_mount},
+	{"fspick", 0, "", "fspick (try-syscall)", p_fspick},
+	{"mount-setattr", 0, "", "mount_setattr (try-syscall)", p_mount_setattr},
+	{"acct", 0, "", "acct (try-syscall)", p_acct},
+	{"swapon", 0, "", "swapon (try-syscall)", p_swapon},
+	{"reboot", 0, "", "reboot with a bad magic (try-syscall)", p_reboot},
+	{"settimeofday", 0, "", "settimeofday(NULL, NULL)", p_settimeofday},
+	{"fanotify", 0, "", "fanotify_init", p_fanotify},
+	{"quotactl", 0, "", "quotactl (try-syscall)", p_quotactl},
+	{"kcmp", 1, "PID", "kcmp our fd 0 with PID's", p_kcmp},
+	{"memfd-exec", 0, "", "run a memfd copy of /bin/true via execveat", p_memfd_exec},
 	{"bpf", 0, "", "bpf(BPF_MAP_CREATE)", p_bpf},
 	{"io-uring", 0, "", "io_uring_setup", p_io_uring},
 	{"userfaultfd", 0, "", "userfaultfd(UFFD_USER_MODE_ONLY)", p_userfaultfd},

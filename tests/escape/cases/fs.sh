@@ -32,4 +32,5 @@ attack FS16 "remount / read-write inside a new user namespace" -- userns-remount
 attack FS17 "set the set-user-ID bit on a workspace file" after=unsuid_tool -- chmod-suid tool
 attack FS18a "open /proc/sys/vm/drop_caches for writing" unconf=root -- openw /proc/sys/vm/drop_caches
 attack FS18b "open /proc/sys/kernel/core_pattern for writing" unconf=root -- openw /proc/sys/kernel/core_pattern
+attack FS18c "open /sys/kernel/mm/ksm/run for writing" unconf=root -- openw /sys/kernel/mm/ksm/run
 attack FS19 "create a device node in the workspace" unconf=root after=remove_node -- mknod node

@@ -14,8 +14,12 @@ attack KS06d "pivot_root" unconf=root -- pivot-root
 attack KS06e "fsopen" unconf=root -- fsopen
 attack KS06f "open_tree" -- open-tree
 attack KS06g "move_mount" unconf=root -- move-mount
+attack KS06h "fspick" unconf=root -- fspick
+attack KS06i "mount_setattr" unconf=root -- mount-setattr
 attack KS08a "kexec_load" unconf=maybe -- kexec
 attack KS08b "init_module" unconf=maybe -- init-module
+attack KS10 "execute a memfd copy of /bin/true (memfd_create + execveat)" \
+	residual="a policy decision, not a required denial (spec §3 KS10: JITs need it; vm.memfd_noexec=2 per pid namespace)" -- memfd-exec
 attack KS09 "personality(READ_IMPLIES_EXEC|ADDR_NO_RANDOMIZE)" -- personality
 attack KS11a "x32 ABI syscall (__X32_SYSCALL_BIT)" unconf=maybe -- x32
 attack KS11b "i386 ABI syscall (int \$0x80)" -- int80
@@ -24,3 +28,9 @@ if [ -n "$HANDLE" ]; then
 fi
 attack KS14a "modify_ldt" -- modify-ldt
 attack KS14b "iopl" unconf=maybe -- iopl
+attack KS14c "acct" unconf=root -- acct
+attack KS14d "swapon" unconf=root -- swapon
+attack KS14e "reboot (bad magic)" unconf=root -- reboot
+attack KS14f "settimeofday" unconf=root -- settimeofday
+attack KS14g "fanotify_init" unconf=root -- fanotify
+attack KS14h "quotactl" -- quotactl

@@ -7,6 +7,7 @@ attack PR03a "ptrace a host process (PTRACE_SEIZE)" -- ptrace "$VICTIM"
 attack PR03b "ptrace the parent" unconf=root -- ptrace parent
 attack PR04a "process_vm_readv a host process" -- vm-read "$VICTIM" "$VICTIM_ADDR"
 attack PR04b "pidfd_getfd a host process's descriptor" -- pidfd-getfd "$VICTIM"
+attack PR04c "kcmp against a host process" -- kcmp "$VICTIM"
 attack PR05a "signal a host process" -- kill "$VICTIM"
 attack PR05b "signal the parent" unconf=root -- kill parent
 attack PR05c "signal every visible process (kill -1, judged per pid)" -- kill-all
@@ -16,6 +17,7 @@ attack PR08a "unshare(CLONE_NEWUSER)" -- unshare-user
 attack PR08b "clone(CLONE_NEWUSER)" -- clone-user
 attack PR08c "clone3(CLONE_NEWUSER)" -- clone3-user
 attack PR08d "setns" -- setns
+attack PR09 "open the cordon binary for writing (CVE-2019-5736 class)" unconf=root -- openw "$CORDON"
 attack PR10a "keep a capability (effective, permitted, inheritable, ambient)" unconf=root -- caps
 attack PR10b "keep the capability bounding set" ns -- caps-bounding
 attack PR10c "NoNewPrivs off (setuid exec can raise privileges)" -- nnp-off
