@@ -1,4 +1,5 @@
 #include "policy/agentfile.h"
+#include "policy/policy.h"
 #include "policy/rule.h"
 #include "common/buf.h"
 #include "common/fileio.h"
@@ -192,8 +193,17 @@ static int tools_item(const char *item, size_t len, void *arg)
 		free(s);
 		return r;
 	}
+	{
+		const char *const *t;
+
+		for (t = policy_builtin_tools; *t && strcmp(*t, rl.tool); t++)
+			;
+		r = *t ? 0 : warn_at(a->c, a->n, "'%s' lists '%s', which is not a cordon tool; it is never offered",
+				     a->key, rl.tool);
+	}
 	rule_release(&rl);
-	r = strvec_push(a->v, s);
+	if (r == 0)
+		r = strvec_push(a->v, s);
 	free(s);
 	if (r == -CORDON_ETOOBIG)
 		return err_at(a->c, a->n, "'%s' has more than %d entries", a->key, STRVEC_MAX);
@@ -522,7 +532,6 @@ static int parse_yaml(struct ctx *c, const char *fm, size_t fmlen)
 	yaml_document_t doc;
 	yaml_node_t *root;
 	yaml_node_pair_t *pair;
-	bool seen[sizeof(fields) / sizeof(fields[0])] = { false };
 	int r = 0;
 
 	if (!yaml_parser_initialize(&parser))
@@ -582,7 +591,6 @@ static int parse_yaml(struct ctx *c, const char *fm, size_t fmlen)
 				goto out;
 			continue;
 		}
-		seen[i] = true;
 		r = fields[i].fn(c, v);
 		if (r < 0)
 			goto out;
@@ -595,7 +603,6 @@ static int parse_yaml(struct ctx *c, const char *fm, size_t fmlen)
 		r = err_at(c, root, "missing required field 'description'");
 		goto out;
 	}
-	(void)seen;
 out:
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
