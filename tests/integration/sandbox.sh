@@ -63,6 +63,16 @@ t_eq ".git/config stays read-only" "$(cat "$ws/.git/config")" "orig"
 t_check ".git/hooks stays empty" test ! -e "$ws/.git/hooks/post-checkout"
 t_check ".git/hooks cannot be renamed" test -d "$ws/.git/hooks"
 
+# Protected paths that do not exist yet cannot be created (placeholders), and vanish afterwards.
+fresh=$(t_tmpdir)
+"$CORDON" sandbox --workspace "$fresh" -- sh -c 'echo evil > .envrc; mkdir -p .claude/commands; echo x > .mcp.json' 2>/dev/null
+t_check "missing .envrc cannot be created" test ! -s "$fresh/.envrc"
+t_check "missing .claude/ cannot be filled" test ! -e "$fresh/.claude/commands"
+t_eq "placeholders are removed at the end" "$(ls -A "$fresh")" ""
+out=$(sbx -- sh -c 'touch suid; chmod u+s suid; chmod g+s suid; stat -c %a suid' 2>&1)
+t_contains "no set-user-ID bit from Bash" "$out" "Operation not permitted"
+t_eq "mode stays without set-id bits" "$(stat -c %a "$ws/suid")" 644
+
 # /tmp is private (namespaced) or a private session dir (degraded).
 marker=/tmp/cordon-host-marker.$$
 echo host > "$marker"
