@@ -229,20 +229,14 @@ int rule_parse(struct rule *out, const char *text, enum rule_action action, cons
 		struct buf b;
 
 		buf_init(&b, RULE_MAX_LEN * 2 + 16);
-		if (out->form == RULE_BARE) {
+		/* The text is the rule as written (trimmed), so it parses back to
+		 * the same rule; only the forms with a canonical spelling change. */
+		if (out->form == RULE_BARE)
 			r = buf_puts(&b, out->tool);
-		} else if (out->form == RULE_BASH_EXACT || out->form == RULE_BASH_PREFIX) {
-			/* Re-escape the stars so the text parses back to this rule. */
-			r = buf_printf(&b, "%s(", out->tool);
-			for (i = 0; r >= 0 && out->content[i]; i++)
-				r = out->content[i] == '*' ? buf_puts(&b, "\\*") : buf_putc(&b, out->content[i]);
-			if (r >= 0)
-				r = buf_puts(&b, out->form == RULE_BASH_PREFIX ? ":*)" : ")");
-		} else if (out->form == RULE_DOMAIN) {
+		else if (out->form == RULE_DOMAIN)
 			r = buf_printf(&b, "%s(domain:%s)", out->tool, out->content);
-		} else {
-			r = buf_printf(&b, "%s(%s)", out->tool, out->content);
-		}
+		else
+			r = buf_append(&b, s, (size_t)(end - s));
 		if (r < 0) {
 			buf_release(&b);
 			goto fail;

@@ -37,7 +37,7 @@ static void parse_forms(void **state)
 		{ "Bash(git * main)", RULE_BASH_WILDCARD, "Bash", "git * main", "Bash(git * main)" },
 		{ "Bash(echo \\*)", RULE_BASH_EXACT, "Bash", "echo *", "Bash(echo \\*)" },
 		{ "Bash(a\\*b:*)", RULE_BASH_PREFIX, "Bash", "a*b", "Bash(a\\*b:*)" },
-		{ "Bash(ls \\(x\\))", RULE_BASH_EXACT, "Bash", "ls (x)", "Bash(ls (x))" },
+		{ "Bash(ls \\(x\\))", RULE_BASH_EXACT, "Bash", "ls (x)", "Bash(ls \\(x\\))" },
 		{ "Read(./src/**)", RULE_PATH, "Read", "./src/**", "Read(./src/**)" },
 		{ "Edit(//etc/x)", RULE_PATH, "Edit", "//etc/x", "Edit(//etc/x)" },
 		{ "WebFetch(domain:Example.COM)", RULE_DOMAIN, "WebFetch", "example.com", "WebFetch(domain:example.com)" },
