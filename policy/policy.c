@@ -167,6 +167,20 @@ enum perm_mode policy_mode(const struct policy *p)
 	return p->mode;
 }
 
+/* Whether the agent's tools line names `tool` without a specifier. */
+static bool lists_bare(const struct agent_file *af, const char *tool)
+{
+	size_t i, n = strlen(tool);
+
+	for (i = 0; i < af->tools.n; i++) {
+		const char *t = af->tools.v[i];
+
+		if (!strncmp(t, tool, n) && (t[n] == '\0' || !strcmp(t + n, "(*)") || !strcmp(t + n, "()")))
+			return true;
+	}
+	return false;
+}
+
 int policy_apply_agent(struct policy *p, const struct agent_file *af, struct cordon_diag *diag)
 {
 	char source[CORDON_DIAG_FILE + 16];
@@ -187,9 +201,10 @@ int policy_apply_agent(struct policy *p, const struct agent_file *af, struct cor
 		if (r < 0)
 			return r;
 		r = strvec_push_unique(&p->tools, rl.tool);
-		if (r == 0 && rl.form != RULE_BARE) {
+		if (r == 0 && rl.form != RULE_BARE && !lists_bare(af, rl.tool)) {
 			/* An entry such as Bash(git diff:*) both enables Bash and
-			 * limits it to what the entries allow (decide.c). */
+			 * limits it to what the entries allow (decide.c), unless the
+			 * line also names the tool bare. */
 			struct rule copy;
 
 			r = rule_parse(&copy, af->tools.v[i], RULE_ALLOW, source, NULL, diag);

@@ -29,6 +29,7 @@ enum setup {
 	S_HOOK,
 	S_DIRS,
 	S_NET,
+	S_AGENT_BARE,
 };
 
 struct row {
@@ -45,6 +46,8 @@ static const char rules_allow[] =
 static const char rules_ask[] = "Bash(git push:*) Read(./private/**) WebFetch(domain:ask.example.com)";
 static const char rules_deny[] = "Bash(rm:*) Bash(curl:*) Read(./.env) Read(*.pem) Read(./secrets/**) "
 				 "Edit(./src/generated/**) WebFetch(domain:evil.com) Bash(sudo:*)";
+
+static const char agent_bare_text[] = "---\nname: b\ndescription: d\ntools: Bash(git:*), Bash\n---\n";
 
 static const char agent_text[] = "---\n"
 				 "name: limited\n"
@@ -350,6 +353,10 @@ static const struct row rows[] = {
 	{ S_AGENT, "Read", "{\"file_path\":\"src/x\"}", 'A', NULL },
 	{ S_AGENT, "Grep", "{\"pattern\":\"x\"}", 'A', NULL },
 
+	{ S_AGENT_BARE, "Bash", "git log", 'A', NULL },
+	{ S_AGENT_BARE, "Bash", "make", 'D', "This command requires approval" },
+	{ S_AGENT_BARE, "Read", "{\"file_path\":\"a\"}", 'D', NOTEN },
+
 	/* ---- disallowedTools ---- */
 	{ S_DISALLOW, "Write", "{\"file_path\":\"src/a.c\"}", 'D', NOTEN },
 	{ S_DISALLOW, "Edit", "{\"file_path\":\"src/a.c\"}", 'D', "edits need permissionMode acceptEdits" },
@@ -404,6 +411,12 @@ static void build(enum setup s, struct policy *p)
 	case S_AGENT:
 		assert_int_equal(agentfile_parse(&af, agent_text, strlen(agent_text), "limited.md", &d), 0);
 		assert_int_equal(policy_apply_agent(p, &af, &d), 0);
+		agentfile_release(&af);
+		break;
+	case S_AGENT_BARE:
+		assert_int_equal(agentfile_parse(&af, agent_bare_text, strlen(agent_bare_text), "b.md", &d), 0);
+		assert_int_equal(policy_apply_agent(p, &af, &d), 0);
+		assert_int_equal(p->ntool_limits, 0);
 		agentfile_release(&af);
 		break;
 	case S_DISALLOW:
