@@ -66,14 +66,14 @@ pr07() {
 	rm -f "$f"
 	if [ "$ESC_MODE" != degraded ]; then
 		esc_exec U "$WS" 0 "" "${RUNAS[@]}" "$PROBE" daemon 1 "$f"
-		sleep 1.5
+		for _ in $(seq 50); do [ -s "$f" ] && break; sleep 0.1; done
 		[ -s "$f" ] || { t_fail "$label: the probe's grandchild did not survive unconfined" "$U_out"; return; }
 		rm -f "$f"
 	fi
 	[ "$ESC_SANDBOX" = 1 ] || { t_skip "$label" "$ESC_SANDBOX_WHY"; return; }
 	esc_confined_cmd -- "$WSPROBE" daemon 1 "$f"
 	esc_exec C "$WS" 0 "" "${CONF_CMD[@]}"
-	sleep 1.5
+	sleep 2.5 # the grandchild would write 1 s after the call; leave it ample time
 	if [ -s "$f" ]; then
 		esc_record PR07 ok "survived"
 		t_fail "$label: ESCAPED, the grandchild wrote after the call ended" "command: ${CONF_CMD[*]}"
