@@ -6,6 +6,8 @@
 #   user      as the unprivileged user $ESC_USER (created if missing)
 #   degraded  as $ESC_USER under tests/helpers/no-userns: no user namespaces,
 #             so cordon has Landlock + seccomp + rlimits only
+#   degraded-root  as uid 0 under `no-userns --all`: no namespace of any kind
+#             (root in a container with Docker's default seccomp profile)
 #
 #	attack ID "what it does" [OPTION...] -- PROBE-NAME [ARGS...]
 #
@@ -137,9 +139,9 @@ attack() {
 	if [ -n "${ESC_ONLY:-}" ] && ! [[ $id =~ $ESC_ONLY ]]; then return; fi
 
 	# Unconfined: proves the probe and the fixture.
-	if [ "$ESC_MODE" = degraded ]; then
+	if [ "$ESC_DEGRADED" = 1 ]; then
 		unconf=no
-		u_note="unconfined shown in user mode"
+		u_note="unconfined shown in $ESC_PLAIN_MODE mode"
 	fi
 	[ "$unconf" = no ] && [ -z "$u_note" ] && u_note="not run unconfined (it would change the host)"
 	if [ "$unconf" != no ]; then
@@ -205,7 +207,7 @@ attack() {
 			t_skip "$label: $u_note, NOT blocked confined ($c_res)" "known residual: $residual"
 		elif [ -n "$layer" ] && ! esc_layer_active "$layer"; then
 			t_skip "$label: not blocked ($c_res)" "the $layer layer is not active in $ESC_MODE mode"
-		elif [ "$ns" = 1 ] && [ "$ESC_MODE" = degraded ]; then
+		elif [ "$ns" = 1 ] && [ "$ESC_DEGRADED" = 1 ]; then
 			t_skip "$label: not blocked without namespaces ($c_res)" "needs namespaces (degraded mode)"
 		else
 			t_fail "$label: $u_note, ESCAPED confined ($c_res)" "command: ${CONF_CMD[*]}" "${C_out:0:1000}"

@@ -12,8 +12,8 @@ attack RS07 "open 4096 descriptors" -- nofile 4096
 rs05() {
 	local label="[$ESC_MODE] RS05 CPU spin killed by --timeout 2" t0 t1 el u="spins unconfined"
 	[ -n "${ESC_ONLY:-}" ] && ! [[ RS05 =~ $ESC_ONLY ]] && return
-	[ "$ESC_MODE" = degraded ] && u="unconfined shown in user mode"
-	if [ "$ESC_MODE" != degraded ]; then
+	[ "$ESC_DEGRADED" = 1 ] && u="unconfined shown in $ESC_PLAIN_MODE mode"
+	if [ "$ESC_DEGRADED" != 1 ]; then
 		esc_exec U "$WS" 0 "" "${RUNAS[@]}" "$PROBE" spin 1
 		case $(esc_verdict spin "$U_out" "$U_rc") in
 		ok*) ;;
@@ -40,8 +40,8 @@ rs05
 rs06() {
 	local label="[$ESC_MODE] RS06 output flood (64 MiB to stdout)" n rc u="writes 64 MiB unconfined"
 	[ -n "${ESC_ONLY:-}" ] && ! [[ RS06 =~ $ESC_ONLY ]] && return
-	[ "$ESC_MODE" = degraded ] && u="unconfined shown in user mode"
-	if [ "$ESC_MODE" != degraded ]; then
+	[ "$ESC_DEGRADED" = 1 ] && u="unconfined shown in $ESC_PLAIN_MODE mode"
+	if [ "$ESC_DEGRADED" != 1 ]; then
 		n=$(cd "$WS" && timeout -k 5 "$ESC_TIMEOUT" "${RUNAS[@]}" "$PROBE" flood 64 2>/dev/null </dev/null | wc -c)
 		[ "$n" = $((64 << 20)) ] || { t_fail "$label: the probe wrote $n bytes unconfined, want 64 MiB"; return; }
 	fi
@@ -62,9 +62,9 @@ rs06
 pr07() {
 	local label="[$ESC_MODE] PR07 a detached grandchild outlives the call" f=$WS/survivor u="survives unconfined"
 	[ -n "${ESC_ONLY:-}" ] && ! [[ PR07 =~ $ESC_ONLY ]] && return
-	[ "$ESC_MODE" = degraded ] && u="unconfined shown in user mode"
+	[ "$ESC_DEGRADED" = 1 ] && u="unconfined shown in $ESC_PLAIN_MODE mode"
 	rm -f "$f"
-	if [ "$ESC_MODE" != degraded ]; then
+	if [ "$ESC_DEGRADED" != 1 ]; then
 		esc_exec U "$WS" 0 "" "${RUNAS[@]}" "$PROBE" daemon 1 "$f"
 		for _ in $(seq 50); do [ -s "$f" ] && break; sleep 0.1; done
 		[ -s "$f" ] || { t_fail "$label: the probe's grandchild did not survive unconfined" "$U_out"; return; }
