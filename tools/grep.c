@@ -1159,6 +1159,10 @@ int tool_grep_run(const json_t *request, json_t **out)
 	    (r = buf_printf(&text, "\n\n[search stopped after %u MB of matches; narrow the search with path, glob or type]",
 			    GREP_MAX_COLLECT >> 20)) < 0)
 		goto out;
+	if (__atomic_load_n(&g.file_capped, __ATOMIC_RELAXED) &&
+	    (r = buf_printf(&text, "\n\n[files larger than %u MB were searched in their first %u MB only]",
+			    GREP_MAX_FILE_BYTES >> 20, GREP_MAX_FILE_BYTES >> 20)) < 0)
+		goto out;
 	r = result_text(out, false, false, text.data);
 out:
 	if (fd >= 0)

@@ -410,7 +410,7 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 		size_t n;
 
 		if (__atomic_add_fetch(&w->st.entries, 1, __ATOMIC_RELAXED) > o->max_entries) {
-			w->st.truncated = true;
+			__atomic_store_n(&w->st.truncated, true, __ATOMIC_RELAXED);
 			fail(w, 0);
 			break;
 		}
@@ -440,7 +440,7 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 			struct job *c;
 
 			if (j->depth + 1 >= o->max_depth) {
-				w->st.truncated = true;
+				__atomic_store_n(&w->st.truncated, true, __ATOMIC_RELAXED);
 				continue;
 			}
 			c = calloc(1, sizeof(*c));
