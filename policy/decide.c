@@ -623,7 +623,7 @@ static const struct rule *bash_rule(const struct dctx *d, enum rule_action a, co
 	for (i = 0; i < d->p->nrules; i++) {
 		const struct rule *r = &d->p->rules[i];
 
-		if (r->action == a && !strcmp(r->tool, "Bash") && r->form != RULE_PATH &&
+		if (r->action == a && r->tool[0] == 'B' && !strcmp(r->tool, "Bash") && r->form != RULE_PATH &&
 		    rule_match_command(r, text))
 			return r;
 	}

@@ -164,6 +164,44 @@ backtrack:
 	return pi == plen;
 }
 
+/* Whether any of the four characters of set occurs in s[0..n). */
+static bool strpbrk_n(const char *s, size_t n, const char *set)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == set[0] || s[i] == set[1] || s[i] == set[2] || s[i] == set[3])
+			return true;
+	return false;
+}
+
+/*
+ * Whether a leading segment of pattern without wildcards differs from the
+ * path's segment at the same place: then nothing can match (with or without
+ * dirs_too), and most rules are ruled out here, before any splitting.
+ */
+static bool literal_mismatch(const char *pat, const char *path)
+{
+	for (;;) {
+		size_t pn, sn;
+
+		while (*pat == '/')
+			pat++;
+		while (*path == '/')
+			path++;
+		if (!*pat || !*path)
+			return false;
+		pn = strcspn(pat, "/");
+		sn = strcspn(path, "/");
+		if (strpbrk_n(pat, pn, "*?[\\"))
+			return false;
+		if (pn != sn || memcmp(pat, path, pn))
+			return true;
+		pat += pn;
+		path += sn;
+	}
+}
+
 struct seg {
 	const char *p;
 	size_t n;
@@ -199,6 +237,8 @@ bool glob_match_path(const char *pattern, const char *path, bool dirs_too)
 	int np, ns, i, j;
 	bool r = false;
 
+	if (literal_mismatch(pattern, path))
+		return false;
 	if (strlen(pattern) > PATHMATCH_MAX || strlen(path) > PATHMATCH_MAX)
 		return false;
 	np = split_segs(pattern, ps, PATHMATCH_MAX_SEGS);

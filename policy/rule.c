@@ -364,12 +364,24 @@ bool rule_match_command(const struct rule *r, const char *cmd)
 	}
 }
 
+/* out = a + b + c (each may be empty); -CORDON_ETOOBIG when it does not fit. */
+static int concat3(char *out, size_t size, const char *a, size_t an, const char *b, size_t bn, const char *c,
+		   size_t cn)
+{
+	if (an + bn + cn + 1 > size)
+		return -CORDON_ETOOBIG;
+	memcpy(out, a, an);
+	memcpy(out + an, b, bn);
+	memcpy(out + an + bn, c, cn);
+	out[an + bn + cn] = '\0';
+	return (int)(an + bn + cn);
+}
+
 int rule_path_pattern(const struct rule *r, const char *project_root, const char *home, char *out,
 		      size_t size)
 {
 	char raw[2 * PATHMATCH_MAX + 16];
-	const char *c = r->content;
-	const char *slash;
+	const char *c = r->content, *base;
 	size_t n;
 	int k;
 
@@ -379,23 +391,35 @@ int rule_path_pattern(const struct rule *r, const char *project_root, const char
 	/* A trailing '/' marks a directory; lexically it names the same thing. */
 	while (n > 1 && c[n - 1] == '/')
 		n--;
-	slash = memchr(c, '/', n);
-	if (n >= 2 && c[0] == '/' && c[1] == '/')
-		k = snprintf(raw, sizeof(raw), "/%.*s", (int)(n - 2), c + 2);
-	else if (c[0] == '~' && (n == 1 || c[1] == '/')) {
+	if (n >= 2 && c[0] == '/' && c[1] == '/') {
+		k = concat3(raw, sizeof(raw), "", 0, "", 0, c + 1, n - 1);
+	} else if (c[0] == '~' && (n == 1 || c[1] == '/')) {
 		if (!home)
 			return -CORDON_ENOTFOUND;
-		k = snprintf(raw, sizeof(raw), "%s/%.*s", home, (int)(n - 1), c + 1);
-	} else if (c[0] == '/')
-		k = snprintf(raw, sizeof(raw), "%s/%.*s", r->root ? r->root : project_root, (int)n, c);
-	else if (slash)
-		k = snprintf(raw, sizeof(raw), "%s/%.*s", project_root, (int)n, c);
-	else if (r->action == RULE_ALLOW)
-		k = snprintf(raw, sizeof(raw), "%s/**/%.*s", project_root, (int)n, c);
-	else
-		k = snprintf(raw, sizeof(raw), "/**/%.*s", (int)n, c);
-	if (k < 0 || (size_t)k >= sizeof(raw))
-		return -CORDON_ETOOBIG;
+		k = concat3(raw, sizeof(raw), home, strlen(home), "", 0, c + 1, n - 1);
+	} else if (c[0] == '/') {
+		base = r->root ? r->root : project_root;
+		k = concat3(raw, sizeof(raw), base, strlen(base), "", 0, c, n);
+	} else if (memchr(c, '/', n)) {
+		if (n >= 2 && c[0] == '.' && c[1] == '/') {
+			c += 2;
+			n -= 2;
+		}
+		k = concat3(raw, sizeof(raw), project_root, strlen(project_root), "/", 1, c, n);
+	} else if (r->action == RULE_ALLOW) {
+		k = concat3(raw, sizeof(raw), project_root, strlen(project_root), "/**/", 4, c, n);
+	} else {
+		k = concat3(raw, sizeof(raw), "", 0, "/**/", 4, c, n);
+	}
+	if (k < 0)
+		return k;
+	/* Already normal (the common case): skip the normalization pass. */
+	if (!strstr(raw, "//") && !strstr(raw, "/.") && (k == 1 || raw[k - 1] != '/')) {
+		if ((size_t)k >= size || k > PATHMATCH_MAX)
+			return -CORDON_ETOOBIG;
+		memcpy(out, raw, (size_t)k + 1);
+		return 0;
+	}
 	return path_normalize(out, size, raw, NULL);
 }
 
