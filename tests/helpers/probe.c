@@ -851,6 +851,49 @@ static void p_setuid(struct outcome *o, int argc, char **argv)
 	ok(o);
 }
 
+/* Open another process's memory for writing (/proc/PID/mem): the runc and
+ * "write the supervisor's memory" class. Nothing is written. */
+static void p_mem_open(struct outcome *o, int argc, char **argv)
+{
+	char path[64];
+	pid_t pid;
+	int fd;
+
+	(void)argc;
+	if (!parse_pid(argv[0], &pid) || pid <= 0)
+		return setup_error(o, "bad pid '%s'", argv[0]);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	set_detail(o, "pid=%d", (int)pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return denied(o, errno);
+	close(fd);
+	ok(o);
+}
+
+/* Write our pid into a cgroup.procs file: leave the call's cgroup (and its
+ * limits) for another one. */
+static void p_write_pid(struct outcome *o, int argc, char **argv)
+{
+	char pid[32];
+	int fd;
+	ssize_t n;
+
+	(void)argc;
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fd = open(argv[0], O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return denied(o, errno);
+	n = write(fd, pid, strlen(pid));
+	if (n < 0) {
+		int e = errno;
+		close(fd);
+		return denied(o, e);
+	}
+	close(fd);
+	ok(o);
+}
+
 /* PTRACE_SEIZE does not stop the tracee; our exit detaches it. */
 static void p_ptrace(struct outcome *o, int argc, char **argv)
 {
@@ -1880,6 +1923,8 @@ static const struct probe probes[] = {
 	{"euid-root", 0, "", "set-user-ID root took effect", p_euid_root},
 	{"setuid", 1, "UID", "setresuid to UID", p_setuid},
 	{"ptrace", 1, "PID|parent", "PTRACE_SEIZE", p_ptrace},
+	{"mem-open", 1, "PID|parent", "open /proc/PID/mem read-write", p_mem_open},
+	{"write-pid", 1, "PATH", "write our pid to PATH (cgroup.procs)", p_write_pid},
 	{"traceme", 0, "", "PTRACE_TRACEME", p_traceme},
 	{"vm-read", 2, "PID HEXADDR", "process_vm_readv", p_vm_read},
 	{"pidfd-getfd", 1, "PID", "pidfd_getfd of the target's fd 0", p_pidfd_getfd},

@@ -5,11 +5,14 @@ if [ -x "$WS/bin/probe-suid" ]; then
 fi
 attack PR03a "ptrace a host process (PTRACE_SEIZE)" -- ptrace "$VICTIM"
 attack PR03b "ptrace the parent" unconf=root -- ptrace parent
+attack PR03c "open the warden's memory (/proc/1/mem) for writing" uargs="$VICTIM" -- mem-open 1
+attack PR03d "open the parent's memory (/proc/PPID/mem) for writing" uargs="$VICTIM" -- mem-open parent
 attack PR04a "process_vm_readv a host process" -- vm-read "$VICTIM" "$VICTIM_ADDR"
 attack PR04b "pidfd_getfd a host process's descriptor" -- pidfd-getfd "$VICTIM"
 attack PR04c "kcmp against a host process" -- kcmp "$VICTIM"
 attack PR05a "signal a host process" -- kill "$VICTIM"
 attack PR05b "signal the parent" unconf=root -- kill parent
+attack PR05d "signal pid 1" unconf=root -- kill 1
 attack PR05c "signal every visible process (kill -1, judged per pid)" -- kill-all
 attack PR06a "TIOCSTI into the terminal" tty -- tiocsti
 attack PR06b "TIOCSTI with high bits set (CVE-2019-10063)" tty -- tiocsti high

@@ -7,6 +7,13 @@ attack RS01 "fork bomb (1024 sleeping children)" -- forks 1024 3
 attack RS02 "memory balloon (4608 MiB; 256 MiB unconfined)" layer=cgroup uargs="256" -- alloc 4608
 attack RS03 "fill /tmp (640 MiB)" uargs="$WS/fill-probe 64" -- fill /tmp/cordon-fill 640
 attack RS07 "open 4096 descriptors" -- nofile 4096
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	ESC_CG_PROCS=/sys/fs/cgroup/cgroup.procs
+else
+	ESC_CG_PROCS=/sys/fs/cgroup/pids/cgroup.procs
+fi
+[ -f "$ESC_CG_PROCS" ] &&
+	attack RS10 "move itself to the root cgroup (out of the call's limits)" unconf=root -- write-pid "$ESC_CG_PROCS"
 
 # RS05: a CPU spin is killed by --timeout, with its whole tree.
 rs05() {

@@ -7,4 +7,5 @@ attack UX01b "connect to a host socket in /tmp (X11, tmux)" ns \
 attack UX02 "connect to a host abstract socket" evidence="esc_lines $LOGS/ABSTRACT_SOCK.log" \
 	-- abstract-connect "$ABSTRACT"
 attack UX03 "read a descriptor leaked by the caller (fd 7)" fd7="$SECRET" -- fd-read 7
+attack UX03b "any descriptor above 2 is open (leaked IPC pipes, sockets)" fd7="$SECRET" -- fds
 attack UX04 "attach a host SysV shared memory segment" ns -- shm-attach "$SHM_KEY"
