@@ -12,6 +12,7 @@
 #include "runtime/toolhost.h"
 #include "policy/load.h"
 #include "policy/policy.h"
+#include "policy/profile.h"
 #include "common/buf.h"
 #include "common/error.h"
 
@@ -281,6 +282,16 @@ int cmd_tool(int argc, char **argv)
 		tp.ctx.home = getenv("HOME");
 		opts.decide = decide;
 		opts.decide_ctx = &tp;
+		for (i = 0; i < tp.p.sandbox_require.n; i++) {
+			int l = layer_from_name(tp.p.sandbox_require.v[i]);
+
+			if (l < 0) {
+				fprintf(stderr, "cordon tool: the policy requires an unknown sandbox layer '%s'\n",
+					tp.p.sandbox_require.v[i]);
+				goto out;
+			}
+			opts.require |= LAYER_BIT(l);
+		}
 		/* additionalDirectories become extra read-only roots. */
 		for (i = 0; i < tp.p.additional_dirs.n && nroots < TOOL_MAX_ROOTS; i++)
 			roots[nroots++] = strdup(tp.p.additional_dirs.v[i]);

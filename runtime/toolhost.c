@@ -25,6 +25,7 @@ struct toolhost {
 	char *workspace, *cwd, *output_dir;
 	bool own_output_dir;
 	json_t *roots;       /* array of strings */
+	char **read_roots;   /* NULL-terminated copy; toolrun keeps pointing at it */
 	json_t *read_state;  /* abs path -> entry */
 	json_t *todos;
 	toolhost_decide_fn decide;
@@ -71,8 +72,18 @@ int toolhost_open(struct toolhost **out, const struct toolhost_opts *opts)
 	for (i = 0; i < opts->nroots; i++)
 		if (json_array_append_new(th->roots, json_string(opts->roots[i])) < 0)
 			goto fail;
+	/* The session sandbox grants the extra roots read-only once, for
+	 * every call; the requests name the same roots to pathres. */
+	th->read_roots = calloc(opts->nroots + 1, sizeof(*th->read_roots));
+	if (!th->read_roots)
+		goto fail;
+	for (i = 0; i < opts->nroots; i++)
+		if (!(th->read_roots[i] = strdup(opts->roots[i])))
+			goto fail;
 	ro.workspace = th->workspace;
 	ro.timeout_ms = opts->timeout_ms;
+	ro.read_roots = (const char *const *)th->read_roots;
+	ro.require = opts->require;
 	rc = toolrun_open(&th->tr, &ro);
 	if (rc < 0)
 		goto fail;
@@ -85,6 +96,8 @@ fail:
 
 void toolhost_close(struct toolhost *th)
 {
+	size_t i;
+
 	if (!th)
 		return;
 	if (th->tr)
@@ -92,6 +105,11 @@ void toolhost_close(struct toolhost *th)
 	free(th->workspace);
 	free(th->cwd);
 	free(th->output_dir);
+	if (th->read_roots) {
+		for (i = 0; th->read_roots[i]; i++)
+			free(th->read_roots[i]);
+		free(th->read_roots);
+	}
 	json_decref(th->roots);
 	json_decref(th->read_state);
 	json_decref(th->todos);

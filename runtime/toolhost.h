@@ -47,6 +47,7 @@ struct toolhost_opts {
 	size_t nroots;
 	const char *output_dir;     /* NULL: a private directory under $TMPDIR, made when first needed */
 	unsigned timeout_ms;        /* per call; 0 = toolrun's default */
+	unsigned require;           /* LAYER_BIT mask of sandbox layers the policy requires */
 	toolhost_decide_fn decide;  /* NULL: everything the registry has is allowed */
 	void *decide_ctx;
 };

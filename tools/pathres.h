@@ -118,9 +118,10 @@ void pathres_loc_release(struct pathres_loc *loc);
 int pathres_openat(int dirfd, const char *rel, int flags, unsigned resolve, int *out_fd);
 
 /*
- * Open a located regular file read-only (O_NONBLOCK cleared after the
- * checks). Non-regular targets are never opened: -CORDON_ESYS with errno
- * EISDIR for a directory, ENXIO for a FIFO/device/socket. *st is filled.
+ * Open a located regular file read-only (O_NONBLOCK stays set: it has no
+ * effect on regular files). Non-regular targets are never opened:
+ * -CORDON_ESYS with errno EISDIR for a directory, ENXIO for a
+ * FIFO/device/socket. *st is filled.
  */
 int pathres_open_file(const struct pathres_loc *loc, int *out_fd, struct stat *st);
 

@@ -79,6 +79,10 @@ int wtarget_open(struct wtarget *t, const json_t *request, const char *path, cha
 	/* O_NOFOLLOW|O_NONBLOCK and a re-check: the name may have been
 	 * swapped since the fstatat (a FIFO would otherwise block us). */
 	t->fd = openat(t->dirfd, t->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (t->fd < 0 && errno != ELOOP && errno != ENXIO) {
+		snprintf(msg, size, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
 	if (t->fd < 0 || fstat(t->fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_ino != t->st.st_ino ||
 	    fst.st_dev != t->st.st_dev) {
 		snprintf(msg, size, "cannot write '%s': the file changed while it was being opened; try again", path);

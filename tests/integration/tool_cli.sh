@@ -51,6 +51,19 @@ out=$("$CORDON" tool --workspace "$ws" --settings "$base/s.json" Read '{"file_pa
 t_eq "a settings deny rule refuses Read" "$rc" 1
 t_contains "and names the rule" "$out" "Read(./a.txt)"
 
+# An extra read root: readable, never writable.
+mkdir -p "$base/docs"
+echo "reference text" >"$base/docs/ref.txt"
+out=$("$CORDON" tool --workspace "$ws" --read-root "$base/docs" Read "{\"file_path\": \"$base/docs/ref.txt\"}"); rc=$?
+t_eq "a file in an extra read root can be read" "$rc" 0
+t_contains "with its content" "$out" "reference text"
+out=$("$CORDON" tool --workspace "$ws" --read-root "$base/docs" Write \
+	"{\"file_path\": \"$base/docs/new.txt\", \"content\": \"x\"}"); rc=$?
+t_eq "but not written" "$rc" 1
+t_contains "because it is outside the workspace" "$out" "outside the workspace"
+out=$("$CORDON" tool --workspace "$ws" Read "{\"file_path\": \"$base/docs/ref.txt\"}"); rc=$?
+t_eq "without --read-root it cannot be read" "$rc" 1
+
 # Oversized output: saved to the output dir, the model gets a preview.
 seq 1 20000 | sed 's/^/match line /' >"$ws/big.txt"
 out=$("$CORDON" tool --workspace "$ws" --output-dir "$base/out" Grep \
