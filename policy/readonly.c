@@ -29,7 +29,8 @@ static const struct ro_cmd table[] = {
 	{ "md5sum", "", none, -1 },     { "sha1sum", "", none, -1 },    { "sha256sum", "", none, -1 },
 	{ "sha512sum", "", none, -1 },  { "od", "", none, -1 },         { "hexdump", "", none, -1 },
 	{ "strings", "", none, -1 },    { "column", "", none, -1 },     { "seq", "", none, -1 },
-	{ "true", "", none, -1 },       { "false", "", none, -1 },      { "whoami", "", none, 0 },
+	{ "true", "", none, -1 },       { "false", "", none, -1 },      { ":", "", none, -1 },
+	{ "sleep", "", none, -1 },      { "whoami", "", none, 0 },
 	{ "id", "", none, -1 },         { "uname", "", none, 0 },       { "which", "", none, -1 },
 	{ "type", "", none, -1 },       { "printenv", "", none, -1 },   { "test", "", none, -1 },
 	{ "[", "", none, -1 },          { "echo", "", none, -1 },       { "printf", "", none, -1 },
@@ -41,7 +42,7 @@ static const struct ro_cmd table[] = {
 
 /* Commands whose operands are not file names (their substitutions are
  * judged as commands of their own). */
-static const char *const no_paths[] = { "echo", "printf", "true", "false", "seq", "whoami", "id", "uname",
+static const char *const no_paths[] = { "echo", "printf", "true", "false", ":", "sleep", "seq", "whoami", "id", "uname",
 					"date", "printenv", "type", "which", "test", "[", "hostname", NULL };
 
 static const char *const fs_write[] = { "mkdir", "touch", "cp", "mv", "rmdir", NULL };

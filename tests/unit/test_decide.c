@@ -136,6 +136,7 @@ static const struct row rows[] = {
 	{ S_DEFAULT, "Bash", "timeout 10 ls", 'D', NEEDS },
 	{ S_DEFAULT, "Bash", "ls &", 'A', NULL },
 	{ S_DEFAULT, "Bash", "ls;", 'A', NULL },
+	{ S_DEFAULT, "Bash", "sleep 2 && : && ls", 'A', NULL },
 	{ S_DEFAULT, "Bash", "true && false || echo x", 'A', NULL },
 	{ S_DEFAULT, "Bash", "diff <(ls a) <(ls b)", 'D', "computed at run time" },
 	{ S_DEFAULT, "Bash", "cat $HOME/.ssh/id_rsa", 'D', "computed at run time" },
