@@ -476,12 +476,31 @@ static const struct sc_rule *const parts_compute[] = { own_base, NULL };
 static const size_t counts_compute[] = { N(own_base) };
 static const struct sc_rule *const parts_fetch[] = { own_base, own_fetch, NULL };
 static const size_t counts_fetch[] = { N(own_base), N(own_fetch) };
+/*
+ * Without network and IPC namespaces (degraded mode) the host's pathname
+ * unix sockets (docker.sock, the session bus, tmux, X11) and its SysV/POSIX
+ * IPC objects would be reachable: refuse socket() for every family (an
+ * anonymous socketpair(AF_UNIX) stays) and the IPC calls.
+ */
+static const struct sc_rule ov_sock_isolated_off[] = {
+	ERR("socket", EAFNOSUPPORT),
+	ERR1("socketpair", EAFNOSUPPORT, C0(SC_LT, P_AF_UNIX)),
+	ERR1("socketpair", EAFNOSUPPORT, C0(SC_GT, P_AF_UNIX)),
+	ERR("shmget", EPERM), ERR("shmat", EPERM), ERR("shmctl", EPERM), ERR("shmdt", EPERM),
+	ERR("semget", EPERM), ERR("semop", EPERM), ERR("semctl", EPERM), ERR("semtimedop", EPERM),
+	ERR("msgget", EPERM), ERR("msgsnd", EPERM), ERR("msgrcv", EPERM), ERR("msgctl", EPERM),
+	ERR("mq_open", EPERM), ERR("mq_unlink", EPERM), ERR("mq_timedsend", EPERM),
+	ERR("mq_timedreceive", EPERM), ERR("mq_notify", EPERM), ERR("mq_getsetattr", EPERM),
+};
+
 static const struct sc_rule *const parts_exec[] = { bash_args, NULL };
 static const size_t counts_exec[] = { N(bash_args) };
 static const struct sc_rule *const parts_ov_off[] = { ov_ioctl, ov_sock_off, NULL };
 static const size_t counts_ov_off[] = { N(ov_ioctl), N(ov_sock_off) };
 static const struct sc_rule *const parts_ov_on[] = { ov_ioctl, ov_sock_on, NULL };
 static const size_t counts_ov_on[] = { N(ov_ioctl), N(ov_sock_on) };
+static const struct sc_rule *const parts_ov_deg[] = { ov_ioctl, ov_sock_isolated_off, NULL };
+static const size_t counts_ov_deg[] = { N(ov_ioctl), N(ov_sock_isolated_off) };
 
 static const struct sc_filter f_readonly = { SC_KILL, 0, parts_readonly, counts_readonly, NULL, NULL };
 static const struct sc_filter f_write = { SC_KILL, 0, parts_write, counts_write, NULL, NULL };
@@ -489,10 +508,19 @@ static const struct sc_filter f_compute = { SC_KILL, 0, parts_compute, counts_co
 static const struct sc_filter f_fetch = { SC_KILL, 0, parts_fetch, counts_fetch, NULL, NULL };
 static const struct sc_filter ov_off = { SC_ALLOW, 0, parts_ov_off, counts_ov_off, NULL, NULL };
 static const struct sc_filter ov_on = { SC_ALLOW, 0, parts_ov_on, counts_ov_on, NULL, NULL };
+static const struct sc_filter ov_deg = { SC_ALLOW, 0, parts_ov_deg, counts_ov_deg, NULL, NULL };
 static const struct sc_filter f_exec_off = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
 					     &ov_off };
 static const struct sc_filter f_exec_on = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
 					    &ov_on };
+
+static const struct sc_filter f_exec_deg = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
+					     &ov_deg };
+
+const struct sc_filter *profile_seccomp_exec_unisolated(void)
+{
+	return &f_exec_deg;
+}
 
 const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool exec)
 {

@@ -190,6 +190,13 @@ struct sc_filter {
  */
 const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool exec);
 
+/*
+ * The exec filter (network off) for sessions without network and IPC
+ * namespaces (degraded mode): also refuses socket() of any family and
+ * SysV/POSIX IPC, which would reach the host's objects there.
+ */
+const struct sc_filter *profile_seccomp_exec_unisolated(void);
+
 /* Syscalls that must never be allowed in any profile (the always-deny set). */
 const char *const *profile_always_denied(void);
 

@@ -216,6 +216,8 @@ static int compile_all(struct warden_config *cfg)
 		r = seccomp_prog_compile(&cfg->prog_exec[1], profile_seccomp(PROFILE_BASH, true, true),
 					 &d);
 	if (r == 0)
+		r = seccomp_prog_compile(&cfg->prog_exec[2], profile_seccomp_exec_unisolated(), &d);
+	if (r == 0)
 		return 0;
 fail:
 	fprintf(stderr, "cordon: cannot compile the seccomp filters: %s\n", d.msg);
@@ -290,6 +292,9 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 		r = fork_warden(sb, &rd);
 	} else if (opts->no_namespaces) {
 		snprintf(sb->reason, sizeof(sb->reason), "namespaces disabled on request");
+	} else if (r == 0 && rd.status == 0 && rd.reason[0]) {
+		/* Root without a user namespace: the other namespaces, mounts unlocked. */
+		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
 	}
 	if (r == 0 && rd.status < 0)
 		r = rd.status;
@@ -303,11 +308,11 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 		r = -CORDON_EUNSUPPORTED;
 		goto fail;
 	}
-	if (!sb->cfg.use_namespaces && !opts->quiet)
+	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)) && !opts->quiet)
 		fprintf(stderr,
-			"cordon: warning: sandbox degraded (no namespaces: %s); calls run with "
-			"%s only\n",
-			sb->reason, layer_format_list(sb->layers, missing, sizeof(missing)));
+			"cordon: warning: sandbox degraded (%s%s); calls run with %s only\n",
+			sb->cfg.use_namespaces ? "no user namespace: " : "no namespaces: ", sb->reason,
+			layer_format_list(sb->layers, missing, sizeof(missing)));
 	*out = sb;
 	return 0;
 fail:
@@ -322,7 +327,7 @@ unsigned sandbox_layers(const struct sandbox *sb)
 
 const char *sandbox_degraded_reason(const struct sandbox *sb)
 {
-	return sb->cfg.use_namespaces ? "" : sb->reason;
+	return (sb->layers & LAYER_BIT(LAYER_USERNS)) ? "" : sb->reason;
 }
 
 void sandbox_close(struct sandbox *sb)
@@ -340,8 +345,8 @@ void sandbox_close(struct sandbox *sb)
 		nftw(sb->cfg.session_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	for (p = 0; p < PROFILE__COUNT; p++)
 		seccomp_prog_release(&sb->cfg.prog_fn[p]);
-	seccomp_prog_release(&sb->cfg.prog_exec[0]);
-	seccomp_prog_release(&sb->cfg.prog_exec[1]);
+	for (p = 0; p < 3; p++)
+		seccomp_prog_release(&sb->cfg.prog_exec[p]);
 	free_env(sb->env);
 	free(sb);
 }

@@ -392,7 +392,9 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 	spec.conf.ll_abi = cfg->landlock_abi;
 	if (cfg->seccomp_ok)
 		spec.conf.prog = fn ? &cfg->prog_fn[c->req.profile]
-				    : &cfg->prog_exec[(c->req.flags & SBX_F_NET) ? 1 : 0];
+			    : (c->req.flags & SBX_F_NET) ? &cfg->prog_exec[1]
+			    : (session_layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0]
+								    : &cfg->prog_exec[2];
 	spec.conf.report = fn ? rep : NULL;
 
 	pid = fork();
@@ -642,9 +644,22 @@ static void send_ready(int ctl, int status, unsigned layers, const char *why, in
 	sbx_send_msg(ctl, &rd, sizeof(rd));
 }
 
+static void send_ready_text(int ctl, unsigned layers, const char *reason)
+{
+	struct sbx_ready rd;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.magic = SBX_MAGIC;
+	rd.layers = layers;
+	snprintf(rd.reason, sizeof(rd.reason), "%s", reason);
+	sbx_send_msg(ctl, &rd, sizeof(rd));
+}
+
 void warden_main(int ctl, const struct warden_config *cfg)
 {
 	int keep[CGROUP_MAX_HIER + 1], nkeep = 0, i, status;
+	char rootns_reason[200] = "";
+	bool rootns = false;
 	const char *why = "";
 	pid_t pid;
 
@@ -663,8 +678,17 @@ void warden_main(int ctl, const struct warden_config *cfg)
 		serve(ctl, cfg, 0);
 	}
 	if (warden_ns_unshare(cfg->uid, cfg->gid, &why) < 0) {
-		send_ready(ctl, -CORDON_EUNSUPPORTED, 0, why, errno);
-		_exit(1);
+		int err = errno;
+
+		/* Root can still have the other namespaces (unlocked mounts). */
+		if (strcmp(why, WARDEN_NS_USERNS_REFUSED) || geteuid() != 0 ||
+		    warden_ns_unshare_root(&why) < 0) {
+			send_ready(ctl, -CORDON_EUNSUPPORTED, 0, why, err);
+			_exit(1);
+		}
+		snprintf(rootns_reason, sizeof(rootns_reason), "%s: %s", WARDEN_NS_USERNS_REFUSED,
+			 strerror(err));
+		rootns = true;
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -674,19 +698,20 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	if (pid == 0) {
 		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
 				     cfg->placeholders };
+		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
+				  LAYER_BIT(LAYER_NETNS);
 
 		/* pid 1 of the session: when we go, every process in it goes. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		if (warden_ns_build_view(&v, &why) < 0 || warden_ns_lock(cfg->uid, cfg->gid, &why) < 0) {
+		if (warden_ns_build_view(&v, &why) < 0 ||
+		    (!rootns && warden_ns_lock(cfg->uid, cfg->gid, &why) < 0)) {
 			send_ready(ctl, -CORDON_EUNSUPPORTED, 0, why, errno);
 			_exit(1);
 		}
-		send_ready(ctl, 0,
-			   LAYER_BIT(LAYER_USERNS) | LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
-				   LAYER_BIT(LAYER_NETNS),
-			   NULL, 0);
-		serve(ctl, cfg, LAYER_BIT(LAYER_USERNS) | LAYER_BIT(LAYER_MOUNTNS) |
-					LAYER_BIT(LAYER_PIDNS) | LAYER_BIT(LAYER_NETNS));
+		if (!rootns)
+			layers |= LAYER_BIT(LAYER_USERNS);
+		send_ready_text(ctl, layers, rootns ? rootns_reason : "");
+		serve(ctl, cfg, layers);
 	}
 	close(ctl);
 	for (i = 0; i < CGROUP_MAX_HIER; i++)

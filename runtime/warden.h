@@ -36,7 +36,7 @@ struct warden_config {
 	int landlock_abi;            /* < 1: none */
 	bool seccomp_ok;
 	struct seccomp_prog prog_fn[PROFILE__COUNT]; /* functions (reporting) */
-	struct seccomp_prog prog_exec[2];            /* exec'd programs: [net] */
+	struct seccomp_prog prog_exec[3];            /* exec'd programs: [net], [2] unisolated */
 	struct cgroup_session cg;
 	const struct sandbox_fn *fns;
 	size_t n_fns;

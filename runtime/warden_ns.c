@@ -106,7 +106,7 @@ static int loopback_up(void)
 int warden_ns_unshare(uid_t uid, gid_t gid, const char **why)
 {
 	if (unshare(CLONE_NEWUSER) < 0) {
-		*why = "unshare(CLONE_NEWUSER)";
+		*why = WARDEN_NS_USERNS_REFUSED;
 		return -CORDON_ESYS;
 	}
 	if (map_ids(uid, gid, why) < 0)
@@ -114,6 +114,24 @@ int warden_ns_unshare(uid_t uid, gid_t gid, const char **why)
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
 		    CLONE_NEWCGROUP) < 0) {
 		*why = "unshare(mount|pid|net|ipc|uts|cgroup)";
+		return -CORDON_ESYS;
+	}
+	if (sethostname("cordon", 6) < 0) {
+		*why = "sethostname";
+		return -CORDON_ESYS;
+	}
+	if (loopback_up() < 0) {
+		*why = "bring up lo";
+		return -CORDON_ESYS;
+	}
+	return 0;
+}
+
+int warden_ns_unshare_root(const char **why)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+		    CLONE_NEWCGROUP) < 0) {
+		*why = "unshare(mount|pid|net|ipc|uts|cgroup) without a user namespace";
 		return -CORDON_ESYS;
 	}
 	if (sethostname("cordon", 6) < 0) {

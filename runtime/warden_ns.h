@@ -37,6 +37,16 @@ struct ns_view {
  */
 int warden_ns_unshare(uid_t uid, gid_t gid, const char **why);
 
+/* *why when the very first step, creating the user namespace, was refused (nothing changed). */
+#define WARDEN_NS_USERNS_REFUSED "unshare(CLONE_NEWUSER)"
+
+/*
+ * Root only, when user namespaces are refused: the same namespaces without
+ * one (CAP_SYS_ADMIN of the host). The mounts cannot be locked then; the
+ * children's empty capability sets, Landlock and seccomp keep them as built.
+ */
+int warden_ns_unshare_root(const char **why);
+
 /* Build the mount view and pivot into it. 0 or -CORDON_ESYS, *why set. */
 int warden_ns_build_view(const struct ns_view *v, const char **why);
 
