@@ -116,6 +116,22 @@ if [ -x "$HELPERS/no-userns" ]; then
 	t_contains "degraded mode keeps NoNewPrivs" "$out" "NoNewPrivs:	1"
 	"$HELPERS/no-userns" "$CORDON" sandbox --workspace "$ws" -- sh -c "echo x > '$outside/pwned2'" 2>/dev/null
 	t_check "degraded: writes outside still fail (Landlock)" test ! -e "$outside/pwned2"
+	if [ "$(id -u)" = 0 ]; then
+		out=$("$HELPERS/no-userns" "$CORDON" sandbox --workspace "$ws" -- sh -c 'echo evil > .git/config' 2>&1)
+		t_contains "root without userns keeps the mount namespace" "$out" "mountns"
+		t_eq "root without userns: .git/config still read-only" "$(cat "$ws/.git/config")" "orig"
+	fi
+	out=$("$HELPERS/no-userns" --all "$CORDON" sandbox --workspace "$ws" -- python3 -c '
+import socket, sys
+try:
+    socket.socket(socket.AF_UNIX)
+    print("unix socket created")
+except OSError as e:
+    print("refused", e.errno)
+a, b = socket.socketpair()
+print("socketpair ok")' 2>/dev/null)
+	t_contains "no namespaces: socket(AF_UNIX) refused" "$out" "refused 97"
+	t_contains "no namespaces: socketpair still works" "$out" "socketpair ok"
 else
 	t_skip "degraded mode" "no-userns helper not built"
 fi

@@ -163,6 +163,18 @@ static void seccomp_tables_have_the_expected_shape(void **state)
 	assert_true(has_rule(bash->overlay, "socket", SC_ERRNO));
 	assert_int_equal(bash->overlay->def, SC_ALLOW);
 	assert_true(has_rule(bash, "execve", SC_ALLOW));
+	/* chmod and open are argument-checked (no set-id modes), never in the plain allowlist. */
+	for (const char *const *n = bash->allow_names; *n; n++) {
+		assert_string_not_equal(*n, "chmod");
+		assert_string_not_equal(*n, "fchmodat");
+		assert_string_not_equal(*n, "openat");
+		assert_string_not_equal(*n, "openat2");
+	}
+	assert_true(has_rule(bash, "openat2", SC_ERRNO));
+	/* Without namespaces: every socket() and the host's IPC are refused. */
+	assert_true(has_rule(profile_seccomp_exec_unisolated()->overlay, "socket", SC_ERRNO));
+	assert_true(has_rule(profile_seccomp_exec_unisolated()->overlay, "shmget", SC_ERRNO));
+	assert_false(has_rule(bash->overlay, "shmget", SC_ERRNO));
 }
 
 static void env_allowlist_refuses_secrets(void **state)
