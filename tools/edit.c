@@ -76,9 +76,9 @@ int tool_edit_run(const json_t *request, json_t **out)
 	buf_init(&newstr, EDIT_MAX_STRING);
 	buf_init(&raw, EDIT_MAX_FILE);
 	buf_init(&text, EDIT_MAX_FILE * 2);
-	buf_init(&result, BUF_NOMAX);
-	buf_init(&lf, BUF_NOMAX);
-	buf_init(&enc, BUF_NOMAX);
+	buf_init(&result, EDIT_MAX_FILE);
+	buf_init(&lf, EDIT_MAX_FILE * 2);
+	buf_init(&enc, EDIT_MAX_FILE * 2 + 2);
 	input = with_aliases(json_object_get(request, "input"));
 	rc = input_validate(&in, &verr, "Edit", edit_fields, input);
 	if (rc == -CORDON_EINVAL) {
@@ -184,11 +184,19 @@ int tool_edit_run(const json_t *request, json_t **out)
 				   count, old);
 		goto out;
 	}
+	if (rc == -CORDON_ETOOBIG) {
+		rc = result_text(out, true, true, "The edited file would be larger than 1GB, the most Edit writes.");
+		goto out;
+	}
 	if (rc < 0)
 		goto out;
 	buf_release(&text);
 	if (crlf) {
 		rc = text_lf_to_crlf(&lf, result.data, result.len);
+		if (rc == -CORDON_ETOOBIG) {
+			rc = result_text(out, true, true, "The edited file would be too large to write.");
+			goto out;
+		}
 		if (rc < 0)
 			goto out;
 		buf_release(&result);
@@ -200,6 +208,10 @@ int tool_edit_run(const json_t *request, json_t **out)
 		buf_init(&result, BUF_NOMAX);
 	} else {
 		rc = text_encode(&enc, result.data, result.len, te);
+		if (rc == -CORDON_ETOOBIG) {
+			rc = result_text(out, true, true, "The edited file would be too large to write.");
+			goto out;
+		}
 		if (rc < 0)
 			goto out;
 	}

@@ -62,12 +62,16 @@ static size_t unfold_index(const char *s, size_t n, size_t idx)
 	return i;
 }
 
-static size_t count_non_overlapping(const char *h, size_t n, const char *needle, size_t m)
+/* Count non-overlapping occurrences; *first gets the first one (or NULL). */
+static size_t count_non_overlapping(const char *h, size_t n, const char *needle, size_t m, const char **first)
 {
 	const char *p = h, *end = h + n, *q;
 	size_t c = 0;
 
+	*first = NULL;
 	while ((size_t)(end - p) >= m && (q = memmem(p, (size_t)(end - p), needle, m))) {
+		if (!c)
+			*first = q;
 		c++;
 		p = q + m;
 	}
@@ -130,7 +134,7 @@ static int recurl(struct buf *out, const char *s, size_t n, bool dq, bool sq)
 int edit_apply(struct buf *out, size_t *out_count, const char *text, size_t n, const struct edit_req *req)
 {
 	struct buf ft, fo, nw;
-	const char *old = req->old_s, *nws = req->new_s, *p, *q, *end;
+	const char *old = req->old_s, *nws = req->new_s, *p, *q, *end, *first;
 	size_t old_len = req->old_len, nw_len = req->new_len, count;
 	char *joined = NULL;
 	int rc;
@@ -141,7 +145,8 @@ int edit_apply(struct buf *out, size_t *out_count, const char *text, size_t n, c
 	buf_init(&nw, BUF_NOMAX);
 	if (!old_len)
 		return -CORDON_EINVAL;
-	if (!memmem(text, n, old, old_len)) {
+	count = count_non_overlapping(text, n, old, old_len, &first);
+	if (!count) {
 		const char *hit;
 		size_t a, b;
 
@@ -179,22 +184,28 @@ int edit_apply(struct buf *out, size_t *out_count, const char *text, size_t n, c
 			old_len++;
 		}
 	}
-	count = count_non_overlapping(text, n, old, old_len);
+	/* Recount unless the exact string (first pass) is still the one. */
+	if (old != req->old_s || old_len != req->old_len)
+		count = count_non_overlapping(text, n, old, old_len, &first);
 	*out_count = count;
 	if (count > 1 && !req->replace_all) {
 		rc = -CORDON_EINVAL;
 		goto out;
 	}
+	rc = buf_grow(out, n - count * old_len + count * nw_len);
+	if (rc < 0)
+		goto out;
 	p = text;
 	end = text + n;
-	rc = 0;
-	while (rc == 0 && (size_t)(end - p) >= old_len && (q = memmem(p, (size_t)(end - p), old, old_len))) {
+	q = first;
+	while (rc == 0 && q) {
 		rc = buf_append(out, p, (size_t)(q - p));
 		if (rc == 0)
 			rc = buf_append(out, nws, nw_len);
 		p = q + old_len;
 		if (!req->replace_all)
 			break;
+		q = (size_t)(end - p) >= old_len ? memmem(p, (size_t)(end - p), old, old_len) : NULL;
 	}
 	if (rc == 0)
 		rc = buf_append(out, p, (size_t)(end - p));

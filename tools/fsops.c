@@ -14,15 +14,54 @@
 
 int fs_read_all(int fd, size_t max, struct buf *out)
 {
-	size_t save = out->max;
+	size_t limit = out->len + max < out->len || out->len + max > out->max ? out->max : out->len + max;
+	size_t want;
+	ssize_t n;
 	int rc;
 
-	out->max = out->len + max < out->len ? BUF_NOMAX : out->len + max;
-	if (out->max > save)
-		out->max = save;
-	rc = fd_read_all(fd, out);
-	out->max = save;
-	return rc;
+	/* Straight into the buffer, in big reads: an Edit of a 100 MB file
+	 * is bound by this loop. */
+	for (;;) {
+		if (out->cap <= out->len + 1 || out->cap - out->len - 1 < 65536) {
+			if (out->len >= limit) {
+				char probe;
+
+				do
+					n = read(fd, &probe, 1);
+				while (n < 0 && errno == EINTR);
+				if (n < 0)
+					return -CORDON_ESYS;
+				return n ? -CORDON_ETOOBIG : 0;
+			}
+			rc = buf_grow(out, limit - out->len < 65536 ? limit - out->len : 65536);
+			if (rc < 0)
+				return rc;
+		}
+		want = out->cap - out->len - 1;
+		if (want > limit - out->len)
+			want = limit - out->len;
+		if (want > (8u << 20))
+			want = 8u << 20;
+		if (!want) {
+			char probe;
+
+			do
+				n = read(fd, &probe, 1);
+			while (n < 0 && errno == EINTR);
+			if (n < 0)
+				return -CORDON_ESYS;
+			return n ? -CORDON_ETOOBIG : 0;
+		}
+		n = read(fd, out->data + out->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -CORDON_ESYS;
+		if (n == 0)
+			return 0;
+		out->len += (size_t)n;
+		out->data[out->len] = 0;
+	}
 }
 
 int fs_replace(int dirfd, const char *name, const void *data, size_t n, mode_t mode, struct stat *out_st)

@@ -130,6 +130,9 @@ bool text_is_crlf(const char *s, size_t n)
 	size_t crlf = 0, lf = 0, i;
 	const char *p = s, *end = s + n;
 
+	if (!memchr(s, '\r', n))
+		return false; /* the common case, in one fast pass */
+
 	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
 		i = (size_t)(p - s);
 		if (i > 0 && s[i - 1] == '\r')
@@ -150,13 +153,15 @@ size_t text_crlf_to_lf(char *s, size_t n)
 	while (r < n) {
 		p = memchr(s + r, '\r', n - r);
 		if (!p) {
-			memmove(s + w, s + r, n - r);
+			if (w != r)
+				memmove(s + w, s + r, n - r);
 			w += n - r;
 			break;
 		}
 		size_t seg = (size_t)(p - (s + r));
 
-		memmove(s + w, s + r, seg);
+		if (w != r)
+			memmove(s + w, s + r, seg);
 		w += seg;
 		r += seg;
 		if (r + 1 < n && s[r + 1] == '\n') {
