@@ -48,7 +48,7 @@
 #define GREP_BINARY_BLOCK 65536u          /* rg's read buffer: NUL in the first one = binary */
 #define GREP_FIRST_CHUNK (256u << 10)     /* -l: searched before reading the rest */
 #define GREP_READ_BUFFER (1u << 20)       /* initial read buffer per thread */
-#define GREP_MAX_FILE_BYTES (256u << 20)  /* bytes of one file searched */
+#define GREP_WINDOW (32u << 20)           /* bytes of a file held at once; bigger files go in windows */
 #define GREP_MAX_COLLECT (64u << 20)      /* bytes of matched lines held */
 #define GREP_MAX_OUTPUT (8u << 20)        /* bytes of the final text */
 #define GREP_MATCH_LIMIT 10000000u        /* PCRE2 backtracking steps per match call */
@@ -90,7 +90,8 @@ struct grep {
 	unsigned nth;
 	size_t collected; /* atomic */
 	bool capped;      /* atomic: GREP_MAX_COLLECT reached */
-	bool file_capped; /* atomic: a file was longer than GREP_MAX_FILE_BYTES */
+	size_t window;    /* GREP_WINDOW, or a test's smaller one */
+	bool windowed;    /* atomic: some file was searched window by window */
 };
 
 static const char *const mode_values[] = { "content", "files_with_matches", "count", NULL };
@@ -112,6 +113,14 @@ static const struct input_field grep_fields[] = {
 	{ "multiline", INPUT_BOOL, .required = false },
 	{ 0 }
 };
+
+/* Tests only (search.h): a small window to exercise the big-file path. */
+static size_t test_window;
+
+void search_test_set_window(size_t bytes)
+{
+	test_window = bytes;
+}
 
 /* ---- matching ---------------------------------------------------------- */
 
@@ -329,13 +338,15 @@ static int print_block(struct printer *p, unsigned long long a, size_t a_off, un
 /*
  * Search s[0..len): count matching lines (blocks of lines in multiline
  * mode, as rg -c counts them), and in content mode print them into t->out.
- * In files mode the first match ends the search.
+ * In files mode the first match ends the search. base: lines before s
+ * (windows of a big file); *any: whether lines were printed before (for
+ * the "--" between context groups), updated.
  */
 static int search_buf(const struct grep *g, struct grep_thread *t, const char *s, size_t len,
-		      unsigned long long *out_count)
+		      unsigned long long base, bool *any, unsigned long long *out_count)
 {
-	struct printer p = { g, &t->out, s, len, 0, 1, 0, 0, false };
-	unsigned long long count = 0, lineno = 1, blk_a = 0, blk_b = 0;
+	struct printer p = { g, &t->out, s, len, 0, base + 1, base, 0, *any };
+	unsigned long long count = 0, lineno = base + 1, blk_a = 0, blk_b = 0;
 	size_t pos = 0, counted_to = 0, blk_off = 0, ms, me;
 	int rc, r = 0;
 	bool need_lines = g->mode == MODE_CONTENT;
@@ -403,6 +414,7 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 	}
 	if (need_lines && p.after_to && (r = flush_after(&p, ~0ULL)) < 0)
 		return r;
+	*any = p.any;
 	*out_count = count;
 	return 0;
 }
@@ -410,7 +422,7 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 /* ---- per-file work ----------------------------------------------------- */
 
 /*
- * Append up to `upto` more bytes of fd to b (never past GREP_MAX_FILE_BYTES).
+ * Append up to `upto` more bytes of fd to b (never past the window).
  * *eof says whether the end was seen; a read that brings the buffer to the
  * size fstat reported counts as the end (saves a read per file; a file
  * growing under us is read as it was, as rg may too).
@@ -422,18 +434,15 @@ static int read_more(struct grep *g, int fd, struct buf *b, size_t size, size_t 
 	int r;
 
 	*eof = false;
-	if (goal > GREP_MAX_FILE_BYTES)
-		goal = GREP_MAX_FILE_BYTES;
+	if (goal > g->window)
+		goal = g->window;
 	if (size < goal && size + 1 > b->len && b->cap < size + 2 && (r = buf_grow(b, size + 1 - b->len)) < 0)
 		return r;
 	for (;;) {
 		size_t room;
 
-		if (b->len >= goal) {
-			if (goal == GREP_MAX_FILE_BYTES)
-				__atomic_store_n(&g->file_capped, true, __ATOMIC_RELAXED);
+		if (b->len >= goal)
 			break;
-		}
 		if (b->cap - b->len < 65536 + 1 &&
 		    (r = buf_grow(b, goal - b->len < 65536 ? goal - b->len : 65536)) < 0)
 			return r;
@@ -495,6 +504,74 @@ static int record(struct grep *g, struct grep_thread *t, const char *rel, const 
 	return 0;
 }
 
+/*
+ * A file bigger than the window: read and search it a window at a time,
+ * each window cut at its last line end, line numbers carried on, so memory
+ * stays at one window per thread whatever the file size. Limits of this
+ * path: context lines and multiline matches do not cross a window edge; a
+ * line longer than the window is cut; a NUL byte is treated as in a walk
+ * (the file is binary), even for a file named explicitly.
+ */
+static int search_windows(struct grep *g, struct grep_thread *t, int fd, const struct stat *st, const char *rel)
+{
+	struct buf *b = &t->data;
+	unsigned long long count = 0, base = 0, c;
+	size_t consumed = 0, nul_off = 0;
+	bool eof = false, any = false, binary = false, first = true;
+	int r;
+
+	__atomic_store_n(&g->windowed, true, __ATOMIC_RELAXED);
+	buf_truncate(b, 0);
+	buf_truncate(&t->out, 0);
+	while (!eof) {
+		size_t len, cut, upto = g->window - b->len;
+		const char *nul;
+
+		/* -l: a first look at the start, as for smaller files. */
+		if (first && g->mode == MODE_FILES && upto > GREP_FIRST_CHUNK)
+			upto = GREP_FIRST_CHUNK;
+		first = false;
+		if ((r = read_more(g, fd, b, (size_t)-1, upto, &eof)) < 0)
+			return r == -CORDON_ESYS ? 0 : r;
+		len = b->len;
+		nul = memchr(b->data, '\0', len);
+		if (nul) {
+			size_t off = consumed + (size_t)(nul - b->data), blk = off - off % GREP_BINARY_BLOCK;
+
+			if (off < GREP_BINARY_BLOCK || g->mode == MODE_COUNT)
+				return 0;
+			cut = blk > consumed ? line_start(b->data, 0, blk - consumed) : 0;
+			binary = true;
+			nul_off = off;
+		} else if (eof) {
+			cut = len;
+		} else {
+			const char *nl = memrchr(b->data, '\n', len);
+
+			cut = nl ? (size_t)(nl - b->data) + 1 : len;
+			if (!nl && len < g->window)
+				continue; /* the -l first look ended inside a line: read on */
+		}
+		if ((r = search_buf(g, t, b->data, cut, base, &any, &c)) < 0)
+			return r;
+		count += c;
+		if (binary || (g->mode == MODE_FILES && count))
+			break;
+		base += count_nl(b->data, cut);
+		consumed += cut;
+		memmove(b->data, b->data + cut, len - cut);
+		buf_truncate(b, len - cut);
+	}
+	if (!count)
+		return 0;
+	if (binary && g->mode == MODE_CONTENT &&
+	    (r = buf_printf(&t->out,
+			    ": WARNING: stopped searching binary file after match (found \"\\0\" byte around offset %zu)\n",
+			    nul_off)) < 0)
+		return r;
+	return record(g, t, rel, st, count);
+}
+
 /* Search an open file (walk: binary files skipped; explicit: rg's binary message). */
 static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct stat *st, const char *rel,
 		     bool explicit_file)
@@ -502,8 +579,11 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 	unsigned long long count = 0;
 	const char *nul;
 	size_t len, nul_off = 0;
-	bool cut = false, eof = false;
+	bool cut = false, eof = false, any = false;
 	int r;
+
+	if ((size_t)st->st_size > g->window)
+		return search_windows(g, t, fd, st, rel);
 
 	buf_truncate(&t->data, 0);
 	if (g->mode == MODE_FILES && !explicit_file && (size_t)st->st_size > GREP_FIRST_CHUNK) {
@@ -516,13 +596,13 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 			return 0;
 		nl = memrchr(t->data.data, '\n', t->data.len);
 		if (nl && !memchr(t->data.data, '\0', t->data.len)) {
-			if ((r = search_buf(g, t, t->data.data, (size_t)(nl - t->data.data) + 1, &count)) < 0)
+			if ((r = search_buf(g, t, t->data.data, (size_t)(nl - t->data.data) + 1, 0, &any, &count)) < 0)
 				return r;
 			if (count)
 				return record(g, t, rel, st, count);
 		}
 	}
-	if (!eof && (r = read_more(g, fd, &t->data, (size_t)st->st_size, GREP_MAX_FILE_BYTES, &eof)) < 0)
+	if (!eof && (r = read_more(g, fd, &t->data, (size_t)st->st_size, g->window, &eof)) < 0)
 		return r == -CORDON_ESYS ? 0 : r; /* unreadable: skipped, as rg goes on */
 	len = t->data.len;
 	buf_truncate(&t->out, 0);
@@ -548,7 +628,7 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 			enum grep_mode m = g->mode;
 
 			g->mode = MODE_COUNT; /* only whether it matches */
-			r = search_buf(g, t, t->data.data, len, &count);
+			r = search_buf(g, t, t->data.data, len, 0, &any, &count);
 			g->mode = m;
 			if (r < 0)
 				return r;
@@ -559,7 +639,7 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 			return count ? record(g, t, rel, st, count) : 0;
 		}
 	}
-	if ((r = search_buf(g, t, t->data.data, len, &count)) < 0)
+	if ((r = search_buf(g, t, t->data.data, len, 0, &any, &count)) < 0)
 		return r;
 	if (!count)
 		return 0;
@@ -736,10 +816,10 @@ static int threads_init(struct grep *g, unsigned n)
 		return -CORDON_ENOMEM;
 	g->nth = n;
 	for (i = 0; i < n; i++) {
-		buf_init(&g->th[i].data, GREP_MAX_FILE_BYTES + 1);
+		buf_init(&g->th[i].data, g->window + 1);
 		buf_init(&g->th[i].out, GREP_MAX_COLLECT);
 		/* One large buffer from the start (mmap-backed, never trimmed): no page faults per file. */
-		if (buf_grow(&g->th[i].data, GREP_READ_BUFFER) < 0)
+		if (buf_grow(&g->th[i].data, g->window < GREP_READ_BUFFER ? g->window : GREP_READ_BUFFER) < 0)
 			return -CORDON_ENOMEM;
 		g->th[i].md = pcre2_match_data_create(1, NULL);
 		if (!g->th[i].md)
@@ -999,6 +1079,7 @@ int tool_grep_run(const json_t *request, json_t **out)
 	memset(&g, 0, sizeof(g));
 	memset(&pr, 0, sizeof(pr));
 	gitignore_init(&g.ovr, 0);
+	g.window = test_window ? test_window : GREP_WINDOW;
 	buf_init(&text, GREP_MAX_OUTPUT);
 	buf_init(&prefix, WALK_MAX_PATH * 2);
 
@@ -1158,10 +1239,6 @@ int tool_grep_run(const json_t *request, json_t **out)
 	if (__atomic_load_n(&g.capped, __ATOMIC_RELAXED) &&
 	    (r = buf_printf(&text, "\n\n[search stopped after %u MB of matches; narrow the search with path, glob or type]",
 			    GREP_MAX_COLLECT >> 20)) < 0)
-		goto out;
-	if (__atomic_load_n(&g.file_capped, __ATOMIC_RELAXED) &&
-	    (r = buf_printf(&text, "\n\n[files larger than %u MB were searched in their first %u MB only]",
-			    GREP_MAX_FILE_BYTES >> 20, GREP_MAX_FILE_BYTES >> 20)) < 0)
 		goto out;
 	r = result_text(out, false, false, text.data);
 out:

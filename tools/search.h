@@ -29,6 +29,13 @@
 struct gitignore;
 int search_add_deny_globs(struct gitignore *ovr, const json_t *request);
 
+/*
+ * Tests only: make Grep hold at most `bytes` of a file at once (0 = the
+ * default window), so the window-by-window path for big files can be tested
+ * on small ones. Never called in production.
+ */
+void search_test_set_window(size_t bytes);
+
 /* Tool entry points (registered in tools/registry.c). */
 int tool_grep_run(const json_t *request, json_t **out);
 int tool_glob_run(const json_t *request, json_t **out);

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "tools/search.h"
 #include "tools/tool.h"
 
@@ -357,6 +358,48 @@ static void deny_globs_drop_files(void **state)
 	json_decref(req);
 }
 
+/* A file bigger than the window is searched window by window with the same result. */
+static void big_files_in_windows(void **state)
+{
+	static const char *const inputs[] = {
+		"{\"pattern\":\"needle\",\"path\":\"w\",\"output_mode\":\"content\",\"head_limit\":0}",
+		"{\"pattern\":\"needle [0-9]+7$\",\"path\":\"w\",\"output_mode\":\"content\",\"-n\":false}",
+		"{\"pattern\":\"NEEDLE\",\"-i\":true,\"path\":\"w\",\"output_mode\":\"count\"}",
+		"{\"pattern\":\"needle 1998\",\"path\":\"w\"}",
+		"{\"pattern\":\"needle 1998\",\"path\":\"w/big.txt\",\"output_mode\":\"content\"}",
+	};
+	char line[64];
+	struct buf b;
+	size_t i;
+	int k;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	for (k = 0; k < 2000; k++) {
+		int n = k % 3 == 0 ? snprintf(line, sizeof(line), "a needle %d\n", k)
+				   : snprintf(line, sizeof(line), "hay %d hay hay\n", k);
+
+		assert_int_equal(buf_append(&b, line, (size_t)n), 0);
+	}
+	put("w/big.txt", b.data, b.len, 1704067200);
+	buf_release(&b);
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		bool e1, e2;
+		char *whole, *windows;
+
+		search_test_set_window(0);
+		whole = call("Grep", inputs[i], &e1);
+		search_test_set_window(100); /* ~6 lines per window */
+		windows = call("Grep", inputs[i], &e2);
+		search_test_set_window(0);
+		assert_false(e1 || e2);
+		assert_string_equal(windows, whole);
+		assert_string_not_equal(whole, "No matches found");
+		free(whole);
+		free(windows);
+	}
+}
+
 static void shared_helpers(void **state)
 {
 	size_t s, e;
@@ -388,6 +431,7 @@ int main(void)
 		cmocka_unit_test(glob_tool),
 		cmocka_unit_test(glob_caps_at_100_oldest),
 		cmocka_unit_test(deny_globs_drop_files),
+		cmocka_unit_test(big_files_in_windows),
 		cmocka_unit_test(shared_helpers),
 	};
 
