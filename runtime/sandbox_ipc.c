@@ -164,3 +164,60 @@ int sbx_recv_fd(int sock, void *msg, size_t len, int *out_fd)
 	}
 	return 0;
 }
+
+static int next_string(const char **p, const char *end, const char **out)
+{
+	const char *z = memchr(*p, '\0', (size_t)(end - *p));
+
+	if (!z)
+		return -CORDON_EPROTO;
+	*out = *p;
+	*p = z + 1;
+	return 0;
+}
+
+int sbx_payload_parse(const struct sbx_req *req, unsigned nprofiles, size_t nfns,
+		      const char *data, size_t len, struct sbx_payload *out)
+{
+	const char *p = data, *end;
+	uint32_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (req->magic != SBX_MAGIC || req->profile >= nprofiles || req->fn < -1 ||
+	    (req->fn >= 0 && (size_t)req->fn >= nfns) || req->argc > SBX_MAX_ARGS ||
+	    req->envc > SBX_MAX_ARGS || req->payload_len > SBX_MAX_REQUEST ||
+	    req->payload_len != len || req->input_len > req->payload_len ||
+	    (req->fn < 0 && req->argc == 0))
+		return -CORDON_EPROTO;
+	end = data + (len - req->input_len);
+	out->argv = calloc((size_t)req->argc + 1, sizeof(char *));
+	out->env = calloc((size_t)req->envc + 1, sizeof(char *));
+	if (!out->argv || !out->env) {
+		sbx_payload_release(out);
+		return -CORDON_ENOMEM;
+	}
+	if (next_string(&p, end, &out->cwd) < 0)
+		goto bad;
+	for (i = 0; i < req->argc; i++)
+		if (next_string(&p, end, &out->argv[i]) < 0)
+			goto bad;
+	for (i = 0; i < req->envc; i++)
+		if (next_string(&p, end, &out->env[i]) < 0)
+			goto bad;
+	if (p != end)
+		goto bad;
+	out->input = end;
+	out->input_len = req->input_len;
+	return 0;
+bad:
+	sbx_payload_release(out);
+	return -CORDON_EPROTO;
+}
+
+void sbx_payload_release(struct sbx_payload *p)
+{
+	free(p->argv);
+	free(p->env);
+	p->argv = NULL;
+	p->env = NULL;
+}

@@ -69,6 +69,26 @@ struct sbx_resp {
 	char setup_error[256];
 };
 
+/* The call's payload, split (pointers into the payload bytes, which must outlive it). */
+struct sbx_payload {
+	const char *cwd;
+	const char **argv;  /* argc + 1 entries, NULL-terminated; malloc'd */
+	const char **env;   /* envc + 1 entries, NULL-terminated; malloc'd */
+	const void *input;
+	size_t input_len;
+};
+
+/*
+ * Check a request header against the ceilings (magic, profile < nprofiles,
+ * fn < nfns or -1, argc/envc <= SBX_MAX_ARGS, sizes) and split its payload:
+ * cwd, argc strings, envc strings (each NUL-terminated), then input_len
+ * bytes, nothing else. Returns 0 or -CORDON_EPROTO; -CORDON_ENOMEM.
+ * Release with sbx_payload_release().
+ */
+int sbx_payload_parse(const struct sbx_req *req, unsigned nprofiles, size_t nfns,
+		      const char *data, size_t len, struct sbx_payload *out);
+void sbx_payload_release(struct sbx_payload *p);
+
 /* Send one fixed-size message. -CORDON_ESYS (EPIPE when the peer is gone). */
 int sbx_send_msg(int fd, const void *msg, size_t len);
 

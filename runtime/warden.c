@@ -136,52 +136,11 @@ static void kill_all_children(void)
 struct call {
 	struct sbx_req req;
 	struct buf payload;
-	const char *cwd;
-	char **argv;
+	struct sbx_payload pl;
 	char *envp[WARDEN_MAX_ENV + 1];
-	const void *input;
 	struct sbx_resp resp;
 	struct buf out, err, reply;
 };
-
-static int parse_payload(struct call *c)
-{
-	const char *p = c->payload.data, *end;
-	uint32_t i;
-	size_t strings = c->req.payload_len - c->req.input_len;
-
-	end = p + strings;
-	c->argv = calloc((size_t)c->req.argc + 1, sizeof(char *));
-	if (!c->argv)
-		return -CORDON_ENOMEM;
-#define NEXT(dst)                                          \
-	do {                                               \
-		const char *z = memchr(p, '\0', (size_t)(end - p)); \
-		if (!z)                                    \
-			return -CORDON_EPROTO;             \
-		(dst) = p;                                 \
-		p = z + 1;                                 \
-	} while (0)
-	NEXT(c->cwd);
-	for (i = 0; i < c->req.argc; i++) {
-		const char *a;
-
-		NEXT(a);
-		c->argv[i] = (char *)a;
-	}
-	c->envp[0] = NULL;
-	for (i = 0; i < c->req.envc; i++) {
-		const char *e;
-
-		NEXT(e);
-		(void)e; /* merged in build_env() */
-	}
-#undef NEXT
-	if (p != end)
-		return -CORDON_EPROTO;
-	c->input = end;
-	return 0;
-}
 
 static void env_set(char **envp, size_t *n, char *kv)
 {
@@ -236,7 +195,6 @@ static const char *getenv_in(char **envp, size_t n, const char *name)
 static void build_env(struct call *c, const struct warden_config *cfg, const char *tmp)
 {
 	const char *const *d;
-	const char *p = c->payload.data;
 	size_t n = 0;
 	uint32_t i;
 	char *s;
@@ -245,13 +203,9 @@ static void build_env(struct call *c, const struct warden_config *cfg, const cha
 		env_set(c->envp, &n, cfg->base_env[i]);
 	for (d = profile_env_defaults(); *d; d++)
 		env_set(c->envp, &n, (char *)*d);
-	/* Skip cwd and argv to reach the call's env strings. */
-	p += strlen(p) + 1;
-	for (i = 0; i < c->req.argc; i++)
-		p += strlen(p) + 1;
-	for (i = 0; i < c->req.envc; i++, p += strlen(p) + 1)
-		if (!env_secretish(p))
-			env_set(c->envp, &n, (char *)p);
+	for (i = 0; i < c->req.envc; i++)
+		if (!env_secretish(c->pl.env[i]))
+			env_set(c->envp, &n, (char *)c->pl.env[i]);
 	if ((s = xstrdup_printf("TMPDIR", tmp)))
 		env_set(c->envp, &n, s);
 	if ((s = xstrdup_printf("HOME", tmp)))
@@ -378,11 +332,11 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 	spec.status_fd = pst[1];
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
 		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? cg.procs[i] : -1;
-	spec.cwd = c->cwd[0] ? c->cwd : cfg->workspace;
-	spec.argv = c->argv;
+	spec.cwd = c->pl.cwd[0] ? c->pl.cwd : cfg->workspace;
+	spec.argv = (char *const *)c->pl.argv;
 	spec.envp = c->envp;
 	spec.fn = fn ? &cfg->fns[c->req.fn] : NULL;
-	spec.input = c->input;
+	spec.input = c->pl.input;
 	spec.input_len = c->req.input_len;
 	spec.max_reply = c->req.max_reply;
 	spec.conf.profile = c->req.profile;
@@ -513,7 +467,7 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 							   : SANDBOX_EXIT_REFUSED;
 		if (st.stage == CHILD_EXEC)
 			snprintf(c->resp.setup_error, sizeof(c->resp.setup_error),
-				 "cannot run '%s': %s", c->argv[0] ? c->argv[0] : "",
+				 "cannot run '%s': %s", c->pl.argv[0] ? c->pl.argv[0] : "",
 				 strerror(st.err));
 		else
 			snprintf(c->resp.setup_error, sizeof(c->resp.setup_error),
@@ -568,14 +522,11 @@ static void __attribute__((noreturn)) call_manager(int sock, const struct warden
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	buf_init(&c.payload, SBX_MAX_REQUEST);
 	r = sbx_recv_msg(sock, &c.req, sizeof(c.req), 30000);
-	if (r < 0 || c.req.magic != SBX_MAGIC || c.req.profile >= PROFILE__COUNT ||
-	    (c.req.fn >= 0 && (size_t)c.req.fn >= cfg->n_fns) || c.req.fn < -1 ||
-	    c.req.argc > SBX_MAX_ARGS || c.req.envc > SBX_MAX_ARGS ||
-	    c.req.payload_len > SBX_MAX_REQUEST || c.req.input_len > c.req.payload_len ||
-	    (c.req.fn < 0 && c.req.argc == 0))
+	if (r < 0 || c.req.magic != SBX_MAGIC || c.req.payload_len > SBX_MAX_REQUEST)
 		_exit(2);
 	r = sbx_recv_bytes(sock, &c.payload, (size_t)c.req.payload_len, 30000);
-	if (r < 0 || parse_payload(&c) < 0)
+	if (r < 0 || sbx_payload_parse(&c.req, PROFILE__COUNT, cfg->n_fns, c.payload.data,
+				       c.payload.len, &c.pl) < 0)
 		_exit(2);
 	buf_init(&c.out, c.req.max_output);
 	buf_init(&c.err, c.req.max_output);
