@@ -80,6 +80,26 @@ static void remove_placeholders(const char *ws, uint64_t m)
 
 static atomic_uint session_counter;
 
+/*
+ * A workspace that is "/", a system directory or an ancestor of one would
+ * make the system writable (Landlock rules add up down the tree).
+ */
+static bool workspace_too_wide(const char *ws)
+{
+	static const char *const extra[] = { "/proc", "/dev", "/sys", "/run", "/boot", NULL };
+	const char *const *lists[] = { profile_system_dirs(), extra };
+	size_t n = strlen(ws), i;
+	const char *const *d;
+
+	if (!strcmp(ws, "/"))
+		return true;
+	for (i = 0; i < 2; i++)
+		for (d = lists[i]; *d; d++)
+			if (!strncmp(*d, ws, n) && ((*d)[n] == '\0' || (*d)[n] == '/'))
+				return true;
+	return false;
+}
+
 static void free_env(char **env)
 {
 	char **e;
@@ -248,6 +268,12 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 		r = errno == 0 || S_ISDIR(st.st_mode) ? -CORDON_ESYS : -CORDON_EINVAL;
 		if (r == -CORDON_EINVAL)
 			errno = ENOTDIR;
+		goto fail;
+	}
+	if (workspace_too_wide(sb->cfg.workspace)) {
+		fprintf(stderr, "cordon: refusing workspace '%s': it is or contains a system directory\n",
+			sb->cfg.workspace);
+		r = -CORDON_EINVAL;
 		goto fail;
 	}
 	sb->cfg.read_roots = opts->read_roots;

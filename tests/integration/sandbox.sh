@@ -141,6 +141,12 @@ sbx --profile readonly -- sh -c 'echo x > ro.txt' 2>/dev/null
 t_check "readonly profile cannot write" test ! -e "$ws/ro.txt"
 t_eq "readonly profile can read" "$(sbx --profile readonly -- cat inside.txt)" "data"
 
+# A workspace that would make the system writable is refused.
+"$CORDON" sandbox --workspace / -- true 2>/dev/null
+t_eq "workspace / is refused (125)" "$?" 125
+"$CORDON" sandbox --workspace /usr -- true 2>/dev/null
+t_eq "workspace /usr is refused (125)" "$?" 125
+
 # Usage errors.
 "$CORDON" sandbox --bogus -- true 2>/dev/null
 t_eq "unknown flag is a usage error" "$?" 2
