@@ -404,7 +404,14 @@ static int search_buf(const struct grep *g, struct grep_thread *t, const char *s
 				blk_off = ls;
 				blk_b = b;
 			}
-			pos = me > ms ? me : ms + 1;
+			if (me > ms) {
+				pos = me;
+			} else {
+				/* After an empty match, step over a whole character: never start inside one. */
+				size_t k = ms < len ? utf8_seqlen((const unsigned char *)s + ms, len - ms) : 1;
+
+				pos = ms + (k ? k : 1);
+			}
 		}
 	}
 	if (g->multiline && blk_a) {
