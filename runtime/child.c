@@ -124,10 +124,10 @@ static void __attribute__((noreturn)) fail(int fd, int stage)
 	_exit(CHILD_EXIT_SETUP);
 }
 
-/* Move the fds we keep to 0..4 without clobbering each other. */
+/* Move the fds we keep to 0..5 without clobbering each other. */
 static int arrange_fds(const struct child_spec *s, int *out_status)
 {
-	int src[5], i, devnull, hi[5];
+	int src[CHILD_PASS_FD + 1], hi[CHILD_PASS_FD + 1], i, devnull;
 
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
@@ -137,7 +137,8 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	src[2] = s->err_fd;
 	src[3] = s->fn ? s->reply_fd : s->status_fd;
 	src[4] = s->fn ? s->status_fd : -1;
-	for (i = 0; i < 5; i++) {
+	src[CHILD_PASS_FD] = s->pass_fd;
+	for (i = 0; i <= CHILD_PASS_FD; i++) {
 		hi[i] = -1;
 		if (src[i] < 0)
 			continue;
@@ -145,7 +146,7 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 		if (hi[i] < 0)
 			return -1;
 	}
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i <= CHILD_PASS_FD; i++) {
 		if (hi[i] < 0)
 			continue;
 		if (dup2(hi[i], i) < 0)
@@ -156,7 +157,9 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	if (fcntl(*out_status, F_SETFD, FD_CLOEXEC) < 0)
 		return -1;
 	/* Safe because: nothing the supervisor or warden holds (sockets, cgroup dirs) leaks. */
-	if (syscall(SYS_close_range, s->fn ? 5u : 4u, ~0u, 0u) < 0)
+	if (syscall(SYS_close_range, s->pass_fd >= 0 ? CHILD_PASS_FD + 1u : 5u, ~0u, 0u) < 0)
+		return -1;
+	if (s->pass_fd < 0 && !s->fn && syscall(SYS_close_range, 4u, 4u, 0u) < 0)
 		return -1;
 	return 0;
 }

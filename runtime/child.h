@@ -8,7 +8,9 @@
  *
  *   1 setsid, PDEATHSIG(SIGKILL), join the call's cgroup
  *   2 fds: stdin /dev/null, stdout/stderr pipes, fd 3 reply (function) or the
- *     close-on-exec status pipe (exec); close_range everything else
+ *     close-on-exec status pipe (exec), fd 4 the status pipe (function), fd 5
+ *     a descriptor passed with the call (WebFetch's vetted socket); close_range
+ *     everything else
  *   3 rlimits, chdir(cwd)
  *   4 capabilities dropped, securebits locked
  *   5 PR_SET_NO_NEW_PRIVS
@@ -36,6 +38,8 @@
 
 #define CHILD_MAX_CGROUPS 4
 #define CHILD_EXIT_SETUP 125
+/* Where a call's passed descriptor (sandbox_call.pass_fd) appears in the child. */
+#define CHILD_PASS_FD 5
 
 enum child_stage {
 	CHILD_OK = 0, /* setup done; layers tells what was applied */
@@ -89,6 +93,7 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers);
 
 struct child_spec {
 	int out_fd, err_fd, reply_fd, status_fd;
+	int pass_fd;         /* moved to CHILD_PASS_FD; -1 = none */
 	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
 	const char *cwd;
 	char *const *argv;   /* exec */

@@ -433,7 +433,8 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 	memset(&req, 0, sizeof(req));
 	req.magic = SBX_MAGIC;
 	req.profile = (uint32_t)call->profile;
-	req.flags = (call->fn ? 0 : SBX_F_EXEC) | (call->net ? SBX_F_NET : 0);
+	req.flags = (call->fn ? 0 : SBX_F_EXEC) | (call->net ? SBX_F_NET : 0) |
+		    (call->pass ? SBX_F_FD : 0);
 	req.timeout_ms = timeout;
 	req.max_output = max_out;
 	req.max_reply = max_rep;
@@ -462,6 +463,8 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 		r = sbx_send_msg(sv[0], &req, sizeof(req));
 	if (r == 0)
 		r = sbx_send_bytes(sv[0], payload.data, payload.len);
+	if (r == 0 && call->pass)
+		r = sbx_send_fd(sv[0], &m, sizeof(m), call->pass_fd);
 	if (r == 0)
 		r = sbx_recv_msg(sv[0], &resp, sizeof(resp), (int)(timeout + RESULT_GRACE_MS));
 	if (r < 0) {

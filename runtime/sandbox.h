@@ -99,6 +99,12 @@ struct sandbox_call {
 	size_t max_output;            /* per stream (stdout, stderr); 0 = 10 MiB */
 	size_t max_reply;             /* the function's reply; 0 = 16 MiB */
 	bool net;                     /* AF_INET/6 allowed (needs the egress proxy; not yet) */
+	/*
+	 * A descriptor handed to the child (e.g. the socket the supervisor
+	 * connected for WebFetch); it appears there as fd 5. Our copy stays ours.
+	 */
+	bool pass;
+	int pass_fd;
 	unsigned require;             /* extra LAYER_BIT mask for this call */
 };
 

@@ -28,6 +28,7 @@
 #define SBX_MSG_CALL 1u
 #define SBX_F_EXEC 0x1u
 #define SBX_F_NET 0x2u
+#define SBX_F_FD 0x4u   /* one SCM_RIGHTS message with a descriptor follows the payload */
 
 struct sbx_ready {
 	uint32_t magic;

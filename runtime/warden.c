@@ -137,6 +137,7 @@ struct call {
 	struct sbx_req req;
 	struct buf payload;
 	struct sbx_payload pl;
+	int pass_fd;
 	char *envp[WARDEN_MAX_ENV + 1];
 	struct sbx_resp resp;
 	struct buf out, err, reply;
@@ -330,6 +331,7 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 	spec.err_fd = perr[1];
 	spec.reply_fd = prep[1];
 	spec.status_fd = pst[1];
+	spec.pass_fd = c->pass_fd;
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
 		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? cg.procs[i] : -1;
 	spec.cwd = c->pl.cwd[0] ? c->pl.cwd : cfg->workspace;
@@ -528,6 +530,14 @@ static void __attribute__((noreturn)) call_manager(int sock, const struct warden
 	if (r < 0 || sbx_payload_parse(&c.req, PROFILE__COUNT, cfg->n_fns, c.payload.data,
 				       c.payload.len, &c.pl) < 0)
 		_exit(2);
+	c.pass_fd = -1;
+	if (c.req.flags & SBX_F_FD) {
+		struct sbx_msg m;
+
+		if (sbx_recv_fd(sock, &m, sizeof(m), &c.pass_fd) < 0 || c.pass_fd < 0 ||
+		    m.magic != SBX_MAGIC)
+			_exit(2);
+	}
 	buf_init(&c.out, c.req.max_output);
 	buf_init(&c.err, c.req.max_output);
 	buf_init(&c.reply, c.req.max_reply);

@@ -7,6 +7,7 @@
  * valgrind's own syscalls.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -72,9 +73,39 @@ static int fn_environ(const void *in, size_t len, struct buf *out)
 	return 0;
 }
 
+/* Talks over the passed descriptor (fd 5), as the WebFetch child will. */
+static int fn_passed(const void *in, size_t len, struct buf *out)
+{
+	char b[16];
+	ssize_t n;
+
+	(void)in;
+	(void)len;
+	if (write(5, "ping", 4) != 4)
+		return -1;
+	n = read(5, b, sizeof(b));
+	if (n <= 0)
+		return -1;
+	return buf_append(out, b, (size_t)n);
+}
+
+/* Reports which fds above 2 are open. */
+static int fn_fds(const void *in, size_t len, struct buf *out)
+{
+	int fd;
+
+	(void)in;
+	(void)len;
+	for (fd = 3; fd < 64; fd++)
+		if (fcntl(fd, F_GETFD) >= 0 && buf_printf(out, "%d ", fd) < 0)
+			return -1;
+	return 0;
+}
+
 static const struct sandbox_fn fns[] = {
 	{ "echo", fn_echo }, { "socket", fn_socket }, { "spin", fn_spin },
-	{ "big", fn_big },   { "environ", fn_environ },
+	{ "big", fn_big },   { "environ", fn_environ }, { "passed", fn_passed },
+	{ "fds", fn_fds },
 };
 
 static struct sandbox *open_sb(bool degraded)
@@ -341,6 +372,43 @@ static void calls_run_concurrently(void **state)
 	sandbox_close(sb);
 }
 
+static void descriptor_is_passed_to_the_child(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_FETCH, .fn = "passed" };
+	struct sandbox_result r;
+	char b[8];
+	int sv[2];
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	/* The peer answers as soon as the child speaks. */
+	assert_int_equal(write(sv[0], "pong", 4), 4);
+	sb = open_sb(false);
+	c.pass = true;
+	c.pass_fd = sv[1];
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.reply.len, 4);
+	assert_memory_equal(r.reply.data, "pong", 4);
+	assert_int_equal(read(sv[0], b, sizeof(b)), 4);
+	assert_memory_equal(b, "ping", 4);
+	sandbox_result_release(&r);
+	/* Without pass, the child holds only the reply (3) and status (4) pipes. */
+	c.pass = false;
+	c.fn = "fds";
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_string_equal(r.reply.data, "3 4 ");
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -366,6 +434,7 @@ int main(void)
 		cmocka_unit_test(required_layer_refuses_open),
 		cmocka_unit_test(bad_calls_are_rejected),
 		cmocka_unit_test(calls_run_concurrently),
+		cmocka_unit_test(descriptor_is_passed_to_the_child),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
