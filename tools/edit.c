@@ -171,6 +171,24 @@ int tool_edit_run(const json_t *request, json_t **out)
 		struct edit_req req = { old, old_len, newstr.data, newstr.len, replace_all };
 
 		rc = edit_apply(&result, &count, text.data, text.len, &req);
+		if (rc == -CORDON_ENOTFOUND) {
+			/* The API may have sanitized tokens in what the model
+			 * wrote; undo that in both strings and try once more. */
+			struct buf dold, dnew;
+			bool ch_old, ch_new;
+
+			buf_init(&dold, EDIT_MAX_STRING * 2);
+			buf_init(&dnew, EDIT_MAX_STRING * 2);
+			if (edit_desanitize(&dold, &ch_old, old, old_len) == 0 && ch_old &&
+			    edit_desanitize(&dnew, &ch_new, newstr.data, newstr.len) == 0) {
+				struct edit_req dreq = { dold.data, dold.len, dnew.data, dnew.len, replace_all };
+
+				buf_truncate(&result, 0);
+				rc = edit_apply(&result, &count, text.data, text.len, &dreq);
+			}
+			buf_release(&dold);
+			buf_release(&dnew);
+		}
 	}
 	if (rc == -CORDON_ENOTFOUND) {
 		rc = result_printf(out, true, true, "String to replace not found in file.\nString: %s", old);

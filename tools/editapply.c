@@ -27,6 +27,45 @@ static char curly_at(const char *s, size_t n)
 	return 0;
 }
 
+static const struct {
+	const char *from, *to;
+} sanitized[] = {
+	{ "<fnr>", "<function_results>" }, { "<n>", "<name>" },     { "</n>", "</name>" },
+	{ "<o>", "<output>" },             { "</o>", "</output>" }, { "<e>", "<error>" },
+	{ "</e>", "</error>" },            { "<s>", "<system>" },   { "</s>", "</system>" },
+	{ "<r>", "<result>" },             { "</r>", "</result>" }, { "\n\nH:", "\n\nHuman:" },
+	{ "\n\nA:", "\n\nAssistant:" },
+};
+
+int edit_desanitize(struct buf *out, bool *changed, const char *s, size_t n)
+{
+	size_t i = 0, k, start = 0;
+	int rc;
+
+	*changed = false;
+	while (i < n) {
+		for (k = 0; k < sizeof(sanitized) / sizeof(sanitized[0]); k++) {
+			size_t fl = strlen(sanitized[k].from);
+
+			if (fl <= n - i && !memcmp(s + i, sanitized[k].from, fl))
+				break;
+		}
+		if (k == sizeof(sanitized) / sizeof(sanitized[0])) {
+			i++;
+			continue;
+		}
+		rc = buf_append(out, s + start, i - start);
+		if (rc == 0)
+			rc = buf_puts(out, sanitized[k].to);
+		if (rc < 0)
+			return rc;
+		i += strlen(sanitized[k].from);
+		start = i;
+		*changed = true;
+	}
+	return buf_append(out, s + start, n - start);
+}
+
 int edit_fold_quotes(struct buf *out, const char *s, size_t n)
 {
 	size_t i = 0, start = 0;

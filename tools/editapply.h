@@ -38,6 +38,15 @@ struct edit_req {
  */
 int edit_apply(struct buf *out, size_t *out_count, const char *text, size_t n, const struct edit_req *req);
 
+/*
+ * Undo the API's sanitizing of special tokens (spec/tools.md §1.3): "<fnr>"
+ * → "<function_results>", "<n>"/"</n>" → "<name>"/"</name>", likewise
+ * o/e/s/r → output/error/system/result, "\n\nH:" → "\n\nHuman:", "\n\nA:" →
+ * "\n\nAssistant:". Appends to out; *changed says whether anything was.
+ * Edit retries with both strings undone when old is not found as sent.
+ */
+int edit_desanitize(struct buf *out, bool *changed, const char *s, size_t n);
+
 /* Fold curly quotes to straight ones, appending to out. */
 int edit_fold_quotes(struct buf *out, const char *s, size_t n);
 

@@ -178,6 +178,23 @@ static void edit_delete_line(void **state)
 	free(o);
 }
 
+static void edit_desanitizes(void **state)
+{
+	struct buf b;
+	bool ch;
+
+	(void)state;
+	buf_init(&b, 256);
+	assert_int_equal(edit_desanitize(&b, &ch, "a <fnr> <n>x</n>\n\nH: hi", 23), 0);
+	assert_true(ch);
+	assert_string_equal(b.data, "a <function_results> <name>x</name>\n\nHuman: hi");
+	buf_truncate(&b, 0);
+	assert_int_equal(edit_desanitize(&b, &ch, "<nothing>", 9), 0);
+	assert_false(ch);
+	assert_string_equal(b.data, "<nothing>");
+	buf_release(&b);
+}
+
 /* --- input ----------------------------------------------------------- */
 
 static const struct input_field fields[] = {
@@ -416,6 +433,23 @@ static void write_after_change_is_refused(void **state)
 	free(t);
 }
 
+static void edit_sanitized_tokens(void **state)
+{
+	struct ws *w = *state;
+	char *d;
+	size_t n;
+	bool err;
+
+	put(w, "t.xml", "<function_results>old</function_results>\n", 41);
+	free(call(w, "Read", "{\"file_path\": \"t.xml\"}", &err));
+	free(call(w, "Edit", "{\"file_path\": \"t.xml\", \"old_string\": \"<fnr>old\", \"new_string\": \"<fnr>new\"}",
+		  &err));
+	assert_false(err);
+	d = get(w, "t.xml", &n);
+	assert_string_equal(d, "<function_results>new</function_results>\n");
+	free(d);
+}
+
 static void todowrite_validates(void **state)
 {
 	struct ws *w = *state;
@@ -445,11 +479,13 @@ int main(void)
 		cmocka_unit_test(edit_unique_and_counts),
 		cmocka_unit_test(edit_curly_quotes),
 		cmocka_unit_test(edit_delete_line),
+		cmocka_unit_test(edit_desanitizes),
 		cmocka_unit_test(input_messages),
 		cmocka_unit_test_setup_teardown(read_crlf_bom_invalid_utf8, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(edit_keeps_crlf_and_mode, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(write_refuses_links_and_protected, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(write_after_change_is_refused, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(edit_sanitized_tokens, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(todowrite_validates, ws_setup, ws_teardown),
 	};
 
