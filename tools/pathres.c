@@ -319,6 +319,11 @@ static int walk_open(int dirfd, const char *rel, int flags, unsigned resolve, in
 			close(fd);
 			goto out;
 		}
+		if (S_ISLNK(st.st_mode) && last && (flags & O_NOFOLLOW)) {
+			/* As the kernel does: the link itself for O_PATH, ELOOP otherwise. */
+			close(fd);
+			goto final;
+		}
 		if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX];
 			ssize_t tl;

@@ -222,6 +222,22 @@ static void parent_for_write(void **state)
 	pathres_loc_release(&loc);
 }
 
+static void stat_nofollow_sees_the_link(void **state)
+{
+	struct fx *fx = *state;
+	struct pathres_loc loc;
+	struct stat st;
+
+	assert_int_equal(pathres_locate(&fx->pr, "abs_out", &loc), 0);
+	assert_int_equal(pathres_stat(&loc, true, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	pathres_loc_release(&loc);
+	assert_int_equal(pathres_locate(&fx->pr, "in_link", &loc), 0);
+	assert_int_equal(pathres_stat(&loc, false, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	pathres_loc_release(&loc);
+}
+
 static void protected_names(void **state)
 {
 	(void)state;
@@ -250,6 +266,7 @@ int main(void)
 		BOTH(refuses_escapes),
 		BOTH(refuses_special_files),
 		BOTH(parent_for_write),
+		BOTH(stat_nofollow_sees_the_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
