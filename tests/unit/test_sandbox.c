@@ -102,7 +102,24 @@ static int fn_fds(const void *in, size_t len, struct buf *out)
 	return 0;
 }
 
+/* Ignores its buffer and floods the reply pipe (fd 3) directly, as a compromised child could. */
+static int fn_flood(const void *in, size_t len, struct buf *out)
+{
+	static char block[65536];
+	int i;
+
+	(void)in;
+	(void)len;
+	(void)out;
+	memset(block, '{', sizeof(block));
+	for (i = 0; i < 64; i++)
+		if (write(3, block, sizeof(block)) != (ssize_t)sizeof(block))
+			return -1;
+	return 0;
+}
+
 static const struct sandbox_fn fns[] = {
+	{ "flood", fn_flood },
 	{ "echo", fn_echo }, { "socket", fn_socket }, { "spin", fn_spin },
 	{ "big", fn_big },   { "environ", fn_environ }, { "passed", fn_passed },
 	{ "fds", fn_fds },
@@ -207,6 +224,25 @@ static void reply_is_capped_at_max_reply(void **state)
 	/* The function stops at its own cap (4096) and the reply arrives whole. */
 	assert_int_equal(r.end, SANDBOX_EXITED);
 	assert_true(r.reply.len <= 4096);
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+static void reply_over_the_cap_is_an_error(void **state)
+{
+	struct sandbox *sb;
+	struct sandbox_call c = { .profile = PROFILE_COMPUTE, .fn = "flood", .max_reply = 100000 };
+	struct sandbox_result r;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	/* 4 MiB were written; the pipe kept draining (no hang), nothing of it is a result. */
+	assert_int_equal(r.end, SANDBOX_SETUP);
+	assert_int_equal(r.reply.len, 0);
+	assert_non_null(strstr(r.setup_error, "exceeded"));
 	sandbox_result_release(&r);
 	sandbox_close(sb);
 }
@@ -428,6 +464,7 @@ int main(void)
 		cmocka_unit_test(refused_syscall_is_named),
 		cmocka_unit_test(timeout_kills_the_call),
 		cmocka_unit_test(reply_is_capped_at_max_reply),
+		cmocka_unit_test(reply_over_the_cap_is_an_error),
 		cmocka_unit_test(environment_is_allowlisted),
 		cmocka_unit_test(exec_output_is_capped_and_drained),
 		cmocka_unit_test(degraded_mode_still_confines),
