@@ -1203,7 +1203,7 @@ static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, cons
 	}
 	if (sh_split(&sp, cmd.data, cmd.len, &err) < 0) {
 		reason(d, "This command cannot be checked: %s at byte %zu. cordon does not run shell code it cannot "
-			  "parse; use simpler commands (one operation per call, no case, functions, [[ ]] or (( ))).",
+			  "parse; use simpler commands (one operation per call, no case, functions or (( ))).",
 		       err.msg, err.offset);
 		v = finish(d, POLICY_DENY, NULL);
 		goto out;

@@ -33,7 +33,7 @@ static const struct ro_cmd table[] = {
 	{ "sleep", "", none, -1 },      { "whoami", "", none, 0 },
 	{ "id", "", none, -1 },         { "uname", "", none, 0 },       { "which", "", none, -1 },
 	{ "type", "", none, -1 },       { "printenv", "", none, -1 },   { "test", "", none, -1 },
-	{ "[", "", none, -1 },          { "echo", "", none, -1 },       { "printf", "", none, -1 },
+	{ "[", "", none, -1 },          { "[[", "", none, -1 },          { "echo", "", none, -1 },       { "printf", "", none, -1 },
 	{ "grep", "", none, -1 },       { "egrep", "", none, -1 },      { "fgrep", "", none, -1 },
 	{ "jq", "", none, -1 },         { "rg", "", rg_bad, -1 },       { "sort", "o", sort_bad, -1 },
 	{ "uniq", "", none, 1 },        { "xxd", "r", none, 1 },        { "date", "s", date_bad, -1 },
@@ -43,9 +43,9 @@ static const struct ro_cmd table[] = {
 /* Commands whose operands are not file names (their substitutions are
  * judged as commands of their own). */
 static const char *const no_paths[] = { "echo", "printf", "true", "false", ":", "sleep", "seq", "whoami", "id", "uname",
-					"date", "printenv", "type", "which", "test", "[", "hostname", NULL };
+					"date", "printenv", "type", "which", "test", "[", "[[", "hostname", NULL };
 
-static const char *const fs_write[] = { "mkdir", "touch", "cp", "mv", "rmdir", NULL };
+static const char *const fs_write[] = { "mkdir", "touch", "cp", "mv", "rmdir", "tee", NULL };
 
 static const char *const safe_vars[] = { "LC_ALL", "LANG", "LANGUAGE", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES",
 					 "LC_NUMERIC", "LC_TIME", "TZ", "NO_COLOR", "TERM", "COLUMNS", "LINES",

@@ -27,6 +27,7 @@ struct parser {
 	struct sh_error *err;
 	struct heredoc *hd; /* shared by nested parsers */
 	size_t *nhd;
+	bool dbracket; /* inside [[ ... ]]: operators are words, newlines blanks */
 };
 
 enum tok {
@@ -164,13 +165,17 @@ static int parse_list(struct parser *p, bool in_subst);
 /* Parse $( ... ) or <( ... ) whose '(' is at p->pos - 1; consumes the ')'. */
 static int parse_subst(struct parser *p, size_t at)
 {
+	bool dbracket = p->dbracket;
 	int r;
 
 	if (p->depth + 1 > SH_MAX_DEPTH)
 		return perr(p, at, -CORDON_EPARSE, "command substitutions nested deeper than %d", SH_MAX_DEPTH);
+	/* Inside $( ) the shell is back to normal, even within [[ ]]. */
+	p->dbracket = false;
 	p->depth++;
 	r = parse_list(p, true);
 	p->depth--;
+	p->dbracket = dbracket;
 	return r;
 }
 
@@ -207,6 +212,7 @@ static int parse_backquote(struct parser *p, struct buf *raw, bool in_dq)
 	sub.pos = 0;
 	sub.base = p->base + start + 1;
 	sub.depth = p->depth + 1;
+	sub.dbracket = false;
 	r = parse_list(&sub, false);
 	if (r < 0)
 		goto out;
@@ -580,7 +586,7 @@ static int lex(struct parser *p, struct token *tk)
 
 	memset(tk, 0, sizeof(*tk));
 	for (;;) {
-		while (p->pos < p->len && (s[p->pos] == ' ' || s[p->pos] == '\t'))
+		while (p->pos < p->len && (s[p->pos] == ' ' || s[p->pos] == '\t' || (p->dbracket && s[p->pos] == '\n')))
 			p->pos++;
 		if (p->pos + 1 < p->len && s[p->pos] == '\\' && s[p->pos + 1] == '\n') {
 			p->pos += 2;
@@ -597,6 +603,30 @@ static int lex(struct parser *p, struct token *tk)
 	if (p->pos >= p->len) {
 		tk->t = T_EOF;
 		return 0;
+	}
+	if (p->dbracket) {
+		/* [[ ... ]] is one command: && || < > ( ) ! inside are its words. */
+		size_t n = 0;
+
+		if (p->pos + 1 < p->len && s[p->pos] == ']' && s[p->pos + 1] == ']' &&
+		    (p->pos + 2 >= p->len || is_meta(s[p->pos + 2])))
+			p->dbracket = false;
+		else
+			while (p->pos + n < p->len && strchr("&|<>()!", s[p->pos + n]) && s[p->pos + n])
+				n++;
+		if (n) {
+			tk->t = T_WORD;
+			tk->w.raw = strndup(s + p->pos, n);
+			tk->w.value = strndup(s + p->pos, n);
+			p->pos += n;
+			if (!tk->w.raw || !tk->w.value) {
+				word_release(&tk->w);
+				return -CORDON_ENOMEM;
+			}
+			return 0;
+		}
+		tk->t = T_WORD;
+		return lex_word(p, &tk->w);
 	}
 	switch (s[p->pos]) {
 	case '\n':
@@ -774,7 +804,7 @@ static int builder_finish(struct parser *p, struct builder *b, size_t at)
 }
 
 static const char *const skip_words[] = { "!", "time", "if", "then", "else", "elif", "do", "while", "until", "fi", "done" };
-static const char *const refuse_words[] = { "case", "esac", "function", "coproc", "[[", "]]", "select" };
+static const char *const refuse_words[] = { "case", "esac", "function", "coproc", "select" };
 
 static int parse_list(struct parser *p, bool in_subst)
 {
@@ -790,7 +820,9 @@ static int parse_list(struct parser *p, bool in_subst)
 			break;
 		switch (tk.t) {
 		case T_EOF:
-			if (in_subst)
+			if (p->dbracket)
+				r = perr(p, tk.offset, -CORDON_EPARSE, "unterminated [[ ... ]]");
+			else if (in_subst)
 				r = perr(p, tk.offset, -CORDON_EPARSE, "unterminated command substitution");
 			else if (parens)
 				r = perr(p, tk.offset, -CORDON_EPARSE, "unbalanced '(': missing ')'");
@@ -829,6 +861,11 @@ static int parse_list(struct parser *p, bool in_subst)
 						word_release(&tk.w);
 						goto out;
 					}
+				if (!strcmp(tk.w.raw, "[[")) {
+					/* The test command itself; its words may hold
+					 * substitutions, split like any others. */
+					p->dbracket = true;
+				}
 				if (!strcmp(tk.w.raw, "for")) {
 					/* `for NAME in WORDS;`: the words are checked for
 					 * substitutions (already split); no command runs. */

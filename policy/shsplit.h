@@ -5,14 +5,14 @@
  * is three commands and all three must be allowed (design.md §4). This is a
  * real shell-word lexer, not a regex: it knows quotes ('..', "..", $'..'),
  * backslash escapes and line continuations, the operators && || ; | |& &
- * and newlines, subshells ( ), groups { }, the keywords of if/while/until/
- * for loops, redirections (n>, >>, <, <>, >&, &>, <<<, here-documents), and
+ * and newlines, subshells ( ), groups { }, [[ ]] tests, the keywords of
+ * if/while/until/for loops, redirections (n>, >>, <, <>, >&, &>, <<<, here-documents), and
  * command substitution $(..), `..`, <(..), >(..), whose inner commands are
  * split too and reported with depth > 0.
  *
  * What it cannot judge it refuses (sh_split returns -CORDON_EPARSE with a
  * short reason in err->msg): unterminated quotes, `case`, function
- * definitions, [[ ]] and (( )), command substitution inside ${..}, $((..))
+ * definitions, (( )), command substitution inside ${..}, $((..))
  * or an unquoted here-document body, nesting deeper than SH_MAX_DEPTH. The
  * policy turns that into a denial saying so: a command nobody can read is
  * not run.

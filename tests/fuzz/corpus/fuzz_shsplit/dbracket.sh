@@ -1,0 +1,2 @@
+[[ -f x && $(rm y) < b ]] && ls | tee out
+[[ $x =~ ^(a|b)$ ]] || echo `id`
