@@ -237,6 +237,104 @@ static enum ro_class classify_git(const struct sh_cmd *c, size_t *first, const c
 	return RO_NO;
 }
 
+/*
+ * sed prints with line addresses (`sed -n '1,20p' f`, `sed '1d'`): read-only
+ * when no -i, no script file, and every script is made only of line
+ * numbers, `$`, `,`, `;`, `!`, blanks and the p, d, q, n commands (so no
+ * w, W, r, R, e or s///w that would write files or run commands).
+ */
+static enum ro_class classify_sed(const struct sh_cmd *c, size_t *first, const char **why)
+{
+	size_t i, nscripts = 0;
+	bool explicit_e = false;
+
+	for (i = 1; i < c->nwords; i++) {
+		const char *w = c->words[i].value, *k;
+		bool script = false;
+
+		if (!strcmp(w, "-e") || !strcmp(w, "--expression")) {
+			if (++i >= c->nwords)
+				return RO_NO;
+			w = c->words[i].value;
+			script = explicit_e = true;
+		} else if (w[0] == '-' && w[1]) {
+			if (strcmp(w, "-n") && strcmp(w, "-E") && strcmp(w, "-r") && strcmp(w, "-s") && strcmp(w, "-u") &&
+			    strcmp(w, "-z") && strcmp(w, "--quiet") && strcmp(w, "--silent") && strcmp(w, "-nE") &&
+			    strcmp(w, "-En")) {
+				*why = "sed options such as -i and -f write files or read scripts";
+				return RO_NO;
+			}
+			continue;
+		} else if (!explicit_e && nscripts == 0) {
+			script = true;
+		}
+		if (!script)
+			continue;
+		nscripts++;
+		if (c->words[i].flags & SHW_DYNAMIC)
+			return RO_NO;
+		for (k = w; *k; k++)
+			if (!strchr("0123456789$,;! \tpdqn", *k)) {
+				*why = "only line-number sed scripts (such as 1,20p) run without approval";
+				return RO_NO;
+			}
+	}
+	if (!nscripts)
+		return RO_NO;
+	/* Operands after the script are files; the script itself is skipped
+	 * by check_operands only as an option value, so start after it. */
+	for (i = 1; i < c->nwords; i++)
+		if (c->words[i].value[0] != '-' || !c->words[i].value[1]) {
+			if (!explicit_e) {
+				*first = i + 1;
+				return RO_READ;
+			}
+			break;
+		} else if (!strcmp(c->words[i].value, "-e") || !strcmp(c->words[i].value, "--expression")) {
+			i++;
+		}
+	*first = explicit_e ? i : c->nwords;
+	return RO_READ;
+}
+
+/*
+ * awk for printing fields: read-only when there is no program file and the
+ * program has no output redirection or pipe (`>`, `|`), no system(),
+ * getline, close or fflush. `>` as a comparison is refused too: the
+ * conservative reading.
+ */
+static enum ro_class classify_awk(const struct sh_cmd *c, size_t *first, const char **why)
+{
+	static const char *const bad[] = { "system", "getline", "close", "fflush", ">", "|", "@load", "@include", NULL };
+	const char *const *b;
+	size_t i;
+
+	for (i = 1; i < c->nwords; i++) {
+		const char *w = c->words[i].value;
+
+		if (!strcmp(w, "-F") || !strcmp(w, "-v")) {
+			i++;
+			continue;
+		}
+		if (!strncmp(w, "-F", 2) || !strncmp(w, "-v", 2))
+			continue;
+		if (w[0] == '-') {
+			*why = "awk -f and other options read program files or change what runs";
+			return RO_NO;
+		}
+		break;
+	}
+	if (i >= c->nwords || (c->words[i].flags & SHW_DYNAMIC))
+		return RO_NO;
+	for (b = bad; *b; b++)
+		if (strstr(c->words[i].value, *b)) {
+			*why = "the awk program writes, pipes or runs commands";
+			return RO_NO;
+		}
+	*first = i + 1;
+	return RO_READ;
+}
+
 enum ro_class readonly_classify(const struct sh_cmd *c, size_t *first_operand, const char **why)
 {
 	const char *name;
@@ -251,6 +349,10 @@ enum ro_class readonly_classify(const struct sh_cmd *c, size_t *first_operand, c
 		return c->nwords <= 2 ? RO_CD : RO_NO;
 	if (!strcmp(name, "git"))
 		return classify_git(c, first_operand, why);
+	if (!strcmp(name, "sed"))
+		return classify_sed(c, first_operand, why);
+	if (!strcmp(name, "awk") || !strcmp(name, "gawk") || !strcmp(name, "mawk"))
+		return classify_awk(c, first_operand, why);
 	if (!strcmp(name, "command")) {
 		/* `command -v x` only looks a name up; `command x` runs x. */
 		for (i = 1; i < c->nwords && is_opt(word(c, i)); i++)
