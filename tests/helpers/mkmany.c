@@ -1,13 +1,21 @@
-/* mkmany DIR N — create N empty files f000000.. in DIR, fast (for tests). */
+/*
+ * mkmany DIR N — make DIR with N entries f000000.. (for tests), fast.
+ *
+ * The entries are hard links to a few empty files (at most 60000 links
+ * each, under ext4's limit): linking skips inode allocation, which keeps a
+ * 200000-entry directory to about a second even on a loaded VM.
+ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define LINKS_PER_FILE 60000
+
 int main(int argc, char **argv)
 {
-	char name[32];
+	char name[32], src[32];
 	long i, n;
 	int dfd, fd;
 
@@ -27,12 +35,20 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "f%06ld", i);
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0) {
+		if (i % LINKS_PER_FILE == 0) {
+			fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (fd < 0) {
+				perror(name);
+				return 1;
+			}
+			close(fd);
+			snprintf(src, sizeof(src), "%s", name);
+			continue;
+		}
+		if (linkat(dfd, src, dfd, name, 0) < 0) {
 			perror(name);
 			return 1;
 		}
-		close(fd);
 	}
 	close(dfd);
 	return 0;

@@ -122,6 +122,29 @@ printf 'bytes \xfe\xff here\n' >"$ws/invalid.txt"
 tool Read '{"file_path": "invalid.txt"}'
 t_contains "invalid UTF-8 content is shown with U+FFFD" "$OUT" "bytes ��"
 
+# --- symlink-swap race (FS10): flip/ is exchanged atomically, over and over,
+# between a real directory and a symlink to a directory outside.
+mkdir -p "$base/target" "$ws/flip"
+ln -s "$base/target" "$ws/flipalt"
+python3 - "$ws/flip" "$ws/flipalt" "$base/stop" 2>/dev/null <<'PY' &
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b, stop = (x.encode() for x in sys.argv[1:])
+for _ in range(2000000):
+    if os.path.exists(stop):
+        break
+    libc.renameat2(-100, a, -100, b, 2)  # RENAME_EXCHANGE
+PY
+racer=$!
+for i in $(seq 1 30); do
+	printf '{"name":"Write","input":{"file_path":"flip/f%d.txt","content":"x"}}\n' "$i"
+done | timeout 60 "$CORDON" tool --workspace "$ws" --stdin >"$base/race.out"
+touch "$base/stop"
+wait "$racer" 2>/dev/null
+t_eq "a racing symlink swap never gets a write outside" "$(ls "$base/target" | wc -l)" 0
+t_eq "every raced call got an answer" "$(wc -l <"$base/race.out")" 30
+echo "# race: $(grep -c 'created' "$base/race.out") writes landed inside, $(grep -c '"is_error":true' "$base/race.out") refused"
+
 # --- atomicity: the temp file never lingers --------------------------------
 printf '%s\n' '{"name":"Write","input":{"file_path":"atom.txt","content":"one\n"}}' \
 	'{"name":"Edit","input":{"file_path":"atom.txt","old_string":"one","new_string":"two"}}' |
