@@ -189,6 +189,8 @@ static const struct fs_rule fs_bash[] = {
 	{ FS_SYSTEM, LL_FS_READ | LL_FS_EXECUTE },
 	{ FS_DEV, DEV_FILE },
 	{ FS_PROC, LL_FS_READ },
+	/* `ls /`, `find /`: in the mount view "/" holds only what is bound there anyway. */
+	{ FS_VIEW_ROOT, LL_FS_READ_DIR },
 };
 static const struct fs_rule fs_fetch[] = {
 	{ FS_CA, LL_FS_READ },

@@ -110,6 +110,7 @@ enum fs_kind {
 	FS_DEV,       /* profile_dev_files(): file rules */
 	FS_PROC,      /* /proc */
 	FS_CA,        /* CA certificate directories (fetch) */
+	FS_VIEW_ROOT, /* "/" of the private mount view; only applied in namespaced mode */
 };
 
 struct fs_rule {

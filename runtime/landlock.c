@@ -169,6 +169,10 @@ int landlock_apply(enum sandbox_profile p, bool with_exec, const struct landlock
 		case FS_CA:
 			r = add_list(rfd, profile_ca_dirs(), fr->rights, known);
 			break;
+		case FS_VIEW_ROOT:
+			one[0] = paths->in_view ? "/" : NULL;
+			r = add_list(rfd, one, fr->rights, known);
+			break;
 		}
 	}
 	if (r == 0 && syscall(SYS_landlock_restrict_self, rfd, 0) < 0)

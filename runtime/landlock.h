@@ -27,6 +27,11 @@ struct landlock_paths {
 	const char *workspace;         /* absolute */
 	const char *const *read_roots; /* NULL-terminated, may be NULL */
 	const char *tmp;               /* private tmp dir ("/tmp" inside the mount view) */
+	/*
+	 * True inside the private mount view: FS_VIEW_ROOT rules apply to "/".
+	 * Never on the host, where READ_DIR on "/" would list every directory.
+	 */
+	bool in_view;
 };
 
 /* The Landlock ABI version (>= 1), or -errno: -ENOSYS not built, -EOPNOTSUPP disabled. */

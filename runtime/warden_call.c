@@ -282,6 +282,7 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
+	ll.in_view = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
 	spec.out_fd = pout[1];
 	spec.err_fd = perr[1];

@@ -99,6 +99,7 @@ if "$CORDON" sandbox --workspace "$ws" --require userns,pidns,netns -- true 2>/d
 	t_eq "the warden's environment is not readable" "$(sbx -- sh -c 'wc -c < /proc/1/environ' 2>/dev/null)" ""
 	t_contains "only loopback" "$(sbx -- cat /proc/net/dev)" "lo:"
 	t_eq "no eth" "$(sbx -- cat /proc/net/dev | grep -c eth || true)" 0
+	t_contains "/ of the view can be listed" "$(sbx -- ls /)" "usr"
 	t_eq "no /run" "$(sbx -- sh -c 'test -e /run && echo yes || echo no')" "no"
 	t_eq "no /home" "$(sbx -- sh -c 'test -e /home && echo yes || echo no')" "no"
 else
