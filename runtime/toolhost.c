@@ -28,6 +28,7 @@ struct toolhost {
 	char **read_roots;   /* NULL-terminated copy; toolrun keeps pointing at it */
 	json_t *read_state;  /* abs path -> entry */
 	json_t *todos;
+	json_t *last_effects;
 	toolhost_decide_fn decide;
 	void *decide_ctx;
 	unsigned long seq;
@@ -113,12 +114,18 @@ void toolhost_close(struct toolhost *th)
 	json_decref(th->roots);
 	json_decref(th->read_state);
 	json_decref(th->todos);
+	json_decref(th->last_effects);
 	free(th);
 }
 
 const json_t *toolhost_todos(const struct toolhost *th)
 {
 	return th->todos;
+}
+
+const json_t *toolhost_last_effects(const struct toolhost *th)
+{
+	return th->last_effects;
 }
 
 const char *toolhost_output_dir(const struct toolhost *th)
@@ -152,23 +159,39 @@ static char *state_key(const struct toolhost *th, const char *tool, const json_t
  */
 static void apply_effects(struct toolhost *th, const char *tool, const char *key, json_t *res)
 {
-	json_t *eff = json_object_get(res, "effects"), *rs, *todos;
+	json_t *eff = json_object_get(res, "effects"), *rs, *todos, *fc, *kept;
 
+	json_decref(th->last_effects);
+	th->last_effects = NULL;
 	if (!json_is_object(eff))
 		goto out;
+	kept = json_object();
 	rs = json_object_get(eff, "read_state");
 	if (key && json_is_object(rs)) {
 		const char *p = json_string_value(json_object_get(rs, "path"));
 
 		if (p && !strcmp(p, key) &&
-		    (json_object_get(th->read_state, key) || json_object_size(th->read_state) < TOOLHOST_MAX_STATE))
+		    (json_object_get(th->read_state, key) || json_object_size(th->read_state) < TOOLHOST_MAX_STATE)) {
 			json_object_set(th->read_state, key, rs);
+			if (kept)
+				json_object_set(kept, "read_state", rs);
+		}
 	}
 	todos = json_object_get(eff, "todos");
 	if (!strcmp(tool, "TodoWrite") && json_is_array(todos)) {
 		json_decref(th->todos);
 		th->todos = json_incref(todos);
+		if (kept)
+			json_object_set(kept, "todos", todos);
 	}
+	fc = json_object_get(eff, "file_changed");
+	if (key && (!strcmp(tool, "Write") || !strcmp(tool, "Edit")) && json_is_object(fc) &&
+	    !strcmp(json_string_value(json_object_get(fc, "path")) ?: "", key) && kept)
+		json_object_set(kept, "file_changed", fc);
+	if (kept && json_object_size(kept))
+		th->last_effects = kept;
+	else
+		json_decref(kept);
 out:
 	json_object_del(res, "effects");
 }
@@ -305,6 +328,8 @@ int toolhost_call(struct toolhost *th, const char *name, const json_t *input, co
 
 	*out = NULL;
 	th->seq++;
+	json_decref(th->last_effects);
+	th->last_effects = NULL;
 	if (!tool_use_id) {
 		snprintf(idbuf, sizeof(idbuf), "toolu_cordon_%lu", th->seq);
 		tool_use_id = idbuf;

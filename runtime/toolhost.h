@@ -63,6 +63,14 @@ int toolhost_open(struct toolhost **out, const struct toolhost_opts *opts);
 int toolhost_call(struct toolhost *th, const char *name, const json_t *input, const char *tool_use_id,
 		  json_t **out);
 
+/*
+ * The effects of the last call as checked and recorded (borrowed, valid
+ * until the next call; NULL when it had none): "read_state", "todos",
+ * "file_changed" ({"path", "kind": "create"|"update"}) — for events and the
+ * end-of-run git step, never for the model.
+ */
+const json_t *toolhost_last_effects(const struct toolhost *th);
+
 /* The current todo list (borrowed; an empty array at first). */
 const json_t *toolhost_todos(const struct toolhost *th);
 
