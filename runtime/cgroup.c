@@ -179,6 +179,8 @@ static void set_limits(const struct cgroup_session *cs, struct cgroup_call *c,
 	if (c->dirfd[0] >= 0) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->mem_bytes);
 		write_at(c->dirfd[0], "memory.limit_in_bytes", v);
+		/* No swap beyond the limit (only present with swap accounting). */
+		write_at(c->dirfd[0], "memory.memsw.limit_in_bytes", v);
 	}
 	if (c->dirfd[1] >= 0) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->pids);

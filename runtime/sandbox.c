@@ -263,11 +263,13 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	sb->require = opts->require;
 	for (p = 0; p < CGROUP_MAX_HIER; p++)
 		sb->cfg.cg.dirfd[p] = -1;
-	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0 ||
-	    !S_ISDIR(st.st_mode)) {
-		r = errno == 0 || S_ISDIR(st.st_mode) ? -CORDON_ESYS : -CORDON_EINVAL;
-		if (r == -CORDON_EINVAL)
-			errno = ENOTDIR;
+	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0) {
+		r = -CORDON_ESYS;
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		r = -CORDON_ESYS;
 		goto fail;
 	}
 	if (workspace_too_wide(sb->cfg.workspace)) {
@@ -342,7 +344,12 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	*out = sb;
 	return 0;
 fail:
-	sandbox_close(sb);
+	{
+		int saved = errno;
+
+		sandbox_close(sb);
+		errno = saved;
+	}
 	return r;
 }
 
