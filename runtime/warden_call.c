@@ -236,7 +236,7 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 	struct child_status st = { .stage = -1 };
 	const struct profile_limits *lim = profile_default_limits(c->req.profile);
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
-	const char *tmp = cfg->use_namespaces ? "/tmp" : cfg->session_tmp;
+	const char *tmp = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	bool out_tr = false, err_tr = false, rep_tr = false, timed_out = false, exited = false;
 	bool fn = c->req.fn >= 0;
 	unsigned avail = session_layers | child_layers_available(cfg), missing;
