@@ -270,6 +270,10 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 			 * (then the warning needs the real line count). */
 			if (l.line >= l.end && l.chars > 0)
 				break;
+			/* A ranged read whose output already blew its ceiling is
+			 * an error whatever follows: do not scan on (a 2 GB line). */
+			if (l.overflow && limit > 0)
+				break;
 		}
 	}
 	if (l.chars == 0) {
@@ -285,10 +289,10 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 
 		if (limit > 0 || total < 0) {
 			rc = result_printf(out, true, false,
-					   "File content (%lld tokens) exceeds maximum allowed tokens (%d). Use offset "
+					   "File content (%s%lld tokens) exceeds maximum allowed tokens (%d). Use offset "
 					   "and limit parameters to read specific portions of the file, or search for "
 					   "specific content instead of reading the whole file.",
-					   tokens, READ_MAX_TOKENS);
+					   l.overflow ? "more than " : "", tokens, READ_MAX_TOKENS);
 			goto done;
 		}
 		/* A whole-file read over the cap: the first part, as the

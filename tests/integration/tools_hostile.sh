@@ -89,6 +89,11 @@ tool Read '{"file_path": "sparse.bin.txt"}'
 t_eq "Read of a 2 GB file fails" "$RC" 1
 t_contains "with the size limit message" "$OUT" "exceeds maximum allowed size (256KB)"
 t_eq "Read of a 2 GB file is refused quickly" "$(( $(date +%s) - start < 5 ))" 1
+start=$(date +%s)
+tool Read '{"file_path": "sparse.bin.txt", "limit": 1}'
+t_eq "a ranged Read of its one 2 GB line fails" "$RC" 1
+t_contains "by the token cap" "$OUT" "more than"
+t_eq "without scanning the whole file" "$(( $(date +%s) - start < 5 ))" 1
 
 "$HELPERS/mkmany" "$ws/many" 200000
 start=$(date +%s)
