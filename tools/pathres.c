@@ -399,6 +399,7 @@ out:
 int pathres_openat(int dirfd, const char *rel, int flags, unsigned resolve, int *out_fd)
 {
 	struct open_how how;
+	int tries = 0;
 	long fd;
 
 	*out_fd = -1;
@@ -409,9 +410,11 @@ int pathres_openat(int dirfd, const char *rel, int flags, unsigned resolve, int 
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 		if (resolve & PATHRES_NO_SYMLINKS)
 			how.resolve |= RESOLVE_NO_SYMLINKS;
+		/* EAGAIN: the kernel saw a rename race on ".."; retry, but
+		 * boundedly, so a racing model cannot spin us forever. */
 		do
 			fd = syscall(SYS_openat2, dirfd, *rel ? rel : ".", &how, sizeof(how));
-		while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+		while (fd < 0 && (errno == EAGAIN || errno == EINTR) && ++tries < 64);
 		if (fd >= 0) {
 			*out_fd = (int)fd;
 			return 0;
