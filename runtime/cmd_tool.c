@@ -137,7 +137,7 @@ static int run_stdin(struct toolhost *th)
 		if (toolong) {
 			res = json_pack("{s:s, s:b}", "content", "the request line is too long", "is_error", 1);
 		} else {
-			req = json_loadb(line.data, line.len, 0, &jerr);
+			req = json_loadb(line.data, line.len, JSON_REJECT_DUPLICATES, &jerr);
 			if (!json_is_object(req) || !json_is_string(json_object_get(req, "name"))) {
 				char msg[256];
 
@@ -310,7 +310,7 @@ int cmd_tool(int argc, char **argv)
 		status = run_stdin(th);
 		goto out;
 	}
-	input = json_loads(argv[optind + 1], 0, &jerr);
+	input = json_loads(argv[optind + 1], JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(input)) {
 		status = cli_usage_error("tool", "the input is not a JSON object: %s",
 					 input ? "expected {...}" : jerr.text);

@@ -26,7 +26,7 @@
 #define STATE_NOTE " (file state is current in your context — no need to Read it back)"
 
 static const struct input_field edit_fields[] = {
-	{ .name = "file_path", .type = INPUT_STRING, .required = true },
+	{ .name = "file_path", .type = INPUT_STRING, .required = true, .no_nul = true },
 	{ .name = "old_string", .type = INPUT_STRING, .required = true, .max_len = EDIT_MAX_STRING },
 	{ .name = "new_string", .type = INPUT_STRING, .required = true, .max_len = EDIT_MAX_STRING },
 	{ .name = "replace_all", .type = INPUT_BOOL },

@@ -192,6 +192,11 @@ static void check_value(struct issues *is, json_t *obj, const struct input_field
 			json_decref(vals);
 			buf_release(&b);
 		}
+		if (f->no_nul && memchr(json_string_value(v), 0, json_string_length(v))) {
+			/* A C path would silently end at the NUL: refuse instead. */
+			add_json(is, json_pack("{s:s}", "code", "custom"), json_deep_copy(path),
+				 "Invalid input: a path must not contain NUL characters");
+		}
 		if (f->has_min && (long long)json_string_length(v) < f->min) {
 			json_t *issue = json_pack("{s:s, s:s, s:I, s:b}", "origin", "string", "code", "too_small",
 						  "minimum", (json_int_t)f->min, "inclusive", 1);

@@ -35,7 +35,7 @@
 #define READ_SIMILAR_SCAN 4096          /* directory entries looked at for "did you mean" */
 
 static const struct input_field read_fields[] = {
-	{ .name = "file_path", .type = INPUT_STRING, .required = true },
+	{ .name = "file_path", .type = INPUT_STRING, .required = true, .no_nul = true },
 	{ .name = "offset", .type = INPUT_INT, .has_min = true, .min = 0 },
 	{ .name = "limit", .type = INPUT_INT, .has_min = true, .min = 0, .min_exclusive = true },
 	{ .name = "pages", .type = INPUT_STRING },

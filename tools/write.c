@@ -22,7 +22,7 @@
 #define STATE_NOTE " (file state is current in your context — no need to Read it back)"
 
 static const struct input_field write_fields[] = {
-	{ .name = "file_path", .type = INPUT_STRING, .required = true },
+	{ .name = "file_path", .type = INPUT_STRING, .required = true, .no_nul = true },
 	{ .name = "content", .type = INPUT_STRING, .required = true, .max_len = WRITE_MAX_CONTENT },
 	{ .name = NULL },
 };
