@@ -214,6 +214,44 @@ static int ensure_output_dir(struct toolhost *th)
 	return 0;
 }
 
+/* Byte offset of code point number `chars` (or n). */
+static size_t cp_offset(const char *s, size_t n, size_t chars)
+{
+	size_t i = 0, k;
+
+	while (i < n && chars) {
+		k = utf8_seqlen((const unsigned char *)s + i, n - i);
+		i += k ? k : 1;
+		chars--;
+	}
+	return i;
+}
+
+int toolhost_format_persisted(struct buf *out, const char *text, size_t n, const char *path)
+{
+	size_t cut = cp_offset(text, n, PREVIEW_CHARS), floor = cp_offset(text, n, 1000), i;
+	char size_s[32];
+	int rc;
+
+	/* The first 2000 characters, cut back to the last newline in them
+	 * when that newline is past character 1000 (spec/tools.md §1.4). */
+	if (cut < n) {
+		for (i = cut; i > floor; i--)
+			if (text[i - 1] == '\n')
+				break;
+		if (i > floor)
+			cut = i - 1;
+	}
+	text_format_size(size_s, sizeof(size_s), n);
+	rc = buf_printf(out, "<persisted-output>\nOutput too large (%s). Full output saved to: %s\n\nPreview (first 2KB):\n",
+			size_s, path);
+	if (rc == 0)
+		rc = buf_append(out, text, cut);
+	if (rc == 0)
+		rc = buf_puts(out, cut < n ? "\n...\n</persisted-output>" : "\n</persisted-output>");
+	return rc;
+}
+
 /*
  * Save text to OUTPUT_DIR/<id>.<ext> and build the preview. The id comes
  * from the model's side (a tool_use id), so it is reduced to a safe file
@@ -222,8 +260,8 @@ static int ensure_output_dir(struct toolhost *th)
 static int persist(struct toolhost *th, const char *id, const char *ext, const char *text, size_t n,
 		   struct buf *preview_out)
 {
-	char name[96], *path = NULL, size_s[32];
-	size_t i, k = 0, cut;
+	char name[96], *path = NULL;
+	size_t i, k = 0;
 	int fd = -1, rc;
 
 	for (i = 0; id[i] && k + 1 < 64; i++)
@@ -243,22 +281,7 @@ static int persist(struct toolhost *th, const char *id, const char *ext, const c
 		rc = -CORDON_ESYS;
 		goto out;
 	}
-	/* Preview: the first 2000 characters, cut back to the last newline in
-	 * them when that is past character 1000 (§1.4). */
-	cut = utf8_cut(text, n, PREVIEW_CHARS);
-	for (i = cut; i > 1000; i--)
-		if (text[i - 1] == '\n')
-			break;
-	if (i > 1000 && cut < n)
-		cut = i - 1;
-	text_format_size(size_s, sizeof(size_s), n);
-	rc = buf_printf(preview_out,
-			"<persisted-output>\nOutput too large (%s). Full output saved to: %s\n\nPreview (first 2KB):\n",
-			size_s, path);
-	if (rc == 0)
-		rc = buf_append(preview_out, text, cut);
-	if (rc == 0)
-		rc = buf_puts(preview_out, cut < n ? "\n...\n</persisted-output>" : "\n</persisted-output>");
+	rc = toolhost_format_persisted(preview_out, text, n, path);
 out:
 	if (fd >= 0)
 		close(fd);

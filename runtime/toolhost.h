@@ -32,6 +32,8 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
+
 struct toolhost;
 
 /*
@@ -78,6 +80,15 @@ const json_t *toolhost_todos(const struct toolhost *th);
 const char *toolhost_output_dir(const struct toolhost *th);
 
 void toolhost_close(struct toolhost *th);
+
+/*
+ * The model's view of a saved oversized result (pure; for tests too):
+ * "<persisted-output>\nOutput too large (SIZE). Full output saved to: PATH
+ * \n\nPreview (first 2KB):\n" + the first 2000 characters, cut back to the
+ * last newline when it is past character 1000, + "\n...\n</persisted-output>"
+ * ("\n</persisted-output>" when nothing was cut). Appends to out.
+ */
+int toolhost_format_persisted(struct buf *out, const char *text, size_t n, const char *path);
 
 /* The size ceiling (characters) of a tool's result text; 0 = none. */
 size_t toolhost_result_cap(const char *tool);
