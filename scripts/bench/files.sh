@@ -20,7 +20,7 @@ set -u
 : "${BENCH_OUT:=$B/bench}"
 mkdir -p "$BENCH_OUT"
 rounds=${BENCH_ROUNDS:-5}
-[ -x /usr/bin/time ] || { echo "SKIP: /usr/bin/time (GNU time) is not installed"; exit 0; }
+[ -x /usr/bin/time ] || { echo "SKIP: /usr/bin/time (GNU time, Debian package 'time') is not installed"; exit 0; }
 
 ws=$(mktemp -d /tmp/cordon-bench-files.XXXXXX)
 trap 'rm -rf "$ws"' EXIT
@@ -51,7 +51,7 @@ measure() {
 		/usr/bin/time --quiet -f '%M' -o "$BENCH_OUT/files.time" "$@" >/dev/null 2>&1
 		t1=$(date +%s%N)
 		read -r m <"$BENCH_OUT/files.time"
-		t=$(echo "($t1 - $t0) / 1000000000" | bc -l)
+		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
 		ts+=("$t")
 		ms+=("$m")
 	done
@@ -78,7 +78,7 @@ printf '%s\n' "$read_only" "$edit" "$edit_back" >"$ws/s-edit.jsonl"
 measure "session: Read limit=1" sh -c "\"$CORDON\" tool --workspace \"$ws\" --stdin <\"$ws/s-read.jsonl\""
 base=$LAST
 measure "session: Read limit=1 + 2 Edits" sh -c "\"$CORDON\" tool --workspace \"$ws\" --stdin <\"$ws/s-edit.jsonl\""
-per_edit=$(echo "($LAST - $base) / 2" | bc -l)
+per_edit=$(awk -v a="$LAST" -v b="$base" 'BEGIN { printf "%.4f", (a - b) / 2 }')
 printf '%-44s %8.3f s   (goal <= 0.5 s)\n' "=> one Edit of 100 MB" "$per_edit"
 measure "anchor: python3 read+replace+write" python3 -c "
 import sys
