@@ -10,6 +10,7 @@
  */
 #include "tools/pathres.h"
 #include "common/error.h"
+#include "policy/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -505,6 +506,12 @@ bool pathres_is_protected(const char *rel)
 {
 	const char *p = rel, *seg;
 	size_t n, i;
+
+	/* The sandbox's list (policy/profile.h: root-anchored, also made
+	 * read-only in the mount view) plus the file tools' stricter rule
+	 * below: the names anywhere, any case, and all of .git. */
+	if (profile_path_protected(rel))
+		return true;
 
 	while (*p) {
 		while (*p == '/')

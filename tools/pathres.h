@@ -146,10 +146,11 @@ int pathres_open_parent(const struct pathres_loc *loc, bool mkdirs, int *out_dir
 
 /*
  * Whether a workspace-relative path (normalised, as in loc->rel) is one the
- * file tools must never write: .git/ and below, .gitmodules, shell rc files, .envrc,
- * .direnv/, .vscode/, .idea/, .devcontainer/, .claude/, .codex/, .agents/,
- * .mcp.json, .ripgreprc, .npmrc, .pypirc. Matched per component,
- * case-insensitively (case-folding filesystems).
+ * file tools must never write: everything policy/profile.h's
+ * profile_path_protected() lists, and in any path component, in any case
+ * (case-folding filesystems): .git/ and below, .gitmodules, .gitconfig,
+ * shell rc files, .envrc, .direnv/, .vscode/, .idea/, .devcontainer/,
+ * .claude/, .codex/, .agents/, .mcp.json, .ripgreprc, .npmrc, .pypirc.
  */
 bool pathres_is_protected(const char *rel);
 
