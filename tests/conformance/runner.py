@@ -252,8 +252,9 @@ def probe_tools(names, tmp):
     return out
 
 
-def run_case(path, placeholder_tools):
-    case = json.load(open(path, encoding="utf-8"))
+def run_case(path, placeholder_tools, case=None):
+    if case is None:
+        case = json.load(open(path, encoding="utf-8"))
     name = case["name"]
     if name in DEVIATIONS:
         return "skip", DEVIATIONS[name]
@@ -331,6 +332,18 @@ def main(argv):
     finally:
         shutil.rmtree(probe_dir, ignore_errors=True)
     failed = 0
+    # The runner itself must be able to fail: a case with a wrong
+    # expectation (one changed character) has to come out "fail".
+    probe = os.path.join(CASES, "read_small.json")
+    if not pats and os.path.exists(probe):
+        bad = json.load(open(probe, encoding="utf-8"))
+        bad["calls"][0]["expect"]["content"] = bad["calls"][0]["expect"]["content"].replace("two", "2")
+        status, _ = run_case(probe, placeholders, bad)
+        if status == "fail":
+            print("ok - conformance runner rejects a wrong expectation")
+        else:
+            failed += 1
+            print("not ok - conformance runner rejects a wrong expectation (got %s)" % status)
     for p in paths:
         name = os.path.basename(p)[:-5]
         try:
