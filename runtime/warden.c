@@ -8,6 +8,7 @@
  */
 #include "runtime/warden.h"
 #include "common/error.h"
+#include "runtime/caps.h"
 #include "runtime/sandbox_ipc.h"
 #include "runtime/warden_call.h"
 #include "runtime/warden_ns.h"
@@ -123,6 +124,21 @@ static void send_ready_text(int ctl, unsigned layers, const char *reason)
 	sbx_send_msg(ctl, &rd, sizeof(rd));
 }
 
+/*
+ * From here the warden needs no privilege: children inherit locked
+ * securebits and an empty bounding set, and nothing the warden or a call
+ * manager does (fork, kill its own children, cgroup files it owns, pipes)
+ * needs a capability. Safe because: a compromised warden holds nothing.
+ */
+static int drop_privileges(void)
+{
+	if (caps_drop_all(NULL) < 0)
+		return -CORDON_ESYS;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -CORDON_ESYS;
+	return 0;
+}
+
 void warden_main(int ctl, const struct warden_config *cfg)
 {
 	int keep[CGROUP_MAX_HIER + 1], nkeep = 0, i, status;
@@ -142,6 +158,10 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg->use_namespaces) {
+		if (drop_privileges() < 0) {
+			send_ready(ctl, -CORDON_ESYS, 0, "drop the warden's capabilities", errno);
+			_exit(1);
+		}
 		send_ready(ctl, 0, 0, NULL, 0);
 		serve(ctl, cfg, 0);
 	}
@@ -176,6 +196,10 @@ void warden_main(int ctl, const struct warden_config *cfg)
 			send_ready(ctl, -CORDON_EUNSUPPORTED, 0, why, errno);
 			_exit(1);
 		}
+		if (drop_privileges() < 0) {
+			send_ready(ctl, -CORDON_ESYS, 0, "drop the warden's capabilities", errno);
+			_exit(1);
+		}
 		if (!rootns)
 			layers |= LAYER_BIT(LAYER_USERNS);
 		send_ready_text(ctl, layers, rootns ? rootns_reason : "");
@@ -185,6 +209,8 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	for (i = 0; i < CGROUP_MAX_HIER; i++)
 		if (cfg->cg.dirfd[i] >= 0)
 			close(cfg->cg.dirfd[i]);
+	/* This outer half only waits for pid 1. */
+	drop_privileges();
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
