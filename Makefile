@@ -118,4 +118,4 @@ install: $(B)/cordon
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(B)/runtime/main.d
+-include $(LIB_OBJS:.o=.d) $(B)/runtime/main.d $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(HELP_BINS:=.d)
