@@ -1262,6 +1262,68 @@ bool policy_read_denied(const struct policy *p, const char *tool, const char *pa
 	return r != NULL;
 }
 
+int policy_read_deny_patterns(const struct policy *p, const char *tool, const struct policy_ctx *ctx, json_t **out)
+{
+	char root[PATHMATCH_MAX + 1], home[PATHMATCH_MAX + 1], pat[PATHMATCH_MAX + 1];
+	bool has_home = false;
+	json_t *arr, *seen;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (!ctx->cwd && !ctx->project_root)
+		return -CORDON_EINVAL;
+	if (path_normalize(root, sizeof(root), ctx->project_root ? ctx->project_root : ctx->cwd, NULL) < 0)
+		return -CORDON_EINVAL;
+	if (ctx->home && path_normalize(home, sizeof(home), ctx->home, NULL) == 0)
+		has_home = true;
+	arr = json_array();
+	seen = json_object();
+	if (!arr || !seen) {
+		rc = -CORDON_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+
+		/* The same rules, in the same way, as path_rule() applies to a
+		 * single path: so a walk hides exactly what a Read of each
+		 * file it passes would be refused. */
+		if (r->action != RULE_DENY || !rule_applies(r, tool))
+			continue;
+		if (r->form == RULE_BARE) {
+			/* A bare deny of the tool itself covers every path. */
+			snprintf(pat, sizeof(pat), "/**");
+		} else if (r->form == RULE_PATH) {
+			rc = rule_path_pattern(r, root, has_home ? home : NULL, pat, sizeof(pat));
+			/* `~/x` without a home never matches in policy_decide
+			 * either; anything else we cannot anchor is an error, so
+			 * the caller refuses the search rather than run it
+			 * without the rule. */
+			if (rc == -CORDON_ENOTFOUND) {
+				rc = 0;
+				continue;
+			}
+			if (rc < 0)
+				goto out;
+		} else {
+			continue;
+		}
+		if (json_object_get(seen, pat))
+			continue;
+		if (json_object_set_new(seen, pat, json_true()) < 0 || json_array_append_new(arr, json_string(pat)) < 0) {
+			rc = -CORDON_ENOMEM;
+			goto out;
+		}
+	}
+	*out = arr;
+	arr = NULL;
+out:
+	json_decref(arr);
+	json_decref(seen);
+	return rc;
+}
+
 enum policy_verdict policy_decide(const struct policy *p, const char *tool, const json_t *input,
 				  const struct policy_ctx *ctx, struct policy_decision *out)
 {

@@ -170,6 +170,22 @@ enum policy_verdict policy_decide(const struct policy *p, const char *tool, cons
 bool policy_read_denied(const struct policy *p, const char *tool, const char *path, const struct policy_ctx *ctx,
 			const struct rule **out_rule);
 
+/*
+ * The absolute glob patterns (pathmatch.h syntax, anchored as rule.h says)
+ * of every deny rule governing `tool`'s paths: for Grep and Glob, every
+ * Read (and Grep/Glob) path deny rule; a bare deny of the tool itself
+ * gives the pattern "/" "**" (every path). A search tool that walks a
+ * directory drops each entry whose normalized absolute path P has
+ * glob_match_path(pattern, P, true) for some pattern: what
+ * policy_read_denied(P) answers for P, entry by entry.
+ * *out is a new JSON array of distinct strings (possibly empty), in rule
+ * order. Rules whose `~` cannot be anchored (no home) are left out, as
+ * policy_decide() never matches them. Errors: -CORDON_EINVAL (ctx has no
+ * usable root), -CORDON_ETOOBIG (a pattern is too long to anchor: refuse
+ * the search rather than run it without the rule), -CORDON_ENOMEM.
+ */
+int policy_read_deny_patterns(const struct policy *p, const char *tool, const struct policy_ctx *ctx, json_t **out);
+
 /* The verdict's name: "allow", "deny", "ask". */
 const char *policy_verdict_name(enum policy_verdict v);
 

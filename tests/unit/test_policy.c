@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "policy/agentfile.h"
+#include "policy/pathmatch.h"
 #include "policy/policy.h"
 #include "policy/settings.h"
 
@@ -165,6 +166,118 @@ static void read_denied_for_search_tools(void **state)
 	policy_release(&p);
 }
 
+static void assert_patterns(const json_t *arr, const char *const *want, size_t n)
+{
+	size_t i;
+
+	assert_non_null(arr);
+	if (json_array_size(arr) != n)
+		fail_msg("got %zu patterns, want %zu: %s", json_array_size(arr), n, json_dumps(arr, JSON_COMPACT));
+	for (i = 0; i < n; i++)
+		assert_string_equal(json_string_value(json_array_get(arr, i)), want[i]);
+}
+
+/* The deny patterns a search child filters with: anchored, deduplicated, deny rules only. */
+static void read_deny_patterns_anchored(void **state)
+{
+	static const char *const glob_want[] = { "/p/secrets/**", "/**/*.env", "/etc/**", "/h/.aws/**", "/s/cfg" };
+	static const char *const edit_want[] = { "/p/src/**" };
+	struct policy_ctx ctx = { .cwd = "/p/sub", .project_root = "/p", .home = "/h" };
+	struct policy_ctx nohome = { .cwd = "/p", .project_root = "/p/", .home = NULL };
+	struct policy p;
+	struct cordon_diag d;
+	json_t *a = NULL;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(policy_add_rules(&p, "Read(./secrets/**) Read(*.env) Read(//etc/**) Read(~/.aws/**) "
+					  "Edit(./src/**) Bash(rm:*) Read(secrets/**) Grep(./secrets)",
+					  RULE_DENY, "t", NULL, &d), 0);
+	assert_int_equal(policy_add_rules(&p, "Read(/cfg/)", RULE_DENY, "settings /s/x.json", "/s", &d), 0);
+	assert_int_equal(policy_add_rules(&p, "Read(./ok/**)", RULE_ALLOW, "t", NULL, &d), 0);
+	assert_int_equal(policy_add_rules(&p, "Read(./asked/**)", RULE_ASK, "t", NULL, &d), 0);
+
+	assert_int_equal(policy_read_deny_patterns(&p, "Grep", &ctx, &a), 0);
+	/* Grep(./secrets) governs Grep only: it is there for Grep, not for Glob. */
+	{
+		static const char *const g2[] = { "/p/secrets/**", "/**/*.env", "/etc/**", "/h/.aws/**", "/p/secrets",
+						  "/s/cfg" };
+
+		assert_patterns(a, g2, 6);
+	}
+	json_decref(a);
+	assert_int_equal(policy_read_deny_patterns(&p, "Glob", &ctx, &a), 0);
+	assert_patterns(a, glob_want, 5);
+	json_decref(a);
+	assert_int_equal(policy_read_deny_patterns(&p, "Edit", &ctx, &a), 0);
+	assert_patterns(a, edit_want, 1);
+	json_decref(a);
+	assert_int_equal(policy_read_deny_patterns(&p, "WebFetch", &ctx, &a), 0);
+	assert_patterns(a, NULL, 0);
+	json_decref(a);
+	/* No home: `~` rules cannot be anchored and never match, so they are left out. */
+	assert_int_equal(policy_read_deny_patterns(&p, "Glob", &nohome, &a), 0);
+	{
+		static const char *const g3[] = { "/p/secrets/**", "/**/*.env", "/etc/**", "/s/cfg" };
+
+		assert_patterns(a, g3, 4);
+	}
+	json_decref(a);
+	policy_release(&p);
+
+	/* A bare deny of the tool covers every path. */
+	policy_init(&p);
+	assert_int_equal(policy_add_rules(&p, "Grep", RULE_DENY, "t", NULL, &d), 0);
+	assert_int_equal(policy_read_deny_patterns(&p, "Grep", &ctx, &a), 0);
+	{
+		static const char *const all[] = { "/**" };
+
+		assert_patterns(a, all, 1);
+	}
+	json_decref(a);
+	assert_int_equal(policy_read_deny_patterns(&p, "Glob", &ctx, &a), 0);
+	assert_patterns(a, NULL, 0);
+	json_decref(a);
+	policy_release(&p);
+}
+
+/* Filtering a walk with the patterns hides exactly what policy_read_denied() denies. */
+static void read_deny_patterns_agree_with_decision(void **state)
+{
+	static const char *const paths[] = {
+		"/p", "/p/secrets", "/p/secrets/key.txt", "/p/secretsx", "/p/a/b/.env", "/p/a/b/.envrc", "/.env",
+		"/etc", "/etc/passwd", "/h/.aws", "/h/.aws/credentials", "/h/.awsx", "/p/sub/secrets/k",
+		"/p/docs/x.key", "/p/docs/y.key/z", "/s/cfg/inner", "/s/cfgx", "/tmp/z.env", "/p/ok/a.env",
+	};
+	struct policy_ctx ctx = { .cwd = "/p/sub", .project_root = "/p", .home = "/h" };
+	struct policy p;
+	struct cordon_diag d;
+	json_t *a = NULL, *v;
+	size_t i, k;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(policy_add_rules(&p, "Read(./secrets/**) Read(*.env) Read(//etc/**) Read(~/.aws) "
+					  "Read(docs/*.key)",
+					  RULE_DENY, "t", NULL, &d), 0);
+	assert_int_equal(policy_add_rules(&p, "Read(/cfg/**)", RULE_DENY, "s", "/s", &d), 0);
+	assert_int_equal(policy_add_rules(&p, "Read(./ok/**)", RULE_ALLOW, "t", NULL, &d), 0);
+	assert_int_equal(policy_read_deny_patterns(&p, "Grep", &ctx, &a), 0);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		bool hit = false;
+
+		json_array_foreach(a, k, v)
+			hit |= glob_match_path(json_string_value(v), paths[i], true);
+		if (hit != policy_read_denied(&p, "Grep", paths[i], &ctx, NULL))
+			fail_msg("'%s': patterns say %d, policy_read_denied says %d", paths[i], hit, !hit);
+	}
+	/* And the cases the test is about do go both ways. */
+	assert_true(policy_read_denied(&p, "Grep", "/p/a/b/.env", &ctx, NULL));
+	assert_false(policy_read_denied(&p, "Grep", "/p/secretsx", &ctx, NULL));
+	json_decref(a);
+	policy_release(&p);
+}
+
 static void bad_rules_rejected(void **state)
 {
 	struct policy p;
@@ -187,6 +300,8 @@ int main(void)
 		cmocka_unit_test(mode_priority),
 		cmocka_unit_test(settings_copied),
 		cmocka_unit_test(read_denied_for_search_tools),
+		cmocka_unit_test(read_deny_patterns_anchored),
+		cmocka_unit_test(read_deny_patterns_agree_with_decision),
 		cmocka_unit_test(bad_rules_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
