@@ -47,6 +47,7 @@ struct glob_thread {
 struct globber {
 	struct gitignore ovr;
 	size_t whitelists;
+	struct search_deny deny; /* the policy's Read deny patterns (search.h) */
 	struct glob_thread *th;
 	unsigned nth;
 };
@@ -121,8 +122,13 @@ static void keep_oldest(struct glob_thread *t, struct hit *h)
 static enum gi_match override_cb(void *ctx, const char *rel, size_t len, bool is_dir)
 {
 	struct globber *g = ctx;
-	enum gi_match m = gitignore_match(&g->ovr, rel, len, is_dir);
+	enum gi_match m;
 
+	/* First: no pattern of the model's can bring a denied entry back,
+	 * and a denied directory is not entered at all. */
+	if (search_deny_match(&g->deny, rel, len))
+		return GI_IGNORE;
+	m = gitignore_match(&g->ovr, rel, len, is_dir);
 	if (m == GI_IGNORE)
 		return GI_WHITELIST;
 	if (m == GI_WHITELIST)
@@ -255,8 +261,11 @@ int tool_glob_run(const json_t *request, json_t **out)
 		goto out;
 	g.whitelists = g.ovr.nrules - g.ovr.nwhitelist;
 	bad_pattern = g.ovr.bad > 0;
-	if ((r = search_add_deny_globs(&g.ovr, request)) < 0)
+	if ((r = search_deny_prepare(&g.deny, request, &loc, out)) != 0) {
+		if (r > 0)
+			r = 0;
 		goto out;
+	}
 	if (bad_pattern) {
 		/* rg rejects the glob and lists nothing. */
 		r = result_text(out, false, false, "No files found");
@@ -328,6 +337,7 @@ out:
 				free(g.th[i].heap[k].rel);
 	free(g.th);
 	gitignore_release(&g.ovr);
+	search_deny_release(&g.deny);
 	buf_release(&text);
 	buf_release(&line);
 	pathres_loc_release(&loc);

@@ -84,6 +84,7 @@ struct grep {
 	size_t ovr_whitelists;  /* plain (not "!") globs */
 	const char *ovr_prefix; /* path from cwd down to the start dir, + "/" */
 	size_t ovr_prefix_len;
+	struct search_deny deny; /* the policy's Read deny patterns (search.h) */
 	struct glob **types;
 	size_t ntypes;
 	struct grep_thread *th;
@@ -680,6 +681,10 @@ static enum gi_match override_cb(void *ctx, const char *rel, size_t len, bool is
 	char tmp[WALK_MAX_PATH * 2];
 	enum gi_match m;
 
+	/* Before any other filter, so no --glob or ignore file can bring a
+	 * denied entry back; a denied directory is not entered at all. */
+	if (search_deny_match(&g->deny, rel, len))
+		return GI_IGNORE;
 	if (g->ovr_prefix_len + len > sizeof(tmp))
 		return GI_NONE;
 	memcpy(tmp, g->ovr_prefix, g->ovr_prefix_len);
@@ -856,6 +861,7 @@ static void grep_release(struct grep *g)
 	for (k = 0; k < g->ntypes; k++)
 		glob_free(g->types[k]);
 	free(g->types);
+	search_deny_release(&g->deny);
 	gitignore_release(&g->ovr);
 	pcre2_match_context_free(g->mctx);
 	pcre2_code_free(g->code);
@@ -1156,9 +1162,15 @@ int tool_grep_run(const json_t *request, json_t **out)
 	}
 	if ((s = input_str(in, "glob")) && (r = add_user_globs(&g, s)) < 0)
 		goto out;
-	/* The policy's Read deny rules come last, so no model glob can re-include what they drop. */
-	if ((r = search_add_deny_globs(&g.ovr, request)) < 0)
+	/* The policy's Read deny rules: what policy_decide() judged was the
+	 * path the model named; these keep the walk below it (and a single
+	 * file named through another form of its path) from showing denied
+	 * files. */
+	if ((r = search_deny_prepare(&g.deny, request, &loc, out)) != 0) {
+		if (r > 0)
+			r = 0;
 		goto out;
+	}
 	if ((s = input_str(in, "type")) && *s && (r = setup_types(&g, s, &type_ok)) < 0)
 		goto out;
 

@@ -1,10 +1,18 @@
-/* search.c — path display and pagination shared by Grep and Glob. */
+/* search.c — path display, pagination and the policy's deny paths, shared by Grep and Glob. */
 #include "tools/search.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/error.h"
 #include "common/utf8.h"
-#include "tools/gitignore.h"
+#include "policy/pathmatch.h"
+#include "tools/pathres.h"
+#include "tools/result.h"
 
 #define SEARCH_DEFAULT_HEAD_LIMIT 250
 
@@ -77,29 +85,139 @@ int search_pagination_text(struct buf *out, bool limited, long long limit, long 
 	return r;
 }
 
-int search_add_deny_globs(struct gitignore *ovr, const json_t *request)
+int search_deny_load(struct search_deny *d, const json_t *request, char *err, size_t size)
 {
-	const json_t *list = json_object_get(request, "deny_globs"), *v;
-	struct buf line;
-	size_t i;
-	int r = 0;
+	const json_t *list = json_object_get(request, "deny_paths"), *v;
+	size_t i, n;
 
-	if (!json_is_array(list))
+	memset(d, 0, sizeof(*d));
+	if (!list)
 		return 0;
-	if (json_array_size(list) > SEARCH_MAX_DENY_GLOBS)
-		return -CORDON_ETOOBIG;
-	buf_init(&line, GLOB_MAX_PATTERN + 2);
+	if (!json_is_array(list) || json_array_size(list) > SEARCH_MAX_DENY_PATHS) {
+		snprintf(err, size, "the request's deny_paths is not a list of at most %d patterns",
+			 SEARCH_MAX_DENY_PATHS);
+		return -CORDON_EINVAL;
+	}
+	n = json_array_size(list);
+	d->pat = calloc(n ? n : 1, sizeof(*d->pat));
+	if (!d->pat)
+		return -CORDON_ENOMEM;
 	json_array_foreach(list, i, v) {
 		const char *g = json_string_value(v);
+		size_t len = json_string_length(v);
 
-		if (!g || !*g)
-			continue;
-		buf_truncate(&line, 0);
-		if ((r = buf_putc(&line, '!')) < 0 || (r = buf_puts(&line, g[0] == '!' ? g + 1 : g)) < 0)
-			break;
-		if ((r = gitignore_add_line(ovr, line.data, line.len)) < 0)
-			break;
+		/* Only absolute patterns of sane length, without NULs: a
+		 * relative or cut pattern would match something else than the
+		 * rule meant. */
+		if (!g || g[0] != '/' || len > PATHMATCH_MAX || strlen(g) != len) {
+			snprintf(err, size, "the request's deny_paths entry %zu is not an absolute pattern of at most %d bytes",
+				 i, PATHMATCH_MAX);
+			return -CORDON_EINVAL;
+		}
+		if (!(d->pat[d->n] = strdup(g)))
+			return -CORDON_ENOMEM;
+		d->n++;
 	}
-	buf_release(&line);
+	return 0;
+}
+
+int search_deny_set_start(struct search_deny *d, const char *start_abs)
+{
+	char norm[PATHMATCH_MAX + 1];
+	int r;
+
+	if ((r = path_normalize(norm, sizeof(norm), start_abs, NULL)) < 0)
+		return r;
+	free(d->start);
+	if (!(d->start = strdup(norm)))
+		return -CORDON_ENOMEM;
+	d->start_len = strlen(norm);
+	return 0;
+}
+
+bool search_deny_match(const struct search_deny *d, const char *rel, size_t len)
+{
+	char abs[PATHMATCH_MAX + 2];
+	size_t n = 0, i, segs = 0;
+
+	if (!d->n)
+		return false;
+	/* No start: nothing to anchor the entry to, so it cannot be judged. */
+	if (!d->start)
+		return true;
+	if (d->start_len + 1 + len > PATHMATCH_MAX)
+		return true; /* too long for the matcher: cannot judge, so denied */
+	memcpy(abs, d->start, d->start_len);
+	n = d->start_len;
+	if (len) {
+		if (!(n == 1 && abs[0] == '/'))
+			abs[n++] = '/';
+		memcpy(abs + n, rel, len);
+		n += len;
+	}
+	abs[n] = '\0';
+	for (i = 0; i < n; i++)
+		segs += abs[i] == '/';
+	if (segs > PATHMATCH_MAX_SEGS)
+		return true; /* too deep for the matcher: cannot judge, so denied */
+	for (i = 0; i < d->n; i++)
+		if (glob_match_path(d->pat[i], abs, true))
+			return true;
+	return false;
+}
+
+void search_deny_release(struct search_deny *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->pat[i]);
+	free(d->pat);
+	free(d->start);
+	memset(d, 0, sizeof(*d));
+}
+
+int search_deny_check_start(const struct search_deny *d, const struct pathres_loc *loc)
+{
+	int fd, r;
+
+	if (!d->n || !loc->rel[0])
+		return 0;
+	r = pathres_openat(loc->rootfd, loc->rel, O_PATH, PATHRES_NO_SYMLINKS, &fd);
+	if (r == -CORDON_ESYS && errno == ELOOP)
+		return 1;
+	if (r < 0)
+		return r;
+	close(fd);
+	return 0;
+}
+
+int search_deny_prepare(struct search_deny *d, const json_t *request, const struct pathres_loc *loc,
+			json_t **out)
+{
+	char err[256];
+	int r;
+
+	r = search_deny_load(d, request, err, sizeof(err));
+	if (r == -CORDON_EINVAL)
+		return result_text(out, true, false, err) < 0 ? -CORDON_ENOMEM : 1;
+	if (r < 0 || !d->n)
+		return r;
+	if ((r = search_deny_set_start(d, loc->abs)) < 0)
+		return r;
+	if (search_deny_match(d, "", 0)) {
+		r = result_printf(out, true, false,
+				  "Permission to read %s has been denied. (a Read deny rule of the policy covers it)",
+				  d->start);
+		return r < 0 ? r : 1;
+	}
+	r = search_deny_check_start(d, loc);
+	if (r == 1) {
+		r = result_printf(out, true, false,
+				  "cannot search %s: it goes through a symbolic link, and the policy's Read deny rules "
+				  "are judged by path. Search the link's target instead.",
+				  d->start);
+		return r < 0 ? r : 1;
+	}
 	return r;
 }

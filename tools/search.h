@@ -17,17 +17,73 @@
 
 #include "common/buf.h"
 
-/*
- * Request fields beyond tool.h's: "deny_globs": ["glob", ...] are the
- * reference's `--glob !<read-deny pattern>` (one per Read deny rule of the
- * policy, already turned into rg globs by the supervisor): matching files
- * and directories are left out of Grep and Glob results. Absent = none.
- */
-#define SEARCH_MAX_DENY_GLOBS 256
+struct pathres_loc;
 
-/* Add "!glob" lines to an override list for the request's "deny_globs". */
-struct gitignore;
-int search_add_deny_globs(struct gitignore *ovr, const json_t *request);
+/*
+ * Request field beyond tool.h's: "deny_paths": ["/abs/glob", ...] are the
+ * policy's Read deny rules governing the tool, anchored into absolute
+ * patterns by the supervisor (policy_read_deny_patterns(), syntax of
+ * policy/pathmatch.h). policy_decide() judges only the path the model
+ * named; a walk below it must not show what those rules cover, so each
+ * entry the walk meets is dropped (a directory is not entered) when its
+ * absolute path (the start directory's + "/" + the walk's relative path)
+ * or an ancestor matches a pattern. Absent = none. At most
+ * SEARCH_MAX_DENY_PATHS patterns, each absolute and at most PATHMATCH_MAX
+ * bytes; anything else fails the call (the supervisor sent it: fail
+ * closed rather than search without the rules).
+ */
+#define SEARCH_MAX_DENY_PATHS 1024
+
+struct search_deny {
+	char **pat;  /* owned */
+	size_t n;
+	char *start; /* owned: the normalized absolute start path */
+	size_t start_len;
+};
+
+/*
+ * Load the request's "deny_paths" into d (zeroed first; release it even
+ * on error). Returns 0, or -CORDON_EINVAL with a line for the model in
+ * err[size] when the field is malformed or over its caps; -CORDON_ENOMEM.
+ */
+int search_deny_load(struct search_deny *d, const json_t *request, char *err, size_t size);
+
+/*
+ * Set the absolute start directory (or file) the walk's relative paths
+ * hang from. Returns 0, -CORDON_EINVAL/-CORDON_ETOOBIG, -CORDON_ENOMEM.
+ */
+int search_deny_set_start(struct search_deny *d, const char *start_abs);
+
+/*
+ * Whether the entry rel[len] below the start (len 0: the start itself) is
+ * denied. A path too long or too deep for the matcher to judge counts as
+ * denied (fail closed). Thread-safe: reads d only. False when d has no
+ * patterns.
+ */
+bool search_deny_match(const struct search_deny *d, const char *rel, size_t len);
+
+void search_deny_release(struct search_deny *d);
+
+/*
+ * Everything a search does with "deny_paths" before it walks: load them,
+ * anchor them at loc->abs, and refuse (a result in *out, return 1) when
+ * the field is malformed, when the start path itself is denied ("Permission
+ * to read PATH has been denied.", as policy_decide() would say; the
+ * supervisor refuses it first, this is the child's own check), or when the
+ * start path goes through a symbolic link. Returns 0 to go on (d ready),
+ * 1 with *out set, or negative CORDON_E*. d must be released either way.
+ */
+int search_deny_prepare(struct search_deny *d, const json_t *request, const struct pathres_loc *loc,
+			json_t **out);
+
+/*
+ * With deny patterns, the start path must be reached without a symbolic
+ * link: the patterns are lexical, and a link (allowed by pathres for the
+ * start path) could name a denied directory by another name. Returns 0
+ * when no patterns or no link; 1 when a link is on the way (the caller
+ * refuses the search); negative CORDON_E* otherwise (errno for ESYS).
+ */
+int search_deny_check_start(const struct search_deny *d, const struct pathres_loc *loc);
 
 /*
  * Tests only: make Grep hold at most `bytes` of a file at once (0 = the

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "common/buf.h"
+#include "policy/pathmatch.h"
 #include "tools/search.h"
 #include "tools/tool.h"
 
@@ -335,27 +336,164 @@ static void glob_caps_at_100_oldest(void **state)
 	EXPECT("Glob", "{\"pattern\":\"*.txt\",\"path\":\"many\"}", want, false);
 }
 
-static void deny_globs_drop_files(void **state)
+/* Run a tool with "deny_paths" (a JSON array, {WS} replaced); returns the content, sets *is_error. */
+static char *deny_call(const char *tool, const char *input_json, const char *deny_json, bool *is_error)
 {
+	char *in_s = subst(input_json), *deny_s = subst(deny_json), *out;
+	json_error_t jerr;
 	json_t *req, *res = NULL;
 
-	(void)state;
-	req = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:[s, s]}", "tool", "Grep", "input", "pattern", "hello",
-			"glob", "*.py,*.js,*.md", "cwd", ws, "workspace", ws, "deny_globs", "*.py", "web/**");
+	req = json_pack("{s:s, s:o, s:s, s:s, s:o}", "tool", tool, "input", json_loads(in_s, 0, &jerr), "cwd", ws,
+			"workspace", ws, "deny_paths", json_loads(deny_s, JSON_DECODE_ANY, &jerr));
 	assert_non_null(req);
 	assert_int_equal(tool_execute(req, &res), 0);
-	assert_string_equal(json_string_value(json_object_get(res, "content")), "Found 1 file\nREADME.md");
-	json_decref(res);
-	json_object_set_new(req, "tool", json_string("Glob"));
-	json_object_set_new(req, "input", json_pack("{s:s}", "pattern", "app.*"));
-	assert_int_equal(tool_execute(req, &res), 0);
-	assert_string_equal(json_string_value(json_object_get(res, "content")), "No files found");
-	json_decref(res);
-	json_object_set_new(req, "deny_globs", json_pack("[s]", "web/**"));
-	assert_int_equal(tool_execute(req, &res), 0);
-	assert_string_equal(json_string_value(json_object_get(res, "content")), "app.py");
+	assert_non_null(res);
+	*is_error = json_is_true(json_object_get(res, "is_error"));
+	assert_true(json_is_string(json_object_get(res, "content")));
+	out = strdup(json_string_value(json_object_get(res, "content")));
 	json_decref(res);
 	json_decref(req);
+	free(in_s);
+	free(deny_s);
+	return out;
+}
+
+static void expect_deny(const char *tool, const char *input, const char *deny, const char *want, bool want_error)
+{
+	bool err;
+	char *got = deny_call(tool, input, deny, &err), *wt = subst(want);
+
+	if (strcmp(got, wt) || err != want_error)
+		fail_msg("%s %s deny %s\n--- got (is_error %d):\n%s\n--- want (is_error %d):\n%s", tool, input, deny, err,
+			 got, want_error, wt);
+	free(got);
+	free(wt);
+}
+
+/* The policy's anchored Read deny patterns drop entries of the walk, whatever the model's globs say. */
+static void deny_paths_drop_entries(void **state)
+{
+	bool err;
+	char *got;
+
+	(void)state;
+	/* Without patterns these find the files (so the filter is what hides them below). */
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"glob\":\"*.py,*.js,*.md\"}", "[]",
+		    "Found 3 files\napp.py\nweb/app.js\nREADME.md", false);
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"glob\":\"*.py,*.js,*.md\"}", "[\"{WS}/**/*.py\", \"{WS}/web/**\"]",
+		    "Found 1 file\nREADME.md", false);
+	expect_deny("Glob", "{\"pattern\":\"app.*\"}", "[]", "web/app.js\napp.py", false);
+	expect_deny("Glob", "{\"pattern\":\"app.*\"}", "[\"{WS}/**/*.py\", \"{WS}/web/**\"]", "No files found", false);
+	expect_deny("Glob", "{\"pattern\":\"app.*\"}", "[\"{WS}/web\"]", "app.py", false);
+	/* A directory pattern drops the directory: content and counts never show it. */
+	got = deny_call("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"content\"}", "[\"{WS}/src\"]", &err);
+	assert_false(err);
+	assert_null(strstr(got, "main.c"));
+	assert_non_null(strstr(got, "app.py:3:def hello():"));
+	free(got);
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\"}", "[\"{WS}/src/**\", \"/**/*.md\"]",
+		    "app.py:2\nweb/app.js:3\n\nFound 5 total occurrences across 2 files.", false);
+	/* A pattern anchored above the start directory still applies below it. */
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"path\":\"web\"}", "[\"{WS}/**/*.js\"]", "No files found", false);
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"path\":\"{WS}/web\"}", "[\"{WS}/src/**\"]",
+		    "Found 1 file\nweb/app.js", false);
+	/* The start itself: a denied file or directory is refused, not searched. */
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"path\":\"app.py\",\"output_mode\":\"content\"}", "[\"/**/*.py\"]",
+		    "Permission to read {WS}/app.py has been denied. (a Read deny rule of the policy covers it)", true);
+	expect_deny("Glob", "{\"pattern\":\"*\",\"path\":\"web\"}", "[\"{WS}/web\"]",
+		    "Permission to read {WS}/web has been denied. (a Read deny rule of the policy covers it)", true);
+	expect_deny("Glob", "{\"pattern\":\"{WS}/web/*.js\"}", "[\"{WS}/web/**\"]",
+		    "Permission to read {WS}/web has been denied. (a Read deny rule of the policy covers it)", true);
+}
+
+/* A malformed deny_paths fails the call rather than search without it. */
+static void deny_paths_malformed(void **state)
+{
+	static const char *const bad[] = { "[\"web/**\"]", "[\"\"]", "[3]", "{\"a\":\"/x\"}", "\"/x\"" };
+	struct buf many;
+	size_t i;
+	bool err;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		got = deny_call("Glob", "{\"pattern\":\"*\"}", bad[i], &err);
+		if (!err || !strstr(got, "deny_paths"))
+			fail_msg("deny_paths %s: got (is_error %d) %s", bad[i], err, got);
+		free(got);
+	}
+	buf_init(&many, BUF_NOMAX);
+	assert_int_equal(buf_putc(&many, '['), 0);
+	for (i = 0; i <= SEARCH_MAX_DENY_PATHS; i++)
+		assert_int_equal(buf_printf(&many, "%s\"/nothing/%zu\"", i ? "," : "", i), 0);
+	assert_int_equal(buf_putc(&many, ']'), 0);
+	got = deny_call("Grep", "{\"pattern\":\"hello\"}", many.data, &err);
+	assert_true(err);
+	assert_non_null(strstr(got, "deny_paths"));
+	free(got);
+	buf_release(&many);
+}
+
+/* A start path through a symlink cannot be judged by path: refused when there are patterns. */
+static void deny_paths_symlinked_start(void **state)
+{
+	char link[512];
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s/lnk", ws);
+	assert_int_equal(symlink("web", link), 0);
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"path\":\"lnk\"}", "[]", "Found 1 file\nlnk/app.js", false);
+	expect_deny("Grep", "{\"pattern\":\"hello\",\"path\":\"lnk\"}", "[\"{WS}/web/**\"]",
+		    "cannot search {WS}/lnk: it goes through a symbolic link, and the policy's Read deny rules are "
+		    "judged by path. Search the link's target instead.",
+		    true);
+	expect_deny("Glob", "{\"pattern\":\"*\",\"path\":\"lnk/\"}", "[\"/nothing\"]",
+		    "cannot search {WS}/lnk: it goes through a symbolic link, and the policy's Read deny rules are "
+		    "judged by path. Search the link's target instead.",
+		    true);
+	assert_int_equal(unlink(link), 0);
+}
+
+/* search_deny_match() on its own: anchoring, the root, and what cannot be judged. */
+static void deny_match_unit(void **state)
+{
+	struct search_deny d;
+	json_t *req;
+	char err[256], deep[PATHMATCH_MAX + 64];
+	size_t i;
+
+	(void)state;
+	req = json_pack("{s:[s, s]}", "deny_paths", "/w/secrets/**", "/**/*.env");
+	assert_int_equal(search_deny_load(&d, req, err, sizeof(err)), 0);
+	assert_true(search_deny_match(&d, "a", 1)); /* no start yet: cannot judge, so denied */
+	search_deny_release(&d);
+	assert_int_equal(search_deny_load(&d, req, err, sizeof(err)), 0);
+	assert_int_equal(search_deny_set_start(&d, "/w/./a/.."), 0);
+	assert_string_equal(d.start, "/w");
+	assert_true(search_deny_match(&d, "secrets", 7));
+	assert_true(search_deny_match(&d, "secrets/k.txt", 13));
+	assert_false(search_deny_match(&d, "secretsx/k.txt", 14));
+	assert_true(search_deny_match(&d, "a/b/.env", 8));
+	assert_false(search_deny_match(&d, "a/b/.envrc", 10));
+	assert_true(search_deny_match(&d, "a/b/.env/inner", 14)); /* below a denied name */
+	assert_false(search_deny_match(&d, "", 0));
+	assert_int_equal(search_deny_set_start(&d, "/"), 0);
+	assert_true(search_deny_match(&d, "w/secrets", 9));
+	assert_false(search_deny_match(&d, "w", 1));
+	/* Too long or too deep to judge: denied (fail closed). */
+	for (i = 0; i + 2 < sizeof(deep) - 1; i += 2)
+		memcpy(deep + i, "a/", 2);
+	deep[i] = 'a';
+	deep[i + 1] = '\0';
+	assert_true(search_deny_match(&d, deep, strlen(deep)));
+	assert_true(search_deny_match(&d, deep, 2 * PATHMATCH_MAX_SEGS + 1));
+	assert_false(search_deny_match(&d, deep, 2 * 100 + 1));
+	search_deny_release(&d);
+	json_decref(req);
+	/* No patterns: nothing is denied, even without a start. */
+	assert_int_equal(search_deny_load(&d, NULL, err, sizeof(err)), 0);
+	assert_false(search_deny_match(&d, "x", 1));
+	search_deny_release(&d);
 }
 
 /* A file bigger than the window is searched window by window with the same result. */
@@ -430,7 +568,10 @@ int main(void)
 		cmocka_unit_test(multiline_blocks),
 		cmocka_unit_test(glob_tool),
 		cmocka_unit_test(glob_caps_at_100_oldest),
-		cmocka_unit_test(deny_globs_drop_files),
+		cmocka_unit_test(deny_paths_drop_entries),
+		cmocka_unit_test(deny_paths_malformed),
+		cmocka_unit_test(deny_paths_symlinked_start),
+		cmocka_unit_test(deny_match_unit),
 		cmocka_unit_test(big_files_in_windows),
 		cmocka_unit_test(shared_helpers),
 	};
