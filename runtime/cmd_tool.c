@@ -51,6 +51,14 @@ static int decide(void *arg, const char *tool, const json_t *input, char **out_r
 	return 1;
 }
 
+/* The Read deny rules as absolute patterns, for the search child's walk. */
+static int deny_paths(void *arg, const char *tool, json_t **out)
+{
+	struct tool_policy *tp = arg;
+
+	return policy_read_deny_patterns(&tp->p, tool, &tp->ctx, out);
+}
+
 static void warn(const struct cordon_diag *w, void *arg)
 {
 	char m[1024];
@@ -282,6 +290,7 @@ int cmd_tool(int argc, char **argv)
 		tp.ctx.home = getenv("HOME");
 		opts.decide = decide;
 		opts.decide_ctx = &tp;
+		opts.deny_paths = deny_paths;
 		for (i = 0; i < tp.p.sandbox_require.n; i++) {
 			int l = layer_from_name(tp.p.sandbox_require.v[i]);
 

@@ -30,6 +30,7 @@ struct toolhost {
 	json_t *todos;
 	json_t *last_effects;
 	toolhost_decide_fn decide;
+	toolhost_deny_paths_fn deny_paths;
 	void *decide_ctx;
 	unsigned long seq;
 };
@@ -60,6 +61,7 @@ int toolhost_open(struct toolhost **out, const struct toolhost_opts *opts)
 		return -CORDON_ENOMEM;
 	th->decide = opts->decide;
 	th->decide_ctx = opts->decide_ctx;
+	th->deny_paths = opts->deny_paths;
 	if (pathres_normalize(&th->workspace, NULL, opts->workspace) < 0 ||
 	    pathres_normalize(&th->cwd, NULL, opts->cwd ? opts->cwd : opts->workspace) < 0)
 		goto fail;
@@ -392,6 +394,23 @@ int toolhost_call(struct toolhost *th, const char *name, const json_t *input, co
 	}
 	if (th->output_dir)
 		json_object_set_new(req, "output_dir", json_string(th->output_dir));
+	/* The decision above judged only the path the model named; a search
+	 * walks everything below it. The child drops what the Read deny rules
+	 * cover, entry by entry; if the patterns cannot be had, the call is
+	 * not run at all. */
+	if (th->deny_paths && (!strcmp(name, "Grep") || !strcmp(name, "Glob"))) {
+		json_t *deny = NULL;
+
+		rc = th->deny_paths(th->decide_ctx, name, &deny);
+		if (rc < 0)
+			goto out;
+		if (deny && json_array_size(deny) && json_object_set_new(req, "deny_paths", deny) < 0) {
+			rc = -CORDON_ENOMEM;
+			goto out;
+		}
+		if (deny && !json_array_size(deny))
+			json_decref(deny);
+	}
 	rc = toolrun_call(th->tr, spec->profile, req, &res);
 	if (rc < 0)
 		goto out;

@@ -12,8 +12,9 @@
  *   1. refuses unknown tools and, through opts.decide, calls the policy
  *      denies (the reason is the model's result);
  *   2. builds the request (tools/tool.h) with the read-state entry of the
- *      target path under "state" and runs it with toolrun_call() under the
- *      tool's sandbox profile;
+ *      target path under "state" (for Grep and Glob, the policy's Read deny
+ *      patterns under "deny_paths", through opts.deny_paths) and runs it
+ *      with toolrun_call() under the tool's sandbox profile;
  *   3. takes the effects (read_state, todos) out of the untrusted reply,
  *      checking each against what was asked, and never shows them to the
  *      model;
@@ -42,6 +43,16 @@ struct toolhost;
  */
 typedef int (*toolhost_decide_fn)(void *ctx, const char *tool, const json_t *input, char **out_reason);
 
+/*
+ * Deny-paths hook, asked for Grep and Glob calls the policy allowed:
+ * *out = a new JSON array of absolute patterns (policy_read_deny_patterns())
+ * sent as the request's "deny_paths" (tools/search.h), so the walk leaves
+ * out what the Read deny rules cover; *out may stay NULL (none). Return 0,
+ * or negative CORDON_E* to fail the call closed (never search without the
+ * rules).
+ */
+typedef int (*toolhost_deny_paths_fn)(void *ctx, const char *tool, json_t **out);
+
 struct toolhost_opts {
 	const char *workspace;      /* absolute; the writable root */
 	const char *cwd;            /* absolute; NULL = workspace */
@@ -51,7 +62,8 @@ struct toolhost_opts {
 	unsigned timeout_ms;        /* per call; 0 = toolrun's default */
 	unsigned require;           /* LAYER_BIT mask of sandbox layers the policy requires */
 	toolhost_decide_fn decide;  /* NULL: everything the registry has is allowed */
-	void *decide_ctx;
+	void *decide_ctx;           /* for decide and deny_paths */
+	toolhost_deny_paths_fn deny_paths; /* NULL: no deny paths sent */
 };
 
 int toolhost_open(struct toolhost **out, const struct toolhost_opts *opts);
