@@ -9,6 +9,7 @@
 #include "policy/readonly.h"
 #include "policy/shsplit.h"
 #include "common/buf.h"
+#include "common/utf8.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -1308,6 +1309,12 @@ int policy_read_deny_patterns(const struct policy *p, const char *tool, const st
 				goto out;
 		} else {
 			continue;
+		}
+		/* The patterns travel as JSON strings: a rule or root that is not
+		 * UTF-8 cannot be sent, so the search must not run without it. */
+		if (!utf8_valid(pat, strlen(pat))) {
+			rc = -CORDON_EINVAL;
+			goto out;
 		}
 		if (json_object_get(seen, pat))
 			continue;

@@ -181,7 +181,7 @@ bool policy_read_denied(const struct policy *p, const char *tool, const char *pa
  * *out is a new JSON array of distinct strings (possibly empty), in rule
  * order. Rules whose `~` cannot be anchored (no home) are left out, as
  * policy_decide() never matches them. Errors: -CORDON_EINVAL (ctx has no
- * usable root), -CORDON_ETOOBIG (a pattern is too long to anchor: refuse
+ * usable root, or a pattern is not UTF-8), -CORDON_ETOOBIG (a pattern is too long to anchor: refuse
  * the search rather than run it without the rule), -CORDON_ENOMEM.
  */
 int policy_read_deny_patterns(const struct policy *p, const char *tool, const struct policy_ctx *ctx, json_t **out);

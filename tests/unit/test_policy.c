@@ -223,7 +223,44 @@ static void read_deny_patterns_anchored(void **state)
 		assert_patterns(a, g3, 4);
 	}
 	json_decref(a);
+
+	/* A pattern that cannot travel as a JSON string fails: never an empty list. */
+	{
+		struct policy_ctx bad = { .cwd = "/p\xff", .project_root = "/p\xff", .home = NULL };
+
+		a = NULL;
+		assert_int_equal(policy_read_deny_patterns(&p, "Grep", &bad, &a), -CORDON_EINVAL);
+		assert_null(a);
+	}
 	policy_release(&p);
+	policy_init(&p);
+	assert_int_equal(policy_add_rules(&p, "Read(//a/*)", RULE_DENY, "t", NULL, &d), 0);
+	assert_int_equal(policy_add_rules(&p, "Read(//a/b\xc3)", RULE_DENY, "t", NULL, &d), 0);
+	assert_int_equal(policy_read_deny_patterns(&p, "Grep", &ctx, &a), -CORDON_EINVAL);
+	assert_null(a);
+	policy_release(&p);
+
+	/* A pattern too long to anchor fails too: the search is refused, not run without it. */
+	{
+		char rule[4100], root[300];
+		struct policy_ctx deep = { .cwd = root, .project_root = root, .home = NULL };
+
+		memset(root, 'r', sizeof(root) - 1);
+		root[0] = '/';
+		root[sizeof(root) - 1] = '\0';
+		memcpy(rule, "Read(./", 7);
+		memset(rule + 7, 'x', 4000);
+		memcpy(rule + 4007, ")", 2);
+		policy_init(&p);
+		assert_int_equal(policy_add_rules(&p, rule, RULE_DENY, "t", NULL, &d), 0);
+		assert_int_equal(policy_read_deny_patterns(&p, "Glob", &ctx, &a), 0);
+		assert_int_equal(json_array_size(a), 1);
+		json_decref(a);
+		a = NULL;
+		assert_int_equal(policy_read_deny_patterns(&p, "Glob", &deep, &a), -CORDON_ETOOBIG);
+		assert_null(a);
+		policy_release(&p);
+	}
 
 	/* A bare deny of the tool covers every path. */
 	policy_init(&p);
