@@ -259,12 +259,81 @@ static bool parent_is_real_dir(const char *ws, const char *rel)
 	return true;
 }
 
+/*
+ * Pin the directories above the protected paths (".git" above ".git/hooks")
+ * with read-write binds on themselves: a mount point cannot be renamed or
+ * removed (EBUSY), so `mv .git .g && mkdir -p .git/hooks` cannot swap in a
+ * new .git around the read-only hooks and config (FS13).
+ */
+static int pin_ancestors(const char *ws)
+{
+	char pinned[16][64], path[PATH_MAX];
+	const char *const *p;
+	size_t npinned = 0, i;
+	struct stat st;
+
+	for (p = profile_protected_paths(); *p; p++) {
+		const char *slash;
+
+		for (slash = strchr(*p, '/'); slash; slash = strchr(slash + 1, '/')) {
+			size_t n = (size_t)(slash - *p);
+			bool done = false;
+
+			if (n >= sizeof(pinned[0]))
+				continue;
+			for (i = 0; i < npinned && !done; i++)
+				done = strlen(pinned[i]) == n && !strncmp(pinned[i], *p, n);
+			if (done || npinned == sizeof(pinned) / sizeof(pinned[0]))
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%.*s", ws, (int)n, *p) >= (int)sizeof(path))
+				continue;
+			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+				continue; /* missing, or a symlink: nothing of ours to pin */
+			if (bind_mount(path, path, false, MS_NOSUID | MS_NODEV) < 0)
+				return -CORDON_ESYS;
+			memcpy(pinned[npinned], *p, n);
+			pinned[npinned++][n] = '\0';
+		}
+	}
+	return 0;
+}
+
+/*
+ * The placeholders are empty files nobody wants committed: list them in the
+ * global gitignore of the sandbox (HOME is the private /tmp), so `git status`
+ * and `git add -A` inside it pass them by. Best effort.
+ */
+static void ignore_placeholders(const char *const *names, size_t n)
+{
+	char line[128];
+	size_t i;
+	int fd;
+
+	if (!n || mkdir_p("/tmp/.config/git", 0755) < 0)
+		return;
+	fd = open("/tmp/.config/git/ignore", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		int len = snprintf(line, sizeof(line), "%s%s\n", names[i],
+				   profile_protected_is_dir(names[i]) ? "/" : "");
+
+		if (len > 0 && (size_t)len < sizeof(line) && write(fd, line, (size_t)len) != len)
+			break;
+	}
+	close(fd);
+}
+
 static int protect_paths(const char *ws, bool placeholders)
 {
 	const char *const *p;
+	const char *made[64];
+	size_t nmade = 0;
 	char path[PATH_MAX];
 	struct stat st;
 
+	if (pin_ancestors(ws) < 0)
+		return -CORDON_ESYS;
 	for (p = profile_protected_paths(); *p; p++) {
 		if (snprintf(path, sizeof(path), "%s/%s", ws, *p) >= (int)sizeof(path))
 			continue;
@@ -283,6 +352,8 @@ static int protect_paths(const char *ws, bool placeholders)
 			} else if (touch(path) < 0) {
 				continue;
 			}
+			if (nmade < sizeof(made) / sizeof(made[0]))
+				made[nmade++] = *p;
 		} else if (S_ISLNK(st.st_mode)) {
 			continue; /* the link's target is judged by its own mount */
 		}
@@ -290,6 +361,7 @@ static int protect_paths(const char *ws, bool placeholders)
 		if (bind_mount(path, path, true, MS_NOSUID | MS_NODEV) < 0)
 			return -CORDON_ESYS;
 	}
+	ignore_placeholders(made, nmade);
 	return 0;
 }
 

@@ -63,6 +63,15 @@ t_eq ".git/config stays read-only" "$(cat "$ws/.git/config")" "orig"
 t_check ".git/hooks stays empty" test ! -e "$ws/.git/hooks/post-checkout"
 t_check ".git/hooks cannot be renamed" test -d "$ws/.git/hooks"
 
+# FS13: .git cannot be swapped out from around its read-only hooks and config.
+repo=$(t_tmpdir)
+git -C "$repo" init -q .
+"$CORDON" sandbox --workspace "$repo" -- sh -c 'mv .git .git-aside' 2>/dev/null
+t_check "the .git directory cannot be renamed" test -d "$repo/.git" -a ! -e "$repo/.git-aside"
+out=$("$CORDON" sandbox --workspace "$repo" -- sh -c 'echo hi > tracked.txt; git add tracked.txt && git status --short' 2>&1)
+t_contains "git works inside the sandbox" "$out" "A  tracked.txt"
+case $out in *bashrc*|*envrc*) t_fail "placeholders are ignored by git" "$out" ;; *) t_pass "placeholders are ignored by git" ;; esac
+
 # Protected paths that do not exist yet cannot be created (placeholders), and vanish afterwards.
 fresh=$(t_tmpdir)
 "$CORDON" sandbox --workspace "$fresh" -- sh -c 'echo evil > .envrc; mkdir -p .claude/commands; echo x > .mcp.json' 2>/dev/null
