@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -299,6 +300,28 @@ static int pin_ancestors(const char *ws)
 }
 
 /*
+ * A protected path that is a symlink: mount a read-only /dev/null on the
+ * link itself (new mount API, the link is not followed), as Codex does. The
+ * link can then be neither written through nor replaced (EBUSY).
+ */
+static int cover_symlink(const char *path)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+	int fd, r = -CORDON_ESYS, saved;
+
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, OLD "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0 &&
+	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
+		r = 0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/*
  * The placeholders are empty files nobody wants committed: list them in the
  * global gitignore of the sandbox (HOME is the private /tmp), so `git status`
  * and `git add -A` inside it pass them by. Best effort.
@@ -355,7 +378,9 @@ static int protect_paths(const char *ws, bool placeholders)
 			if (nmade < sizeof(made) / sizeof(made[0]))
 				made[nmade++] = *p;
 		} else if (S_ISLNK(st.st_mode)) {
-			continue; /* the link's target is judged by its own mount */
+			if (cover_symlink(path) < 0)
+				return -CORDON_ESYS;
+			continue;
 		}
 		/* Safe because: a read-only bind on itself; as a mount point it cannot be renamed (EBUSY). */
 		if (bind_mount(path, path, true, MS_NOSUID | MS_NODEV) < 0)

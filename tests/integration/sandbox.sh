@@ -72,6 +72,14 @@ out=$("$CORDON" sandbox --workspace "$repo" -- sh -c 'echo hi > tracked.txt; git
 t_contains "git works inside the sandbox" "$out" "A  tracked.txt"
 case $out in *bashrc*|*envrc*) t_fail "placeholders are ignored by git" "$out" ;; *) t_pass "placeholders are ignored by git" ;; esac
 
+# A protected path that is a symlink is covered: not written through, not replaced.
+lnk=$(t_tmpdir)
+echo notes > "$lnk/notes.txt"
+ln -s notes.txt "$lnk/.envrc"
+"$CORDON" sandbox --workspace "$lnk" -- sh -c 'echo evil >> .envrc; rm -f .envrc; echo evil > .envrc' 2>/dev/null
+t_eq "no write through a protected symlink" "$(cat "$lnk/notes.txt")" "notes"
+t_eq "the protected symlink is not replaced" "$(readlink "$lnk/.envrc")" "notes.txt"
+
 # Protected paths that do not exist yet cannot be created (placeholders), and vanish afterwards.
 fresh=$(t_tmpdir)
 "$CORDON" sandbox --workspace "$fresh" -- sh -c 'echo evil > .envrc; mkdir -p .claude/commands; echo x > .mcp.json' 2>/dev/null
