@@ -506,20 +506,22 @@ static const size_t counts_ov_on[] = { N(ov_ioctl), N(ov_sock_on) };
 static const struct sc_rule *const parts_ov_deg[] = { ov_ioctl, ov_sock_isolated_off, NULL };
 static const size_t counts_ov_deg[] = { N(ov_ioctl), N(ov_sock_isolated_off) };
 
-static const struct sc_filter f_readonly = { SC_KILL, 0, parts_readonly, counts_readonly, NULL, NULL };
-static const struct sc_filter f_write = { SC_KILL, 0, parts_write, counts_write, NULL, NULL };
-static const struct sc_filter f_compute = { SC_KILL, 0, parts_compute, counts_compute, NULL, NULL };
-static const struct sc_filter f_fetch = { SC_KILL, 0, parts_fetch, counts_fetch, NULL, NULL };
-static const struct sc_filter ov_off = { SC_ALLOW, 0, parts_ov_off, counts_ov_off, NULL, NULL };
-static const struct sc_filter ov_on = { SC_ALLOW, 0, parts_ov_on, counts_ov_on, NULL, NULL };
-static const struct sc_filter ov_deg = { SC_ALLOW, 0, parts_ov_deg, counts_ov_deg, NULL, NULL };
+static const struct sc_filter f_readonly = { SC_KILL, 0, parts_readonly, counts_readonly, NULL,
+					     NULL, false };
+static const struct sc_filter f_write = { SC_KILL, 0, parts_write, counts_write, NULL, NULL, false };
+static const struct sc_filter f_compute = { SC_KILL, 0, parts_compute, counts_compute, NULL, NULL,
+					    false };
+static const struct sc_filter f_fetch = { SC_KILL, 0, parts_fetch, counts_fetch, NULL, NULL, false };
+static const struct sc_filter ov_off = { SC_ALLOW, 0, parts_ov_off, counts_ov_off, NULL, NULL, false };
+static const struct sc_filter ov_on = { SC_ALLOW, 0, parts_ov_on, counts_ov_on, NULL, NULL, false };
+static const struct sc_filter ov_deg = { SC_ALLOW, 0, parts_ov_deg, counts_ov_deg, NULL, NULL, false };
 static const struct sc_filter f_exec_off = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
-					     &ov_off };
+					     &ov_off, true };
 static const struct sc_filter f_exec_on = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
-					    &ov_on };
+					    &ov_on, true };
 
 static const struct sc_filter f_exec_deg = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
-					     &ov_deg };
+					     &ov_deg, true };
 
 const struct sc_filter *profile_seccomp_exec_unisolated(void)
 {

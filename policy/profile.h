@@ -182,6 +182,12 @@ struct sc_filter {
 	 * restrictive result of both. NULL when there is none.
 	 */
 	const struct sc_filter *overlay;
+	/*
+	 * Numbers libseccomp does not know (newer syscalls, gaps) return ENOSYS
+	 * instead of the default, so programs take their fallback paths
+	 * (runc#2151). Only for filters whose default is an errno.
+	 */
+	bool enosys_unknown;
 };
 
 /*

@@ -17,6 +17,9 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 
+/* Syscall numbers below this that libseccomp does not know get ENOSYS (enosys_unknown). */
+#define SECCOMP_UNKNOWN_MAX 512
+
 static uint32_t action_of(enum sc_action a, int err, bool report)
 {
 	switch (a) {
@@ -80,7 +83,7 @@ static int compile_one(void **out_insns, size_t *out_len, const struct sc_filter
 	const char *const *n;
 	struct buf b;
 	size_t i, j;
-	int fd = -1, r;
+	int fd = -1, r, nr;
 
 	buf_init(&b, 1u << 20);
 	ctx = seccomp_init(action_of(f->def, f->def_err, report));
@@ -108,6 +111,22 @@ static int compile_one(void **out_insns, size_t *out_len, const struct sc_filter
 		if (r < 0)
 			goto out;
 	}
+	if (f->enosys_unknown && f->def == SC_ERRNO) {
+		for (nr = 0; nr < SECCOMP_UNKNOWN_MAX; nr++) {
+			char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+			if (!name)
+				r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+			free(name);
+			if (r < 0) {
+				diag_set(diag, 0, 0, "libseccomp refused ENOSYS for #%d", nr);
+				r = -CORDON_EINVAL;
+				goto out;
+			}
+		}
+	}
+	/* A binary tree instead of a linear list; older libseccomp lacks it (fine). */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	fd = memfd_create("cordon-bpf", MFD_CLOEXEC);
 	if (fd < 0) {
 		r = -CORDON_ESYS;

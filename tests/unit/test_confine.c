@@ -430,6 +430,15 @@ static int fork_and_exec_work(void)
 	return 0;
 }
 
+static int unknown_syscall_enosys(void)
+{
+	/* A number no kernel has (yet): ENOSYS, so libcs take their fallback paths. */
+	if (EXPECT_ERRNO(syscall(500, 0, 0, 0), ENOSYS))
+		return 1;
+	/* A known but refused one stays EPERM. */
+	return EXPECT_ERRNO(syscall(SYS_acct, NULL), EPERM) ? 2 : 0;
+}
+
 static int x32_syscall(void)
 {
 	/* getpid through the x32 ABI: a foreign architecture for the filter. */
@@ -477,6 +486,7 @@ static void bash_status_readback_and_processes(void **state)
 	assert_true(EXIT_OK(run(PROFILE_BASH, true, CONFINED, status_readback)));
 	assert_false(EXIT_OK(run(PROFILE_BASH, true, BARE, status_readback)));
 	assert_true(EXIT_OK(run(PROFILE_BASH, true, CONFINED, fork_and_exec_work)));
+	assert_true(EXIT_OK(run(PROFILE_BASH, true, CONFINED, unknown_syscall_enosys)));
 }
 
 static void foreign_abi_is_killed(void **state)
