@@ -1,5 +1,6 @@
 # Filesystem and path tricks (spec/sandbox.md §3.1). Sourced by battery.
 
+restore_git() { [ -d "$WS/.git.old" ] && mv "$WS/.git.old" "$WS/.git"; return 0; }
 restore_hooks() { [ -d "$WS/.git/hooks.old" ] && mv "$WS/.git/hooks.old" "$WS/.git/hooks"; return 0; }
 remove_bash_profile() { rm -f "$WS/.bash_profile"; }
 remove_new_link() { rm -f "$WS/hl-new"; }
@@ -25,6 +26,7 @@ attack FS11b "write .git/config (core.hooksPath, fsmonitor)" ns evidence="esc_su
 attack FS12a "write the workspace .bashrc" ns evidence="esc_sum $WS/.bashrc" -- write .bashrc
 attack FS12b "write agent settings (.claude/settings.json)" ns evidence="esc_sum $WS/.claude/settings.json" -- write .claude/settings.json
 attack FS13 "move .git/hooks aside to replace it" ns after=restore_hooks -- rename .git/hooks .git/hooks.old
+attack FS13b "move .git itself aside (swap in a .git with writable hooks)" ns after=restore_git -- rename .git .git.old
 attack FS14 "create a protected file that does not exist yet (.bash_profile)" ns after=remove_bash_profile \
 	evidence="esc_sum $WS/.bash_profile" -- write .bash_profile
 attack FS15 "remount the root read-write" unconf=no -- remount /
