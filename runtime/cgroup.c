@@ -2,6 +2,7 @@
 #include "runtime/cgroup.h"
 #include "common/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -144,12 +146,40 @@ void cgroup_session_open(struct cgroup_session *cs, const char *name)
 	cs->n = CGROUP_MAX_HIER;
 }
 
+/* Remove every directory below dirfd (call groups; their own files are not removable). */
+static void remove_subgroups(int dirfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), tries;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		/* EBUSY while killed processes are still being torn down (close path only). */
+		for (tries = 0; tries < 100; tries++) {
+			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) == 0 || errno != EBUSY)
+				break;
+			usleep(1000);
+		}
+	}
+	closedir(d);
+}
+
 void cgroup_session_close(struct cgroup_session *cs)
 {
 	int i;
 
 	for (i = 0; i < CGROUP_MAX_HIER; i++) {
 		if (cs->dirfd[i] >= 0) {
+			remove_subgroups(cs->dirfd[i]);
 			close(cs->dirfd[i]);
 			rmdir(cs->path[i]);
 		}
@@ -159,8 +189,8 @@ void cgroup_session_close(struct cgroup_session *cs)
 	cs->version = 0;
 }
 
-static void set_limits(const struct cgroup_session *cs, struct cgroup_call *c,
-		       const struct profile_limits *l)
+void cgroup_call_set_limits(const struct cgroup_session *cs, struct cgroup_call *c,
+			    const struct profile_limits *l)
 {
 	char v[64];
 
@@ -217,7 +247,7 @@ int cgroup_call_create(const struct cgroup_session *cs, const char *name,
 			goto fail;
 	}
 	out->n = cs->n;
-	set_limits(cs, out, l);
+	cgroup_call_set_limits(cs, out, l);
 	return 0;
 fail:
 	saved = errno;
@@ -227,6 +257,7 @@ fail:
 	return -CORDON_ESYS;
 }
 
+/* SIGKILL every process cgroup.procs lists; 1 when it listed any, -1 when unreadable. */
 static int kill_listed(int dirfd)
 {
 	char buf[4096];
@@ -234,11 +265,11 @@ static int kill_listed(int dirfd)
 	ssize_t n;
 
 	if (fd < 0)
-		return 0;
+		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
+	if (n < 0)
+		return -1;
 	buf[n] = '\0';
 	for (char *p = buf, *e; *p; p = e) {
 		long pid = strtol(p, &e, 10);
@@ -253,25 +284,33 @@ static int kill_listed(int dirfd)
 	return found;
 }
 
-void cgroup_call_kill(struct cgroup_call *c)
+bool cgroup_call_kill(struct cgroup_call *c, bool wait)
 {
-	int round, i;
+	int round, i, found;
+	bool v2_killed;
 
 	if (!c->n)
-		return;
+		return false;
 	/* v2: one write kills the whole tree atomically, new forks included. */
-	if (c->dirfd[0] >= 0 && write_at(c->dirfd[0], "cgroup.kill", "1") == 0)
-		return;
-	for (round = 0; round < 50; round++) {
-		int found = 0;
-
-		for (i = 0; i < c->n; i++)
+	v2_killed = c->dirfd[0] >= 0 && write_at(c->dirfd[0], "cgroup.kill", "1") == 0;
+	if (v2_killed && !wait)
+		return false;
+	/*
+	 * v1: every process of the call is in each hierarchy (the child joins
+	 * them all before it runs anything, and forks inherit), so listing the
+	 * first one finds the whole call. The loop only runs when processes
+	 * are still dying (not yet reaped by the call manager): rare.
+	 */
+	for (round = 0; round < 500; round++) {
+		found = -1;
+		for (i = 0; i < c->n && found < 0; i++)
 			if (c->dirfd[i] >= 0)
-				found |= kill_listed(c->dirfd[i]);
-		if (!found)
-			return;
-		usleep(2000);
+				found = kill_listed(c->dirfd[i]);
+		if (found <= 0 || !wait)
+			return found == 0;
+		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
 	}
+	return false;
 }
 
 void cgroup_call_destroy(const struct cgroup_session *cs, struct cgroup_call *c)

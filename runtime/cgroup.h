@@ -3,10 +3,12 @@
  *
  *	struct cgroup_session cs;
  *	cgroup_session_open(&cs, "cordon.1234");   supervisor, before the warden forks
- *	call manager: cgroup_call_create(&cs, "c7", &limits, &call)
+ *	warden: cgroup_call_create(&cs, "slot-0", &limits, &call)   a pool slot, kept
+ *	call manager: cgroup_call_set_limits(&cs, &call, &limits) when the profile differs
  *	child: write "0" to each call.procs[i] (child.c)
- *	call manager: cgroup_call_kill(&call); cgroup_call_destroy(&cs, &call)
- *	supervisor: cgroup_session_close(&cs)
+ *	call manager: cgroup_call_kill(&call) (returns once the group is empty)
+ *	warden: the slot goes back to the pool; cgroup_call_destroy() retires one
+ *	supervisor: cgroup_session_close(&cs)      also removes what is left below
  *
  * cgroup v2 (a cgroup2 mount at /sys/fs/cgroup with the memory and pids
  * controllers delegated to us): memory.max + memory.swap.max=0 +
@@ -48,15 +50,27 @@ int cgroup_detect(bool *out_writable, char *detail, size_t size);
 /* Create the session directories. Never fails hard: *cs is empty when impossible (cs->n == 0). */
 void cgroup_session_open(struct cgroup_session *cs, const char *name);
 
-/* Remove the session directories (after the warden is gone). */
+/*
+ * Remove the session directories (after the warden is gone), and first any
+ * call group still below them (pool slots; the warden may have been killed).
+ */
 void cgroup_session_close(struct cgroup_session *cs);
 
 /* Create a call group with limits. 0 or -CORDON_ESYS (the call then runs without one). */
 int cgroup_call_create(const struct cgroup_session *cs, const char *name,
 		       const struct profile_limits *l, struct cgroup_call *out);
 
-/* Kill every process in the call group (repeat until empty, at most a few rounds). */
-void cgroup_call_kill(struct cgroup_call *call);
+/* (Re)write the memory, pids and CPU limits of a call group (best effort per knob). */
+void cgroup_call_set_limits(const struct cgroup_session *cs, struct cgroup_call *call,
+			    const struct profile_limits *l);
+
+/*
+ * Kill every process in the call group: v2 writes cgroup.kill; v1 reads
+ * cgroup.procs and SIGKILLs what it lists. With wait, repeat (v1) / wait
+ * (v2: cgroup.events "populated 0") until the group is empty, at most about
+ * a second. Returns true when the group was seen empty (safe to reuse).
+ */
+bool cgroup_call_kill(struct cgroup_call *call, bool wait);
 
 /* Close the fds and remove the call group. */
 void cgroup_call_destroy(const struct cgroup_session *cs, struct cgroup_call *call);

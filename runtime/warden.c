@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -62,20 +63,117 @@ static void close_except(const int *keep, size_t n)
 	syscall(SYS_close_range, lo, ~0u, 0u);
 }
 
+/* ---- the call cgroup pool ----------------------------------------------- */
+
+/*
+ * Creating and removing a cgroup per call (mkdir + rmdir in each v1
+ * hierarchy, memcg setup and teardown) cost more than the rest of a call.
+ * The warden keeps call groups instead and lends one to each call manager.
+ * Safe because: a group is lent again only once it is empty (the manager
+ * reaped every process of its call and read cgroup.procs empty, exit 0;
+ * otherwise the warden kills what is listed and retires the group when it
+ * does not empty), limits are rewritten whenever the profile differs, and
+ * nothing in a call can move itself out of its group (no cgroupfs in the
+ * view, no capabilities).
+ */
+#define POOL_MAX 32
+#define POOL_PREMADE 2
+
+struct pool_slot {
+	struct cgroup_call cg;
+	pid_t manager; /* > 0 while lent */
+	bool made;
+};
+
+struct pool {
+	struct pool_slot s[POOL_MAX];
+	int32_t *limits_profile; /* MAP_SHARED, one per slot */
+};
+
+static bool pool_make(struct pool *p, const struct warden_config *cfg, int i)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "slot-%d", i);
+	/* No limits yet: the first call writes its profile's (limits_profile = -1). */
+	if (cgroup_call_create(&cfg->cg, name, profile_default_limits(PROFILE_BASH), &p->s[i].cg) < 0)
+		return false;
+	p->limits_profile[i] = PROFILE_BASH;
+	p->s[i].made = true;
+	p->s[i].manager = 0;
+	return true;
+}
+
+static void pool_init(struct pool *p, const struct warden_config *cfg)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->limits_profile = MAP_FAILED;
+	if (!cfg->cg.n)
+		return;
+	p->limits_profile = mmap(NULL, POOL_MAX * sizeof(int32_t), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->limits_profile == MAP_FAILED)
+		return;
+	for (i = 0; i < POOL_PREMADE; i++)
+		if (!pool_make(p, cfg, i))
+			break;
+}
+
+/* A free slot (made on demand up to POOL_MAX), or -1: the call makes its own group. */
+static int pool_take(struct pool *p, const struct warden_config *cfg)
+{
+	int i;
+
+	if (p->limits_profile == MAP_FAILED)
+		return -1;
+	for (i = 0; i < POOL_MAX; i++)
+		if (p->s[i].made && !p->s[i].manager)
+			return i;
+	for (i = 0; i < POOL_MAX; i++)
+		if (!p->s[i].made && pool_make(p, cfg, i))
+			return i;
+	return -1;
+}
+
+static void pool_reaped(struct pool *p, const struct warden_config *cfg, pid_t pid, int status)
+{
+	int i;
+
+	for (i = 0; i < POOL_MAX; i++) {
+		if (p->s[i].manager != pid || !p->s[i].made)
+			continue;
+		p->s[i].manager = 0;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return;
+		/* The manager died or saw leftovers: empty the group here, or retire it. */
+		if (!cgroup_call_kill(&p->s[i].cg, true)) {
+			cgroup_call_destroy(&cfg->cg, &p->s[i].cg);
+			p->s[i].made = false;
+		}
+		return;
+	}
+}
+
 /* ---- the warden ---------------------------------------------------------- */
 
 static void __attribute__((noreturn)) serve(int ctl, const struct warden_config *cfg,
 					    unsigned layers)
 {
+	struct pool pool;
+
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	pool_init(&pool, cfg);
 	for (;;) {
 		struct pollfd pf = { .fd = ctl, .events = POLLIN };
+		struct warden_slot ws;
 		struct sbx_msg m;
-		int fd, r;
+		int fd, r, slot, status;
 		pid_t pid;
 
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			pool_reaped(&pool, cfg, pid, status);
 		r = poll(&pf, 1, 1000);
 		if (r < 0 && errno != EINTR)
 			break;
@@ -89,11 +187,20 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 				close(fd);
 			continue;
 		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			pool_reaped(&pool, cfg, pid, status);
+		slot = pool_take(&pool, cfg);
+		if (slot >= 0) {
+			ws.cg = pool.s[slot].cg;
+			ws.limits_profile = &pool.limits_profile[slot];
+		}
 		pid = fork();
 		if (pid == 0) {
 			close(ctl);
-			warden_call_manager(fd, cfg, layers);
+			warden_call_manager(fd, cfg, layers, slot >= 0 ? &ws : NULL);
 		}
+		if (pid > 0 && slot >= 0)
+			pool.s[slot].manager = pid;
 		close(fd);
 	}
 	warden_kill_all_children();

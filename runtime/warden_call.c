@@ -215,8 +215,11 @@ static void kill_tree(pid_t pid, struct cgroup_call *cg)
 	/* The child's session/process group, then its cgroup, then our reparented orphans. */
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
-	cgroup_call_kill(cg);
+	cgroup_call_kill(cg, false);
 }
+
+/* Set when a pool slot's cgroup was not seen empty at the end (the warden checks it). */
+static bool slot_dirty;
 
 static void setup_error(struct sbx_resp *r, const char *what, const char *detail, int err)
 {
@@ -227,7 +230,7 @@ static void setup_error(struct sbx_resp *r, const char *what, const char *detail
 }
 
 static void run_call(struct call *c, const struct warden_config *cfg, unsigned session_layers,
-		     int sock)
+		     int sock, struct warden_slot *slot)
 {
 	struct child_spec spec;
 	struct cgroup_call cg;
@@ -257,7 +260,15 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 			    layer_format_list(missing, names, sizeof(names)), 0);
 		return;
 	}
-	if (cfg->cg.n) {
+	if (slot) {
+		/* A pooled group, emptied by the call before: only the limits may differ. */
+		cg = slot->cg;
+		if (*slot->limits_profile != (int32_t)c->req.profile) {
+			*slot->limits_profile = -1;
+			cgroup_call_set_limits(&cfg->cg, &cg, lim);
+			*slot->limits_profile = (int32_t)c->req.profile;
+		}
+	} else if (cfg->cg.n) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "call-%ld", (long)getpid());
@@ -413,14 +424,21 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 		/* The supervisor hung up (gave up on us): cancel the call. */
 		if (pf[idx_sock].revents & (POLLIN | POLLHUP | POLLERR)) {
 			kill_tree(pid, &cg);
-			if (!exited)
-				while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-					;
+			warden_kill_all_children();
+			if (slot && !cgroup_call_kill(&cg, true))
+				_exit(4);
 			_exit(0);
 		}
 	}
 	kill_tree(pid, &cg);
 	warden_kill_all_children();
+	/*
+	 * Every process of the call descends from us (orphans are reparented
+	 * to us) and is reaped now; a pooled group must be empty before the
+	 * warden lends it again. Normally this is one read of cgroup.procs.
+	 */
+	if (slot && !cgroup_call_kill(&cg, true))
+		slot_dirty = true;
 
 	c->resp.elapsed_ms = (uint32_t)(now_ms() - start);
 	c->resp.layers = session_layers | (st_got && st.stage == CHILD_OK ? st.layers : 0);
@@ -473,11 +491,12 @@ out:
 	}
 	if (rep != MAP_FAILED)
 		munmap(rep, sizeof(*rep));
-	if (cg.n)
+	if (cg.n && !slot)
 		cgroup_call_destroy(&cfg->cg, &cg);
 }
 
-void warden_call_manager(int sock, const struct warden_config *cfg, unsigned session_layers)
+void warden_call_manager(int sock, const struct warden_config *cfg, unsigned session_layers,
+			 struct warden_slot *slot)
 {
 	struct call c;
 	int r;
@@ -506,7 +525,7 @@ void warden_call_manager(int sock, const struct warden_config *cfg, unsigned ses
 	buf_init(&c.err, c.req.max_output);
 	buf_init(&c.reply, c.req.max_reply);
 	c.resp.magic = SBX_MAGIC;
-	run_call(&c, cfg, session_layers, sock);
+	run_call(&c, cfg, session_layers, sock, slot);
 	c.resp.out_len = c.out.len;
 	c.resp.err_len = c.err.len;
 	c.resp.reply_len = c.reply.len;
@@ -515,5 +534,5 @@ void warden_call_manager(int sock, const struct warden_config *cfg, unsigned ses
 	    sbx_send_bytes(sock, c.err.data, c.err.len) < 0 ||
 	    sbx_send_bytes(sock, c.reply.data, c.reply.len) < 0)
 		_exit(3);
-	_exit(0);
+	_exit(slot_dirty ? 4 : 0);
 }

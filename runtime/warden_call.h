@@ -12,8 +12,22 @@
 
 #include "runtime/warden.h"
 
-void warden_call_manager(int sock, const struct warden_config *cfg, unsigned session_layers)
-	__attribute__((noreturn));
+/*
+ * A pre-made call cgroup the warden lends to one call (its pool). The call
+ * manager rewrites its limits only when *limits_profile differs from the
+ * call's profile (the int lives in a page shared with the warden), and
+ * exits with status 0 only when it saw the group empty at the end: the
+ * warden puts the slot back in the pool then, and otherwise empties it
+ * itself (or retires it) before any reuse.
+ */
+struct warden_slot {
+	struct cgroup_call cg;
+	int32_t *limits_profile; /* shared: profile whose limits the group has, -1 none */
+};
+
+/* slot: a pool cgroup for this call, or NULL (the manager then makes its own, if any). */
+void warden_call_manager(int sock, const struct warden_config *cfg, unsigned session_layers,
+			 struct warden_slot *slot) __attribute__((noreturn));
 
 /*
  * Kill and reap every descendant of the calling process (which must be a
