@@ -55,6 +55,30 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
+int cli_dispatch(const char *cmd, const struct cli_command *subs, size_t n, void (*usage)(FILE *f),
+		 int argc, char **argv)
+{
+	char names[256] = "";
+	size_t i, len = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(subs[i].name, argv[1]))
+			return subs[i].run(argc - 1, argv + 1);
+		if (len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+						subs[i].name);
+	}
+	return cli_usage_error(cmd, "unknown subcommand '%s' (%s)", argv[1], names);
+}
+
 int cli_main(int argc, char **argv)
 {
 	const struct cli_command *cmd;

@@ -43,6 +43,15 @@ int cli_main(int argc, char **argv);
  */
 int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Run the sub-subcommand argv[1] of `cmd` (e.g. `cordon policy check`) from
+ * a table of n entries: argv[1] names the entry, which gets argc - 1 and
+ * argv + 1. No argv[1] prints usage to stderr (exit 2); -h/--help prints it
+ * to stdout (exit 0); an unknown name is a one-line usage error (exit 2).
+ */
+int cli_dispatch(const char *cmd, const struct cli_command *subs, size_t n, void (*usage)(FILE *f),
+		 int argc, char **argv);
+
 /* The subcommands (runtime/cmd_*.c). */
 int cmd_run(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);

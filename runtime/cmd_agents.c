@@ -221,19 +221,13 @@ static int do_validate(int argc, char **argv)
 	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
+static const struct cli_command subcommands[] = {
+	{ "list", do_list, "list the agents discovered from here" },
+	{ "validate", do_validate, "check agent files" },
+};
+
 int cmd_agents(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "list"))
-		return do_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "validate"))
-		return do_validate(argc - 1, argv + 1);
-	return cli_usage_error("agents", "unknown subcommand '%s' (list, validate)", argv[1]);
+	return cli_dispatch("agents", subcommands, sizeof(subcommands) / sizeof(subcommands[0]), usage, argc,
+			    argv);
 }

@@ -376,19 +376,13 @@ static int do_show(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+static const struct cli_command subcommands[] = {
+	{ "check", do_check, "decide one tool call" },
+	{ "show", do_show, "print the effective policy" },
+};
+
 int cmd_policy(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "check"))
-		return do_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return do_show(argc - 1, argv + 1);
-	return cli_usage_error("policy", "unknown subcommand '%s' (check, show)", argv[1]);
+	return cli_dispatch("policy", subcommands, sizeof(subcommands) / sizeof(subcommands[0]), usage, argc,
+			    argv);
 }
