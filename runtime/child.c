@@ -85,7 +85,20 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers)
 	/* Safe because: from here no exec can gain privileges (setuid, file caps). */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return CHILD_NNP;
-	if (c->ll_abi >= 1 && c->ll) {
+	if (c->ll_abi >= 1 && c->ll_prebuilt) {
+		/*
+		 * Safe because: the domain is a snapshot of the ruleset taken now;
+		 * the fd is closed before any code of the call runs, so nothing
+		 * here can add rules to the ruleset later children enforce.
+		 */
+		int r = landlock_enforce(c->ll_fd), saved = errno;
+
+		close(c->ll_fd);
+		errno = saved;
+		if (r < 0)
+			return CHILD_LANDLOCK;
+		layers |= LAYER_BIT(LAYER_LANDLOCK);
+	} else if (c->ll_abi >= 1 && c->ll) {
 		if (landlock_apply(c->profile, c->with_exec, c->ll, c->ll_abi) < 0)
 			return CHILD_LANDLOCK;
 		layers |= LAYER_BIT(LAYER_LANDLOCK);
@@ -124,10 +137,15 @@ static void __attribute__((noreturn)) fail(int fd, int stage)
 	_exit(CHILD_EXIT_SETUP);
 }
 
-/* Move the fds we keep to 0..5 without clobbering each other. */
+/*
+ * Move the fds we keep to 0..6 without clobbering each other: 0 /dev/null,
+ * 1 2 the output pipes, 3 (4) reply and status, 5 the passed descriptor, 6
+ * the prebuilt Landlock ruleset (close-on-exec, and closed once enforced).
+ */
 static int arrange_fds(const struct child_spec *s, int *out_status)
 {
-	int src[CHILD_PASS_FD + 1], hi[CHILD_PASS_FD + 1], i, devnull;
+	int src[CHILD_RULESET_FD + 1], hi[CHILD_RULESET_FD + 1], i, devnull;
+	unsigned top = 3;
 
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
@@ -138,7 +156,8 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	src[3] = s->fn ? s->reply_fd : s->status_fd;
 	src[4] = s->fn ? s->status_fd : -1;
 	src[CHILD_PASS_FD] = s->pass_fd;
-	for (i = 0; i <= CHILD_PASS_FD; i++) {
+	src[CHILD_RULESET_FD] = s->conf.ll_prebuilt ? s->ll_fd : -1;
+	for (i = 0; i <= CHILD_RULESET_FD; i++) {
 		hi[i] = -1;
 		if (src[i] < 0)
 			continue;
@@ -146,21 +165,23 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 		if (hi[i] < 0)
 			return -1;
 	}
-	for (i = 0; i <= CHILD_PASS_FD; i++) {
+	for (i = 0; i <= CHILD_RULESET_FD; i++) {
 		if (hi[i] < 0)
 			continue;
-		if (dup2(hi[i], i) < 0)
+		/* The status pipe and the ruleset stay close-on-exec: a successful exec closes them. */
+		if (dup3(hi[i], i, (i == CHILD_RULESET_FD || (i == 3 && !s->fn) || i == 4) ? O_CLOEXEC
+											  : 0) < 0)
 			return -1;
+		top = (unsigned)i + 1;
 	}
-	/* The status pipe stays close-on-exec: a successful exec closes it. */
 	*out_status = s->fn ? 4 : 3;
-	if (fcntl(*out_status, F_SETFD, FD_CLOEXEC) < 0)
-		return -1;
 	/* Safe because: nothing the supervisor or warden holds (sockets, cgroup dirs) leaks. */
-	if (syscall(SYS_close_range, s->pass_fd >= 0 ? CHILD_PASS_FD + 1u : 5u, ~0u, 0u) < 0)
+	if (syscall(SYS_close_range, top, ~0u, 0u) < 0)
 		return -1;
-	if (s->pass_fd < 0 && !s->fn && syscall(SYS_close_range, 4u, 4u, 0u) < 0)
-		return -1;
+	/* The holes below top (4 for exec, 5 without a passed fd) are closed too. */
+	for (i = 4; i < (int)top; i++)
+		if (hi[i] < 0 && src[i] < 0 && syscall(SYS_close_range, (unsigned)i, (unsigned)i, 0u) < 0)
+			return -1;
 	return 0;
 }
 
@@ -195,6 +216,7 @@ void child_run(const struct child_spec *s)
 		struct child_confine conf = s->conf;
 
 		conf.status_fd = status;
+		conf.ll_fd = CHILD_RULESET_FD;
 		conf.base_layers = layers;
 		stage = child_confine(&conf, &l);
 		if (stage)

@@ -40,6 +40,8 @@
 #define CHILD_EXIT_SETUP 125
 /* Where a call's passed descriptor (sandbox_call.pass_fd) appears in the child. */
 #define CHILD_PASS_FD 5
+/* Where the prebuilt Landlock ruleset sits until it is enforced (then closed). */
+#define CHILD_RULESET_FD 6
 
 enum child_stage {
 	CHILD_OK = 0, /* setup done; layers tells what was applied */
@@ -78,6 +80,13 @@ struct child_confine {
 	const struct profile_limits *limits; /* NULL: no rlimits */
 	const struct landlock_paths *ll;
 	int ll_abi;          /* < 1: Landlock unavailable (skipped) */
+	/*
+	 * ll_prebuilt: enforce the ruleset fd ll_fd (built once per session by
+	 * the warden, landlock_build()) instead of building one from ll, and
+	 * close it right after: the fd never reaches the call's own code.
+	 */
+	bool ll_prebuilt;
+	int ll_fd;
 	const struct seccomp_prog *prog; /* NULL: seccomp unavailable (skipped) */
 	struct child_sigsys *report;     /* non-NULL: install the SIGSYS reporter */
 	int status_fd;       /* >= 0: write the CHILD_OK record here before seccomp */
@@ -94,6 +103,7 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers);
 struct child_spec {
 	int out_fd, err_fd, reply_fd, status_fd;
 	int pass_fd;         /* moved to CHILD_PASS_FD; -1 = none */
+	int ll_fd;           /* prebuilt ruleset (conf.ll_prebuilt), moved to CHILD_RULESET_FD */
 	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
 	const char *cwd;
 	char *const *argv;   /* exec */

@@ -111,7 +111,7 @@ static int add_list(int rfd, const char *const *paths, uint64_t rights, uint64_t
 	return 0;
 }
 
-int landlock_apply(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
+int landlock_build(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
 		   int abi)
 {
 	struct ll_ruleset_attr attr;
@@ -175,8 +175,27 @@ int landlock_apply(enum sandbox_profile p, bool with_exec, const struct landlock
 			break;
 		}
 	}
-	if (r == 0 && syscall(SYS_landlock_restrict_self, rfd, 0) < 0)
-		r = -CORDON_ESYS;
+	if (r == 0)
+		return rfd;
+	saved = errno;
+	close(rfd);
+	errno = saved;
+	return r;
+}
+
+int landlock_enforce(int ruleset_fd)
+{
+	return syscall(SYS_landlock_restrict_self, ruleset_fd, 0) < 0 ? -CORDON_ESYS : 0;
+}
+
+int landlock_apply(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
+		   int abi)
+{
+	int rfd = landlock_build(p, with_exec, paths, abi), r, saved;
+
+	if (rfd < 0)
+		return rfd;
+	r = landlock_enforce(rfd);
 	saved = errno;
 	close(rfd);
 	errno = saved;

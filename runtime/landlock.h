@@ -47,4 +47,19 @@ uint64_t landlock_fs_rights_for_abi(int abi);
 int landlock_apply(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
 		   int abi);
 
+/*
+ * Build the ruleset of profile p without enforcing it: the warden does this
+ * once per session, after its mount view is final (rules hold the inodes the
+ * paths resolve to then). Returns the ruleset fd (close-on-exec), or
+ * -CORDON_ESYS (errno set).
+ */
+int landlock_build(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
+		   int abi);
+
+/*
+ * Enforce a ruleset built by landlock_build() on the calling thread (one
+ * landlock_restrict_self). Needs PR_SET_NO_NEW_PRIVS first. 0 or -CORDON_ESYS.
+ */
+int landlock_enforce(int ruleset_fd);
+
 #endif

@@ -9,6 +9,7 @@
 #include "runtime/warden.h"
 #include "common/error.h"
 #include "runtime/caps.h"
+#include "runtime/landlock.h"
 #include "runtime/sandbox_ipc.h"
 #include "runtime/warden_call.h"
 #include "runtime/warden_ns.h"
@@ -158,12 +159,42 @@ static void pool_reaped(struct pool *p, const struct warden_config *cfg, pid_t p
 
 /* ---- the warden ---------------------------------------------------------- */
 
+/*
+ * Every profile's Landlock ruleset, built once here instead of in each
+ * child (open + add_rule per path per call). The mount view is final and
+ * locked by now, so the rules hold the same inodes a child would resolve.
+ * Safe because: a child only enforces a ruleset (landlock_restrict_self
+ * snapshots it into the child's domain) and closes the fd before the call's
+ * code runs (and it is close-on-exec); the warden and call managers never
+ * add to a ruleset after this, so every call of a profile gets exactly the
+ * rules it would have built itself. A ruleset that cannot be built stays -1
+ * and the child builds its own, which fails the call the same way.
+ */
+static void build_rulesets(struct warden_session *ses, const struct warden_config *cfg)
+{
+	struct landlock_paths ll;
+	int p, e;
+
+	ll.workspace = cfg->workspace;
+	ll.read_roots = cfg->read_roots;
+	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	ll.tmp = ll.in_view ? "/tmp" : cfg->session_tmp;
+	for (p = 0; p < PROFILE__COUNT; p++)
+		for (e = 0; e < 2; e++)
+			ses->ll_fd[p][e] = cfg->landlock_abi >= 1
+				? landlock_build((enum sandbox_profile)p, e == 1, &ll, cfg->landlock_abi)
+				: -1;
+}
+
 static void __attribute__((noreturn)) serve(int ctl, const struct warden_config *cfg,
 					    unsigned layers)
 {
+	struct warden_session ses;
 	struct pool pool;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	ses.layers = layers;
+	build_rulesets(&ses, cfg);
 	pool_init(&pool, cfg);
 	for (;;) {
 		struct pollfd pf = { .fd = ctl, .events = POLLIN };
@@ -197,7 +228,7 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 		pid = fork();
 		if (pid == 0) {
 			close(ctl);
-			warden_call_manager(fd, cfg, layers, slot >= 0 ? &ws : NULL);
+			warden_call_manager(fd, cfg, &ses, slot >= 0 ? &ws : NULL);
 		}
 		if (pid > 0 && slot >= 0)
 			pool.s[slot].manager = pid;

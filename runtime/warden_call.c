@@ -229,9 +229,10 @@ static void setup_error(struct sbx_resp *r, const char *what, const char *detail
 		 err ? strerror(err) : "");
 }
 
-static void run_call(struct call *c, const struct warden_config *cfg, unsigned session_layers,
-		     int sock, struct warden_slot *slot)
+static void run_call(struct call *c, const struct warden_config *cfg,
+		     const struct warden_session *ses, int sock, struct warden_slot *slot)
 {
+	unsigned session_layers = ses->layers;
 	struct child_spec spec;
 	struct cgroup_call cg;
 	struct landlock_paths ll;
@@ -314,6 +315,8 @@ static void run_call(struct call *c, const struct warden_config *cfg, unsigned s
 	spec.conf.limits = lim;
 	spec.conf.ll = &ll;
 	spec.conf.ll_abi = cfg->landlock_abi;
+	spec.ll_fd = ses->ll_fd[c->req.profile][fn ? 0 : 1];
+	spec.conf.ll_prebuilt = spec.ll_fd >= 0;
 	if (cfg->seccomp_ok)
 		spec.conf.prog = fn ? &cfg->prog_fn[c->req.profile]
 			    : (c->req.flags & SBX_F_NET) ? &cfg->prog_exec[1]
@@ -495,8 +498,8 @@ out:
 		cgroup_call_destroy(&cfg->cg, &cg);
 }
 
-void warden_call_manager(int sock, const struct warden_config *cfg, unsigned session_layers,
-			 struct warden_slot *slot)
+void warden_call_manager(int sock, const struct warden_config *cfg,
+			 const struct warden_session *ses, struct warden_slot *slot)
 {
 	struct call c;
 	int r;
@@ -525,7 +528,7 @@ void warden_call_manager(int sock, const struct warden_config *cfg, unsigned ses
 	buf_init(&c.err, c.req.max_output);
 	buf_init(&c.reply, c.req.max_reply);
 	c.resp.magic = SBX_MAGIC;
-	run_call(&c, cfg, session_layers, sock, slot);
+	run_call(&c, cfg, ses, sock, slot);
 	c.resp.out_len = c.out.len;
 	c.resp.err_len = c.err.len;
 	c.resp.reply_len = c.reply.len;

@@ -25,9 +25,21 @@ struct warden_slot {
 	int32_t *limits_profile; /* shared: profile whose limits the group has, -1 none */
 };
 
+/*
+ * What the warden prepared once per session and every call uses: the
+ * Landlock ruleset fd of each profile, [profile][0] for functions and
+ * [profile][1] for exec'd commands (-1: not built; the child then builds
+ * its own, and fails the call if that fails too).
+ */
+struct warden_session {
+	unsigned layers;
+	int ll_fd[PROFILE__COUNT][2];
+};
+
 /* slot: a pool cgroup for this call, or NULL (the manager then makes its own, if any). */
-void warden_call_manager(int sock, const struct warden_config *cfg, unsigned session_layers,
-			 struct warden_slot *slot) __attribute__((noreturn));
+void warden_call_manager(int sock, const struct warden_config *cfg,
+			 const struct warden_session *ses, struct warden_slot *slot)
+	__attribute__((noreturn));
 
 /*
  * Kill and reap every descendant of the calling process (which must be a

@@ -296,6 +296,50 @@ static void exec_output_is_capped_and_drained(void **state)
 	sandbox_close(sb);
 }
 
+/*
+ * The capability drop in the child reads the state it inherited instead of
+ * re-clearing it, and the Landlock ruleset is a warden fd moved to fd 6:
+ * read both back from inside, namespaced and degraded.
+ */
+static void child_holds_no_capability_and_no_ruleset_fd(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c",
+			       "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/self/status; "
+			       "ls /proc/self/fd | tr '\\n' ' '",
+			       NULL };
+	static const char *const want[] = {
+		"CapInh:\t0000000000000000\n", "CapPrm:\t0000000000000000\n",
+		"CapEff:\t0000000000000000\n", "CapBnd:\t0000000000000000\n",
+		"CapAmb:\t0000000000000000\n", "NoNewPrivs:\t1\n",
+	};
+	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+	struct sandbox_result r;
+	struct sandbox *sb;
+	int degraded, i, call;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	for (degraded = 0; degraded < 2; degraded++) {
+		sb = open_sb(degraded);
+		/* Twice: the second call reuses the pooled cgroup and the same ruleset. */
+		for (call = 0; call < 2; call++) {
+			assert_int_equal(sandbox_run(sb, &c, &r), 0);
+			assert_int_equal(r.end, SANDBOX_EXITED);
+			assert_int_equal(r.exit_code, 0);
+			assert_true(r.layers & LAYER_BIT(LAYER_LANDLOCK));
+			for (i = 0; i < (int)(sizeof(want) / sizeof(want[0])); i++)
+				if (!strstr(r.out.data, want[i]))
+					fail_msg("missing '%s' in:\n%s", want[i], r.out.data);
+			/* ls sees its own fds: 0 1 2 and the directory it reads (3). */
+			if (!strstr(r.out.data, "\n0 1 2 3 "))
+				fail_msg("unexpected descriptors in the child: %s", r.out.data);
+			sandbox_result_release(&r);
+		}
+		sandbox_close(sb);
+	}
+}
+
 static void degraded_mode_still_confines(void **state)
 {
 	struct sandbox *sb;
@@ -468,6 +512,7 @@ int main(void)
 		cmocka_unit_test(environment_is_allowlisted),
 		cmocka_unit_test(exec_output_is_capped_and_drained),
 		cmocka_unit_test(degraded_mode_still_confines),
+		cmocka_unit_test(child_holds_no_capability_and_no_ruleset_fd),
 		cmocka_unit_test(required_layer_refuses_open),
 		cmocka_unit_test(bad_calls_are_rejected),
 		cmocka_unit_test(calls_run_concurrently),
