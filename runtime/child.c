@@ -194,8 +194,8 @@ void child_run(const struct child_spec *s)
 		fail(status, CHILD_SETSID);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		fail(status, CHILD_SETSID);
-	/* The call manager died between fork and PDEATHSIG: do not run orphaned. */
-	if (getppid() == 1 && getpid() != 1)
+	/* The parent (warden or call manager) died between fork and PDEATHSIG: do not run orphaned. */
+	if (getppid() != s->parent)
 		_exit(CHILD_EXIT_SETUP);
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++) {
 		if (s->cg_procs[i] < 0)

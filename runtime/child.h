@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "policy/profile.h"
 #include "runtime/landlock.h"
@@ -104,6 +105,7 @@ struct child_spec {
 	int out_fd, err_fd, reply_fd, status_fd;
 	int pass_fd;         /* moved to CHILD_PASS_FD; -1 = none */
 	int ll_fd;           /* prebuilt ruleset (conf.ll_prebuilt), moved to CHILD_RULESET_FD */
+	pid_t parent;        /* the forking process: a different parent means it died */
 	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
 	const char *cwd;
 	char *const *argv;   /* exec */

@@ -69,26 +69,23 @@ static void close_except(const int *keep, size_t n)
 /*
  * Creating and removing a cgroup per call (mkdir + rmdir in each v1
  * hierarchy, memcg setup and teardown) cost more than the rest of a call.
- * The warden keeps call groups instead and lends one to each call manager.
- * Safe because: a group is lent again only once it is empty (the manager
- * reaped every process of its call and read cgroup.procs empty, exit 0;
- * otherwise the warden kills what is listed and retires the group when it
- * does not empty), limits are rewritten whenever the profile differs, and
- * nothing in a call can move itself out of its group (no cgroupfs in the
- * view, no capabilities).
+ * The warden keeps call groups instead and lends one to each call.
+ * Safe because: a group is lent again only once it was read empty after
+ * its call's tree kill (otherwise it is retired), limits are rewritten
+ * whenever the profile differs, and nothing in a call can move itself out
+ * of its group (no cgroupfs in the view, no capabilities).
  */
-#define POOL_MAX 32
+#define POOL_MAX 64
 #define POOL_PREMADE 2
 
 struct pool_slot {
-	struct cgroup_call cg;
-	pid_t manager; /* > 0 while lent */
+	struct warden_slot ws;
+	struct wcall *call; /* non-NULL while lent */
 	bool made;
 };
 
 struct pool {
 	struct pool_slot s[POOL_MAX];
-	int32_t *limits_profile; /* MAP_SHARED, one per slot */
 };
 
 static bool pool_make(struct pool *p, const struct warden_config *cfg, int i)
@@ -96,12 +93,12 @@ static bool pool_make(struct pool *p, const struct warden_config *cfg, int i)
 	char name[32];
 
 	snprintf(name, sizeof(name), "slot-%d", i);
-	/* No limits yet: the first call writes its profile's (limits_profile = -1). */
-	if (cgroup_call_create(&cfg->cg, name, profile_default_limits(PROFILE_BASH), &p->s[i].cg) < 0)
+	if (cgroup_call_create(&cfg->cg, name, profile_default_limits(PROFILE_BASH),
+			       &p->s[i].ws.cg) < 0)
 		return false;
-	p->limits_profile[i] = PROFILE_BASH;
+	p->s[i].ws.limits_profile = PROFILE_BASH;
 	p->s[i].made = true;
-	p->s[i].manager = 0;
+	p->s[i].call = NULL;
 	return true;
 }
 
@@ -110,27 +107,20 @@ static void pool_init(struct pool *p, const struct warden_config *cfg)
 	int i;
 
 	memset(p, 0, sizeof(*p));
-	p->limits_profile = MAP_FAILED;
-	if (!cfg->cg.n)
-		return;
-	p->limits_profile = mmap(NULL, POOL_MAX * sizeof(int32_t), PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p->limits_profile == MAP_FAILED)
-		return;
-	for (i = 0; i < POOL_PREMADE; i++)
+	for (i = 0; cfg->cg.n && i < POOL_PREMADE; i++)
 		if (!pool_make(p, cfg, i))
 			break;
 }
 
-/* A free slot (made on demand up to POOL_MAX), or -1: the call makes its own group. */
+/* A free slot (made on demand), or -1: no cgroup here, or the pool is exhausted. */
 static int pool_take(struct pool *p, const struct warden_config *cfg)
 {
 	int i;
 
-	if (p->limits_profile == MAP_FAILED)
+	if (!cfg->cg.n)
 		return -1;
 	for (i = 0; i < POOL_MAX; i++)
-		if (p->s[i].made && !p->s[i].manager)
+		if (p->s[i].made && !p->s[i].call)
 			return i;
 	for (i = 0; i < POOL_MAX; i++)
 		if (!p->s[i].made && pool_make(p, cfg, i))
@@ -138,22 +128,13 @@ static int pool_take(struct pool *p, const struct warden_config *cfg)
 	return -1;
 }
 
-static void pool_reaped(struct pool *p, const struct warden_config *cfg, pid_t pid, int status)
+/* The call is over: its slot goes back, or is retired when it did not empty. */
+static void pool_give_back(struct pool *p, const struct warden_config *cfg, int i, bool clean)
 {
-	int i;
-
-	for (i = 0; i < POOL_MAX; i++) {
-		if (p->s[i].manager != pid || !p->s[i].made)
-			continue;
-		p->s[i].manager = 0;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			return;
-		/* The manager died or saw leftovers: empty the group here, or retire it. */
-		if (!cgroup_call_kill(&p->s[i].cg, true)) {
-			cgroup_call_destroy(&cfg->cg, &p->s[i].cg);
-			p->s[i].made = false;
-		}
-		return;
+	p->s[i].call = NULL;
+	if (!clean) {
+		cgroup_call_destroy(&cfg->cg, &p->s[i].ws.cg);
+		p->s[i].made = false;
 	}
 }
 
@@ -165,10 +146,10 @@ static void pool_reaped(struct pool *p, const struct warden_config *cfg, pid_t p
  * locked by now, so the rules hold the same inodes a child would resolve.
  * Safe because: a child only enforces a ruleset (landlock_restrict_self
  * snapshots it into the child's domain) and closes the fd before the call's
- * code runs (and it is close-on-exec); the warden and call managers never
- * add to a ruleset after this, so every call of a profile gets exactly the
- * rules it would have built itself. A ruleset that cannot be built stays -1
- * and the child builds its own, which fails the call the same way.
+ * code runs (and it is close-on-exec); the warden never adds to a ruleset
+ * after this, so every call of a profile gets exactly the rules it would
+ * have built itself. A ruleset that cannot be built stays -1 and the child
+ * builds its own, which fails the call the same way.
  */
 static void build_rulesets(struct warden_session *ses, const struct warden_config *cfg)
 {
@@ -186,53 +167,115 @@ static void build_rulesets(struct warden_session *ses, const struct warden_confi
 				: -1;
 }
 
+#define MAX_DIRECT_CALLS 64
+
+struct calls {
+	struct wcall *c[MAX_DIRECT_CALLS];
+	int slot[MAX_DIRECT_CALLS];
+	int n;
+};
+
+/*
+ * Reap every child that exited: a call's child goes to its call; anything
+ * else (a call manager, an orphan the tree kill got) is just reaped.
+ */
+static void reap(struct calls *cs)
+{
+	pid_t w;
+	int st, i;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+		for (i = 0; i < cs->n; i++)
+			if (wcall_pid(cs->c[i]) == w) {
+				wcall_child_exited(cs->c[i], st);
+				break;
+			}
+}
+
+/* One call from the control socket: run it here (direct) or in a call manager. */
+static void accept_call(int ctl, struct calls *cs, struct pool *pool,
+			const struct warden_config *cfg, const struct warden_session *ses)
+{
+	struct sbx_msg m;
+	struct wcall *c;
+	int fd, slot;
+	pid_t pid;
+
+	if (sbx_recv_fd(ctl, &m, sizeof(m), &fd) < 0) {
+		/* EOF: the supervisor closed the session. */
+		for (slot = 0; slot < cs->n; slot++)
+			wcall_finish(cs->c[slot]);
+		warden_kill_all_children();
+		_exit(0);
+	}
+	if (m.magic != SBX_MAGIC || m.type != SBX_MSG_CALL || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	slot = cs->n < MAX_DIRECT_CALLS ? pool_take(pool, cfg) : -1;
+	if (slot >= 0) {
+		c = wcall_start(fd, cfg, ses, &pool->s[slot].ws);
+		if (!c)
+			return;
+		pool->s[slot].call = c;
+		cs->c[cs->n] = c;
+		cs->slot[cs->n++] = slot;
+		return;
+	}
+	/* No cgroup for the call: a call manager (subreaper) catches its orphans. */
+	pid = fork();
+	if (pid == 0) {
+		close(ctl);
+		warden_call_manager(fd, cfg, ses);
+	}
+	close(fd);
+}
+
 static void __attribute__((noreturn)) serve(int ctl, const struct warden_config *cfg,
 					    unsigned layers)
 {
+	static struct pollfd pf[1 + MAX_DIRECT_CALLS * WCALL_MAX_POLLFDS];
 	struct warden_session ses;
+	struct calls cs;
 	struct pool pool;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	ses.layers = layers;
 	build_rulesets(&ses, cfg);
 	pool_init(&pool, cfg);
+	memset(&cs, 0, sizeof(cs));
 	for (;;) {
-		struct pollfd pf = { .fd = ctl, .events = POLLIN };
-		struct warden_slot ws;
-		struct sbx_msg m;
-		int fd, r, slot, status;
-		pid_t pid;
+		uint64_t deadline = UINT64_MAX, now;
+		int n = 0, i, wait_ms, base[MAX_DIRECT_CALLS];
 
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			pool_reaped(&pool, cfg, pid, status);
-		r = poll(&pf, 1, 1000);
-		if (r < 0 && errno != EINTR)
+		reap(&cs);
+		pf[n++] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		for (i = 0; i < cs.n; i++) {
+			base[i] = n;
+			n += wcall_pollfds(cs.c[i], pf + n, &deadline);
+		}
+		now = wcall_now_ms();
+		wait_ms = deadline <= now ? 0 : deadline - now > 1000 ? 1000 : (int)(deadline - now);
+		if (poll(pf, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 			break;
-		if (r <= 0)
-			continue;
-		r = sbx_recv_fd(ctl, &m, sizeof(m), &fd);
-		if (r < 0)
-			break; /* EOF: the supervisor closed the session */
-		if (m.magic != SBX_MAGIC || m.type != SBX_MSG_CALL || fd < 0) {
-			if (fd >= 0)
-				close(fd);
-			continue;
+		reap(&cs);
+		now = wcall_now_ms();
+		for (i = 0; i < cs.n; i++) {
+			if (!wcall_step(cs.c[i], pf + base[i], now))
+				continue;
+			pool_give_back(&pool, cfg, cs.slot[i], wcall_finish(cs.c[i]));
+			cs.c[i] = NULL;
 		}
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			pool_reaped(&pool, cfg, pid, status);
-		slot = pool_take(&pool, cfg);
-		if (slot >= 0) {
-			ws.cg = pool.s[slot].cg;
-			ws.limits_profile = &pool.limits_profile[slot];
-		}
-		pid = fork();
-		if (pid == 0) {
-			close(ctl);
-			warden_call_manager(fd, cfg, &ses, slot >= 0 ? &ws : NULL);
-		}
-		if (pid > 0 && slot >= 0)
-			pool.s[slot].manager = pid;
-		close(fd);
+		/* Compact the finished calls out (base[] is rebuilt next round). */
+		for (i = 0, n = 0; i < cs.n; i++)
+			if (cs.c[i]) {
+				cs.c[n] = cs.c[i];
+				cs.slot[n++] = cs.slot[i];
+			}
+		cs.n = n;
+		if (pf[0].revents)
+			accept_call(ctl, &cs, &pool, cfg, &ses);
 	}
 	warden_kill_all_children();
 	_exit(0);

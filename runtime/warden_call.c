@@ -1,9 +1,10 @@
 /*
- * warden_call.c — the call manager: one per call, forked by the warden
- * (untrusted side). It reads the request from the call's socket, forks the
- * confined child (child.h), drains its stdout/stderr/reply with byte caps,
- * enforces the wall-clock timeout, kills the call's whole process tree and
- * answers with struct sbx_resp.
+ * warden_call.c — one call (untrusted side; see warden_call.h): read the
+ * request from the call's socket, fork the confined child (child.h), drain
+ * its stdout/stderr/reply with byte caps, enforce the wall-clock timeout,
+ * kill the call's whole process tree and answer with struct sbx_resp. The
+ * warden drives calls from its own poll loop (direct mode) or forks a call
+ * manager that runs one (no cgroup for the call).
  */
 #include "runtime/warden_call.h"
 #include "common/error.h"
@@ -28,7 +29,7 @@
 #define CALL_DEFAULT_TIMEOUT_MS 120000u
 #define DRAIN_AFTER_EXIT_MS 2000
 
-static uint64_t now_ms(void)
+uint64_t wcall_now_ms(void)
 {
 	struct timespec ts;
 
@@ -89,14 +90,31 @@ void warden_kill_all_children(void)
 	}
 }
 
-struct call {
+struct wcall {
 	struct sbx_req req;
 	struct buf payload;
 	struct sbx_payload pl;
-	int pass_fd;
+	int sock, pass_fd;
 	char *envp[WARDEN_MAX_ENV + 1];
+	char env_tmpdir[PATH_MAX + 8], env_home[PATH_MAX + 8];
 	struct sbx_resp resp;
 	struct buf out, err, reply;
+
+	const struct warden_config *cfg;
+	unsigned layers;             /* the session's */
+	struct warden_slot *slot;    /* direct mode: the pooled cgroup */
+	struct cgroup_call cg;       /* the call's cgroup (a copy of the slot's, or its own) */
+	struct child_sigsys *rep;    /* MAP_FAILED when none */
+	int pout, perr, prep, pst;   /* read ends; -1 once closed */
+	int pidfd;
+	pid_t pid;
+	int wstatus;
+	struct child_status st;
+	size_t st_got;
+	bool done;                   /* nothing more to wait for */
+	bool exited, timed_out, cancelled, out_tr, err_tr, rep_tr;
+	uint64_t start, deadline, exit_at;
+	int idx[WCALL_MAX_POLLFDS];  /* where wcall_pollfds() put out, err, rep, st, sock, pidfd */
 };
 
 static void env_set(char **envp, size_t *n, char *kv)
@@ -129,16 +147,6 @@ static bool env_secretish(const char *kv)
 		!strncmp(name, "LD_", 3));
 }
 
-static char *xstrdup_printf(const char *k, const char *v)
-{
-	size_t n = strlen(k) + strlen(v) + 2;
-	char *s = malloc(n);
-
-	if (s)
-		snprintf(s, n, "%s=%s", k, v);
-	return s;
-}
-
 static const char *getenv_in(char **envp, size_t n, const char *name)
 {
 	size_t i, k = strlen(name);
@@ -149,12 +157,11 @@ static const char *getenv_in(char **envp, size_t n, const char *name)
 	return NULL;
 }
 
-static void build_env(struct call *c, const struct warden_config *cfg, const char *tmp)
+static void build_env(struct wcall *c, const struct warden_config *cfg, const char *tmp)
 {
 	const char *const *d;
 	size_t n = 0;
 	uint32_t i;
-	char *s;
 
 	for (i = 0; cfg->base_env && cfg->base_env[i]; i++)
 		env_set(c->envp, &n, cfg->base_env[i]);
@@ -163,10 +170,10 @@ static void build_env(struct call *c, const struct warden_config *cfg, const cha
 	for (i = 0; i < c->req.envc; i++)
 		if (!env_secretish(c->pl.env[i]))
 			env_set(c->envp, &n, (char *)c->pl.env[i]);
-	if ((s = xstrdup_printf("TMPDIR", tmp)))
-		env_set(c->envp, &n, s);
-	if ((s = xstrdup_printf("HOME", tmp)))
-		env_set(c->envp, &n, s);
+	snprintf(c->env_tmpdir, sizeof(c->env_tmpdir), "TMPDIR=%s", tmp);
+	snprintf(c->env_home, sizeof(c->env_home), "HOME=%s", tmp);
+	env_set(c->envp, &n, c->env_tmpdir);
+	env_set(c->envp, &n, c->env_home);
 	if (!getenv_in(c->envp, n, "PATH"))
 		env_set(c->envp, &n, (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
 	c->envp[n] = NULL;
@@ -210,16 +217,16 @@ static int drain(int fd, struct buf *b, size_t cap, bool *truncated)
 	return 1;
 }
 
-static void kill_tree(pid_t pid, struct cgroup_call *cg)
+static void kill_tree(struct wcall *c)
 {
-	/* The child's session/process group, then its cgroup, then our reparented orphans. */
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	cgroup_call_kill(cg, false);
+	/* The child's session/process group, then its cgroup (orphans included). */
+	if (c->pid > 0) {
+		kill(-c->pid, SIGKILL);
+		if (!c->exited)
+			kill(c->pid, SIGKILL);
+	}
+	cgroup_call_kill(&c->cg, false);
 }
-
-/* Set when a pool slot's cgroup was not seen empty at the end (the warden checks it). */
-static bool slot_dirty;
 
 static void setup_error(struct sbx_resp *r, const char *what, const char *detail, int err)
 {
@@ -229,30 +236,73 @@ static void setup_error(struct sbx_resp *r, const char *what, const char *detail
 		 err ? strerror(err) : "");
 }
 
-static void run_call(struct call *c, const struct warden_config *cfg,
-		     const struct warden_session *ses, int sock, struct warden_slot *slot)
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Read the request (header, payload, passed fd). 0, or -1 on a protocol error. */
+static int recv_request(struct wcall *c, const struct warden_config *cfg)
+{
+	int r;
+
+	r = sbx_recv_msg(c->sock, &c->req, sizeof(c->req), 30000);
+	if (r < 0 || c->req.magic != SBX_MAGIC || c->req.payload_len > SBX_MAX_REQUEST)
+		return -1;
+	r = sbx_recv_bytes(c->sock, &c->payload, (size_t)c->req.payload_len, 30000);
+	if (r < 0 || sbx_payload_parse(&c->req, PROFILE__COUNT, cfg->n_fns, c->payload.data,
+				       c->payload.len, &c->pl) < 0)
+		return -1;
+	if (c->req.flags & SBX_F_FD) {
+		struct sbx_msg m;
+
+		if (sbx_recv_fd(c->sock, &m, sizeof(m), &c->pass_fd) < 0 || c->pass_fd < 0 ||
+		    m.magic != SBX_MAGIC)
+			return -1;
+	}
+	return 0;
+}
+
+static void wcall_free(struct wcall *c)
+{
+	close_fd(&c->pout);
+	close_fd(&c->perr);
+	close_fd(&c->prep);
+	close_fd(&c->pst);
+	close_fd(&c->pidfd);
+	close_fd(&c->pass_fd);
+	close_fd(&c->sock);
+	if (c->rep != MAP_FAILED)
+		munmap(c->rep, sizeof(*c->rep));
+	/* Our own group (no pool slot): remove it; a slot stays with the warden. */
+	if (c->cg.n && !c->slot)
+		cgroup_call_destroy(&c->cfg->cg, &c->cg);
+	sbx_payload_release(&c->pl);
+	buf_release(&c->payload);
+	buf_release(&c->out);
+	buf_release(&c->err);
+	buf_release(&c->reply);
+	free(c);
+}
+
+/* Fork the child. On a setup failure the call is done with c->resp set. */
+static void start_child(struct wcall *c, const struct warden_config *cfg,
+			const struct warden_session *ses)
 {
 	unsigned session_layers = ses->layers;
 	struct child_spec spec;
-	struct cgroup_call cg;
 	struct landlock_paths ll;
-	struct child_sigsys *rep = MAP_FAILED;
-	struct child_status st = { .stage = -1 };
 	const struct profile_limits *lim = profile_default_limits(c->req.profile);
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
 	const char *tmp = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
-	bool out_tr = false, err_tr = false, rep_tr = false, timed_out = false, exited = false;
 	bool fn = c->req.fn >= 0;
 	unsigned avail = session_layers | child_layers_available(cfg), missing;
-	uint64_t start = now_ms(), deadline, exit_at = 0;
 	unsigned timeout = c->req.timeout_ms ? c->req.timeout_ms : CALL_DEFAULT_TIMEOUT_MS;
-	size_t st_got = 0;
-	int wstatus = 0, i, pidfd = -1;
-	pid_t pid = -1;
+	int i;
 
-	memset(&cg, 0, sizeof(cg));
-	for (i = 0; i < CGROUP_MAX_HIER; i++)
-		cg.procs[i] = cg.dirfd[i] = -1;
+	c->done = true;
 	missing = c->req.require & ~avail;
 	if (missing) {
 		char names[128];
@@ -261,19 +311,19 @@ static void run_call(struct call *c, const struct warden_config *cfg,
 			    layer_format_list(missing, names, sizeof(names)), 0);
 		return;
 	}
-	if (slot) {
+	if (c->slot) {
 		/* A pooled group, emptied by the call before: only the limits may differ. */
-		cg = slot->cg;
-		if (*slot->limits_profile != (int32_t)c->req.profile) {
-			*slot->limits_profile = -1;
-			cgroup_call_set_limits(&cfg->cg, &cg, lim);
-			*slot->limits_profile = (int32_t)c->req.profile;
+		c->cg = c->slot->cg;
+		if (c->slot->limits_profile != (int32_t)c->req.profile) {
+			c->slot->limits_profile = -1;
+			cgroup_call_set_limits(&cfg->cg, &c->cg, lim);
+			c->slot->limits_profile = (int32_t)c->req.profile;
 		}
 	} else if (cfg->cg.n) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "call-%ld", (long)getpid());
-		if (cgroup_call_create(&cfg->cg, name, lim, &cg) < 0 &&
+		if (cgroup_call_create(&cfg->cg, name, lim, &c->cg) < 0 &&
 		    (c->req.require & LAYER_BIT(LAYER_CGROUP))) {
 			setup_error(&c->resp, "cannot create the call's cgroup", ": ", errno);
 			return;
@@ -283,14 +333,17 @@ static void run_call(struct call *c, const struct warden_config *cfg,
 	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
 	    pipe2(pst, O_CLOEXEC) < 0 || (fn && pipe2(prep, O_CLOEXEC) < 0)) {
 		setup_error(&c->resp, "cannot create pipes", ": ", errno);
-		goto out;
+		goto fail;
 	}
-	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (rep == MAP_FAILED) {
-		setup_error(&c->resp, "cannot map the report page", ": ", errno);
-		goto out;
+	if (fn) {
+		c->rep = mmap(NULL, sizeof(*c->rep), PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (c->rep == MAP_FAILED) {
+			setup_error(&c->resp, "cannot map the report page", ": ", errno);
+			goto fail;
+		}
+		memset(c->rep, 0, sizeof(*c->rep));
 	}
-	memset(rep, 0, sizeof(*rep));
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
@@ -302,7 +355,7 @@ static void run_call(struct call *c, const struct warden_config *cfg,
 	spec.status_fd = pst[1];
 	spec.pass_fd = c->pass_fd;
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
-		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? cg.procs[i] : -1;
+		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? c->cg.procs[i] : -1;
 	spec.cwd = c->pl.cwd[0] ? c->pl.cwd : cfg->workspace;
 	spec.argv = (char *const *)c->pl.argv;
 	spec.envp = c->envp;
@@ -322,220 +375,267 @@ static void run_call(struct call *c, const struct warden_config *cfg,
 			    : (c->req.flags & SBX_F_NET) ? &cfg->prog_exec[1]
 			    : (session_layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0]
 								    : &cfg->prog_exec[2];
-	spec.conf.report = fn ? rep : NULL;
+	spec.conf.report = fn ? c->rep : NULL;
 
-	pid = fork();
-	if (pid < 0) {
+	spec.parent = getpid();
+	c->start = wcall_now_ms();
+	c->deadline = c->start + timeout;
+	c->pid = fork();
+	if (c->pid < 0) {
 		setup_error(&c->resp, "cannot fork the child", ": ", errno);
-		goto out;
+		goto fail;
 	}
-	if (pid == 0)
+	if (c->pid == 0)
 		child_run(&spec);
 	/* Wakes poll() the moment the child exits (Linux 5.3+; else we poll in short steps). */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	close(pout[1]);
 	close(perr[1]);
 	close(pst[1]);
-	pout[1] = perr[1] = pst[1] = -1;
-	if (fn) {
+	if (prep[1] >= 0)
 		close(prep[1]);
-		prep[1] = -1;
-	}
-	deadline = start + timeout;
-	for (;;) {
-		struct pollfd pf[6];
-		int nf = 0, idx_out = -1, idx_err = -1, idx_rep = -1, idx_st = -1, idx_sock;
-		uint64_t now = now_ms();
-		int wait_ms;
-
-		if (!exited) {
-			pid_t w = waitpid(pid, &wstatus, WNOHANG);
-
-			if (w == pid) {
-				exited = true;
-				exit_at = now;
-				/* The call is over: nothing it started may outlive it. */
-				kill_tree(pid, &cg);
-			}
-		}
-		if (!exited && now >= deadline) {
-			timed_out = true;
-			kill_tree(pid, &cg);
-			while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-				;
-			exited = true;
-			exit_at = now;
-		}
-		if (pout[0] < 0 && perr[0] < 0 && prep[0] < 0 && pst[0] < 0 && exited)
-			break;
-		if (exited && now - exit_at > DRAIN_AFTER_EXIT_MS)
-			break;
-		if (pout[0] >= 0) {
-			idx_out = nf;
-			pf[nf++] = (struct pollfd){ .fd = pout[0], .events = POLLIN };
-		}
-		if (perr[0] >= 0) {
-			idx_err = nf;
-			pf[nf++] = (struct pollfd){ .fd = perr[0], .events = POLLIN };
-		}
-		if (prep[0] >= 0) {
-			idx_rep = nf;
-			pf[nf++] = (struct pollfd){ .fd = prep[0], .events = POLLIN };
-		}
-		if (pst[0] >= 0) {
-			idx_st = nf;
-			pf[nf++] = (struct pollfd){ .fd = pst[0], .events = POLLIN };
-		}
-		idx_sock = nf;
-		pf[nf++] = (struct pollfd){ .fd = sock, .events = POLLIN };
-		if (!exited && pidfd >= 0)
-			pf[nf++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		wait_ms = exited ? 20 : pidfd >= 0 ? (int)(deadline - now) : 10;
-		if (wait_ms > 1000)
-			wait_ms = 1000;
-		if (poll(pf, (nfds_t)nf, wait_ms) < 0 && errno != EINTR)
-			break;
-		if (idx_out >= 0 && pf[idx_out].revents &&
-		    !drain(pout[0], &c->out, c->req.max_output, &out_tr)) {
-			close(pout[0]);
-			pout[0] = -1;
-		}
-		if (idx_err >= 0 && pf[idx_err].revents &&
-		    !drain(perr[0], &c->err, c->req.max_output, &err_tr)) {
-			close(perr[0]);
-			perr[0] = -1;
-		}
-		if (idx_rep >= 0 && pf[idx_rep].revents &&
-		    !drain(prep[0], &c->reply, c->req.max_reply, &rep_tr)) {
-			close(prep[0]);
-			prep[0] = -1;
-		}
-		if (idx_st >= 0 && pf[idx_st].revents) {
-			struct child_status one;
-			ssize_t n = read(pst[0], &one, sizeof(one));
-
-			if (n == (ssize_t)sizeof(one)) {
-				/* Keep the first failure, else the last OK record. */
-				if (st_got == 0 || st.stage == CHILD_OK)
-					st = one;
-				st_got++;
-			} else if (n <= 0 && !(n < 0 && errno == EINTR)) {
-				close(pst[0]);
-				pst[0] = -1;
-			}
-		}
-		/* The supervisor hung up (gave up on us): cancel the call. */
-		if (pf[idx_sock].revents & (POLLIN | POLLHUP | POLLERR)) {
-			kill_tree(pid, &cg);
-			warden_kill_all_children();
-			if (slot && !cgroup_call_kill(&cg, true))
-				_exit(4);
-			_exit(0);
-		}
-	}
-	kill_tree(pid, &cg);
-	warden_kill_all_children();
-	/*
-	 * Every process of the call descends from us (orphans are reparented
-	 * to us) and is reaped now; a pooled group must be empty before the
-	 * warden lends it again. Normally this is one read of cgroup.procs.
-	 */
-	if (slot && !cgroup_call_kill(&cg, true))
-		slot_dirty = true;
-
-	c->resp.elapsed_ms = (uint32_t)(now_ms() - start);
-	c->resp.layers = session_layers | (st_got && st.stage == CHILD_OK ? st.layers : 0);
-	c->resp.truncated = (out_tr ? 1u : 0) | (err_tr ? 2u : 0) | (rep_tr ? 4u : 0);
-	c->resp.syscall_nr = -1;
-	if (st_got && st.stage != CHILD_OK) {
-		c->resp.end = SANDBOX_SETUP;
-		c->resp.exit_code = st.stage == CHILD_EXEC ? (st.err == ENOENT ? 127 : 126)
-							   : SANDBOX_EXIT_REFUSED;
-		if (st.stage == CHILD_EXEC)
-			snprintf(c->resp.setup_error, sizeof(c->resp.setup_error),
-				 "cannot run '%s': %s", c->pl.argv[0] ? c->pl.argv[0] : "",
-				 strerror(st.err));
-		else
-			snprintf(c->resp.setup_error, sizeof(c->resp.setup_error),
-				 "cannot apply the sandbox (%s): %s", child_stage_name(st.stage),
-				 strerror(st.err));
-	} else if (timed_out) {
-		c->resp.end = SANDBOX_TIMEOUT;
-		c->resp.exit_code = SANDBOX_EXIT_TIMEOUT;
-	} else if (WIFSIGNALED(wstatus)) {
-		c->resp.signal = WTERMSIG(wstatus);
-		c->resp.exit_code = 128 + c->resp.signal;
-		c->resp.end = c->resp.signal == SIGSYS ? SANDBOX_SECCOMP : SANDBOX_SIGNALED;
-		if (c->resp.signal == SIGSYS && rep->magic == CHILD_SIGSYS_MAGIC)
-			c->resp.syscall_nr = rep->nr;
-	} else if (!st_got) {
-		/* Died before reporting: PDEATHSIG race or killed early. */
-		c->resp.end = SANDBOX_SETUP;
-		c->resp.exit_code = SANDBOX_EXIT_REFUSED;
-		snprintf(c->resp.setup_error, sizeof(c->resp.setup_error),
-			 "the child exited (%d) before its sandbox was complete",
-			 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
-	} else {
-		c->resp.end = SANDBOX_EXITED;
-		c->resp.exit_code = WEXITSTATUS(wstatus);
-	}
-out:
-	if (pidfd >= 0)
-		close(pidfd);
+	/* The passed descriptor is the child's now; ours goes. */
+	close_fd(&c->pass_fd);
+	c->pout = pout[0];
+	c->perr = perr[0];
+	c->prep = prep[0];
+	c->pst = pst[0];
+	c->done = false;
+	return;
+fail:
 	for (i = 0; i < 2; i++) {
-		if (pout[i] >= 0)
-			close(pout[i]);
-		if (perr[i] >= 0)
-			close(perr[i]);
-		if (prep[i] >= 0)
-			close(prep[i]);
-		if (pst[i] >= 0)
-			close(pst[i]);
+		close_fd(&pout[i]);
+		close_fd(&perr[i]);
+		close_fd(&prep[i]);
+		close_fd(&pst[i]);
 	}
-	if (rep != MAP_FAILED)
-		munmap(rep, sizeof(*rep));
-	if (cg.n && !slot)
-		cgroup_call_destroy(&cfg->cg, &cg);
+}
+
+struct wcall *wcall_start(int sock, const struct warden_config *cfg,
+			  const struct warden_session *ses, struct warden_slot *slot)
+{
+	struct wcall *c = calloc(1, sizeof(*c));
+	int i;
+
+	if (!c) {
+		close(sock);
+		return NULL;
+	}
+	c->sock = sock;
+	c->pass_fd = c->pout = c->perr = c->prep = c->pst = c->pidfd = -1;
+	c->pid = -1;
+	c->rep = MAP_FAILED;
+	c->slot = slot;
+	c->cfg = cfg;
+	c->layers = ses->layers;
+	for (i = 0; i < WCALL_MAX_POLLFDS; i++)
+		c->idx[i] = -1;
+	c->st.stage = -1;
+	for (i = 0; i < CGROUP_MAX_HIER; i++)
+		c->cg.procs[i] = c->cg.dirfd[i] = -1;
+	buf_init(&c->payload, SBX_MAX_REQUEST);
+	if (recv_request(c, cfg) < 0) {
+		c->slot = NULL; /* nothing ran in it */
+		wcall_free(c);
+		return NULL;
+	}
+	buf_init(&c->out, c->req.max_output);
+	buf_init(&c->err, c->req.max_output);
+	buf_init(&c->reply, c->req.max_reply);
+	c->resp.magic = SBX_MAGIC;
+	c->start = wcall_now_ms();
+	start_child(c, cfg, ses);
+	return c;
+}
+
+pid_t wcall_pid(const struct wcall *c)
+{
+	return c->exited ? -1 : c->pid;
+}
+
+void wcall_child_exited(struct wcall *c, int wstatus)
+{
+	if (c->exited)
+		return;
+	c->wstatus = wstatus;
+	c->exited = true;
+	c->exit_at = wcall_now_ms();
+	close_fd(&c->pidfd);
+	/* The call is over: nothing it started may outlive it. */
+	kill_tree(c);
+}
+
+int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline)
+{
+	const int fds[WCALL_MAX_POLLFDS] = { c->pout, c->perr, c->prep, c->pst, c->sock,
+					     c->exited ? -1 : c->pidfd };
+	uint64_t t;
+	int i, n = 0;
+
+	for (i = 0; i < WCALL_MAX_POLLFDS; i++) {
+		c->idx[i] = -1;
+		if (c->done || fds[i] < 0 || (i == 4 && c->cancelled))
+			continue;
+		c->idx[i] = n;
+		pf[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	}
+	t = c->done ? 0 : c->exited ? c->exit_at + DRAIN_AFTER_EXIT_MS
+		: c->pidfd < 0 ? wcall_now_ms() + 10 : c->deadline;
+	if (t < *deadline)
+		*deadline = t;
+	return n;
+}
+
+/* Did poll report something on the call's fd number `which` (wcall_pollfds order)? */
+static bool ready(const struct wcall *c, const struct pollfd *pf, int which)
+{
+	return c->idx[which] >= 0 && pf[c->idx[which]].revents;
+}
+
+bool wcall_step(struct wcall *c, const struct pollfd *pf, uint64_t now)
+{
+	if (c->done)
+		return true;
+	if (ready(c, pf, 0) && !drain(c->pout, &c->out, c->req.max_output, &c->out_tr))
+		close_fd(&c->pout);
+	if (ready(c, pf, 1) && !drain(c->perr, &c->err, c->req.max_output, &c->err_tr))
+		close_fd(&c->perr);
+	if (ready(c, pf, 2) && !drain(c->prep, &c->reply, c->req.max_reply, &c->rep_tr))
+		close_fd(&c->prep);
+	if (ready(c, pf, 3)) {
+		struct child_status one;
+		ssize_t n = read(c->pst, &one, sizeof(one));
+
+		if (n == (ssize_t)sizeof(one)) {
+			/* Keep the first failure, else the last OK record. */
+			if (c->st_got == 0 || c->st.stage == CHILD_OK)
+				c->st = one;
+			c->st_got++;
+		} else if (n <= 0 && !(n < 0 && errno == EINTR)) {
+			close_fd(&c->pst);
+		}
+	}
+	/* The supervisor hung up (gave up on us): cancel the call. */
+	if (ready(c, pf, 4) && (pf[c->idx[4]].revents & (POLLIN | POLLHUP | POLLERR))) {
+		c->cancelled = true;
+		kill_tree(c);
+	}
+	if (!c->exited && now >= c->deadline) {
+		c->timed_out = true;
+		kill_tree(c);
+	}
+	if (c->exited && c->pout < 0 && c->perr < 0 && c->prep < 0 && c->pst < 0)
+		c->done = true;
+	if (c->exited && now - c->exit_at > DRAIN_AFTER_EXIT_MS)
+		c->done = true;
+	return c->done;
+}
+
+/* The result from what was collected. */
+static void make_result(struct wcall *c)
+{
+	struct sbx_resp *r = &c->resp;
+
+	r->elapsed_ms = (uint32_t)(wcall_now_ms() - c->start);
+	r->layers = c->layers | (c->st_got && c->st.stage == CHILD_OK ? c->st.layers : 0);
+	r->truncated = (c->out_tr ? 1u : 0) | (c->err_tr ? 2u : 0) | (c->rep_tr ? 4u : 0);
+	r->syscall_nr = -1;
+	if (c->st_got && c->st.stage != CHILD_OK) {
+		r->end = SANDBOX_SETUP;
+		r->exit_code = c->st.stage == CHILD_EXEC ? (c->st.err == ENOENT ? 127 : 126)
+							: SANDBOX_EXIT_REFUSED;
+		if (c->st.stage == CHILD_EXEC)
+			snprintf(r->setup_error, sizeof(r->setup_error), "cannot run '%s': %s",
+				 c->pl.argv[0] ? c->pl.argv[0] : "", strerror(c->st.err));
+		else
+			snprintf(r->setup_error, sizeof(r->setup_error),
+				 "cannot apply the sandbox (%s): %s", child_stage_name(c->st.stage),
+				 strerror(c->st.err));
+	} else if (c->timed_out) {
+		r->end = SANDBOX_TIMEOUT;
+		r->exit_code = SANDBOX_EXIT_TIMEOUT;
+	} else if (WIFSIGNALED(c->wstatus)) {
+		r->signal = WTERMSIG(c->wstatus);
+		r->exit_code = 128 + r->signal;
+		r->end = r->signal == SIGSYS ? SANDBOX_SECCOMP : SANDBOX_SIGNALED;
+		if (r->signal == SIGSYS && c->rep != MAP_FAILED &&
+		    c->rep->magic == CHILD_SIGSYS_MAGIC)
+			r->syscall_nr = c->rep->nr;
+	} else if (!c->st_got) {
+		/* Died before reporting: PDEATHSIG race or killed early. */
+		r->end = SANDBOX_SETUP;
+		r->exit_code = SANDBOX_EXIT_REFUSED;
+		snprintf(r->setup_error, sizeof(r->setup_error),
+			 "the child exited (%d) before its sandbox was complete",
+			 WIFEXITED(c->wstatus) ? WEXITSTATUS(c->wstatus) : -1);
+	} else {
+		r->end = SANDBOX_EXITED;
+		r->exit_code = WEXITSTATUS(c->wstatus);
+	}
+}
+
+bool wcall_finish(struct wcall *c)
+{
+	bool clean = true, ran = c->pid > 0;
+
+	if (ran) {
+		kill_tree(c);
+		/* A call manager's orphans are reparented to it: kill and reap them too. */
+		if (!c->slot)
+			warden_kill_all_children();
+		/*
+		 * Direct mode: the call's processes are in its cgroup (orphans
+		 * included); a pooled group must be empty before it is lent
+		 * again. Normally one read of cgroup.procs.
+		 */
+		if (c->slot)
+			clean = cgroup_call_kill(&c->cg, true);
+		make_result(c);
+	}
+	if (!c->cancelled) {
+		c->resp.out_len = c->out.len;
+		c->resp.err_len = c->err.len;
+		c->resp.reply_len = c->reply.len;
+		if (sbx_send_msg(c->sock, &c->resp, sizeof(c->resp)) == 0 &&
+		    sbx_send_bytes(c->sock, c->out.data, c->out.len) == 0 &&
+		    sbx_send_bytes(c->sock, c->err.data, c->err.len) == 0)
+			sbx_send_bytes(c->sock, c->reply.data, c->reply.len);
+	}
+	wcall_free(c);
+	return clean;
 }
 
 void warden_call_manager(int sock, const struct warden_config *cfg,
-			 const struct warden_session *ses, struct warden_slot *slot)
+			 const struct warden_session *ses)
 {
-	struct call c;
-	int r;
+	struct wcall *c;
 
-	memset(&c, 0, sizeof(c));
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Orphans of the call come to us, so the tree kill finds them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	buf_init(&c.payload, SBX_MAX_REQUEST);
-	r = sbx_recv_msg(sock, &c.req, sizeof(c.req), 30000);
-	if (r < 0 || c.req.magic != SBX_MAGIC || c.req.payload_len > SBX_MAX_REQUEST)
+	c = wcall_start(sock, cfg, ses, NULL);
+	if (!c)
 		_exit(2);
-	r = sbx_recv_bytes(sock, &c.payload, (size_t)c.req.payload_len, 30000);
-	if (r < 0 || sbx_payload_parse(&c.req, PROFILE__COUNT, cfg->n_fns, c.payload.data,
-				       c.payload.len, &c.pl) < 0)
-		_exit(2);
-	c.pass_fd = -1;
-	if (c.req.flags & SBX_F_FD) {
-		struct sbx_msg m;
+	for (;;) {
+		struct pollfd pf[WCALL_MAX_POLLFDS];
+		uint64_t deadline = UINT64_MAX, now;
+		int n, st, wait_ms;
+		pid_t w;
 
-		if (sbx_recv_fd(sock, &m, sizeof(m), &c.pass_fd) < 0 || c.pass_fd < 0 ||
-		    m.magic != SBX_MAGIC)
-			_exit(2);
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == wcall_pid(c))
+				wcall_child_exited(c, st);
+		n = wcall_pollfds(c, pf, &deadline);
+		now = wcall_now_ms();
+		wait_ms = deadline <= now ? 0 : deadline - now > 1000 ? 1000 : (int)(deadline - now);
+		if (poll(pf, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
+			break;
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == wcall_pid(c))
+				wcall_child_exited(c, st);
+		if (wcall_step(c, pf, wcall_now_ms()))
+			break;
 	}
-	buf_init(&c.out, c.req.max_output);
-	buf_init(&c.err, c.req.max_output);
-	buf_init(&c.reply, c.req.max_reply);
-	c.resp.magic = SBX_MAGIC;
-	run_call(&c, cfg, ses, sock, slot);
-	c.resp.out_len = c.out.len;
-	c.resp.err_len = c.err.len;
-	c.resp.reply_len = c.reply.len;
-	if (sbx_send_msg(sock, &c.resp, sizeof(c.resp)) < 0 ||
-	    sbx_send_bytes(sock, c.out.data, c.out.len) < 0 ||
-	    sbx_send_bytes(sock, c.err.data, c.err.len) < 0 ||
-	    sbx_send_bytes(sock, c.reply.data, c.reply.len) < 0)
-		_exit(3);
-	_exit(slot_dirty ? 4 : 0);
+	wcall_finish(c);
+	_exit(0);
 }

@@ -1,45 +1,92 @@
 /*
- * warden_call.h — the per-call manager and the tree kill (untrusted side).
+ * warden_call.h — one call in the warden: request, confined child, output
+ * capture, timeout, tree kill, result (untrusted side).
  *
- * warden_call_manager() runs in a process the warden forked for one call:
- * it owns the call's socket, never returns, and exits when the call's
- * result is sent (or the supervisor hung up, which cancels the call).
- * It is a child subreaper: whatever the call leaves behind is reparented
- * to it and killed by warden_kill_all_children().
+ * A call is a small state machine the warden drives from its poll loop:
+ *
+ *	c = wcall_start(sock, cfg, ses, slot);    read the request, fork the child
+ *	loop: n += wcall_pollfds(c, pf + n, &deadline); poll();
+ *	      reaped child of c: wcall_child_exited(c, status)
+ *	      if (wcall_step(c, pf, now)) clean = wcall_finish(c);  result sent, freed
+ *
+ * Direct mode (slot != NULL, the common case): the warden runs the call
+ * itself, one fork per call; the call's cgroup (lent from the warden's pool)
+ * is what finds every process of the call, orphans included, for the tree
+ * kill. Without a cgroup the warden forks a call manager per call instead
+ * (warden_call_manager()): a child subreaper, so the call's orphans are
+ * reparented to it and warden_kill_all_children() finds them.
  */
 #ifndef CORDON_RUNTIME_WARDEN_CALL_H
 #define CORDON_RUNTIME_WARDEN_CALL_H
 
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "runtime/warden.h"
 
 /*
- * A pre-made call cgroup the warden lends to one call (its pool). The call
- * manager rewrites its limits only when *limits_profile differs from the
- * call's profile (the int lives in a page shared with the warden), and
- * exits with status 0 only when it saw the group empty at the end: the
- * warden puts the slot back in the pool then, and otherwise empties it
- * itself (or retires it) before any reuse.
- */
-struct warden_slot {
-	struct cgroup_call cg;
-	int32_t *limits_profile; /* shared: profile whose limits the group has, -1 none */
-};
-
-/*
  * What the warden prepared once per session and every call uses: the
- * Landlock ruleset fd of each profile, [profile][0] for functions and
- * [profile][1] for exec'd commands (-1: not built; the child then builds
- * its own, and fails the call if that fails too).
+ * session layers and the Landlock ruleset fd of each profile, [profile][0]
+ * for functions and [profile][1] for exec'd commands (-1: not built; the
+ * child then builds its own, and fails the call if that fails too).
  */
 struct warden_session {
 	unsigned layers;
 	int ll_fd[PROFILE__COUNT][2];
 };
 
-/* slot: a pool cgroup for this call, or NULL (the manager then makes its own, if any). */
+/*
+ * A pre-made call cgroup the warden lends to one call (its pool). Its limits
+ * are rewritten only when limits_profile differs from the call's profile.
+ */
+struct warden_slot {
+	struct cgroup_call cg;
+	int32_t limits_profile; /* profile whose limits the group has, -1 none */
+};
+
+/* Most pollfd entries one call adds. */
+#define WCALL_MAX_POLLFDS 6
+
+struct wcall;
+
+/*
+ * Read the call's request from sock (bounded waits; the supervisor sends it
+ * right behind the socket) and start it: fork the confined child. NULL on a
+ * protocol error (sock closed, nothing to answer). A call refused before its
+ * child ran (missing layer, no pipes) comes back already finished.
+ * slot: the call's cgroup in direct mode; NULL in a call manager.
+ */
+struct wcall *wcall_start(int sock, const struct warden_config *cfg,
+			  const struct warden_session *ses, struct warden_slot *slot);
+
+/* Append the call's pollfds to pf; lower *deadline (monotonic ms) to its next timer. */
+int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline);
+
+/* The call's child (-1 when none is running): whoever reaps it hands over the status. */
+pid_t wcall_pid(const struct wcall *c);
+void wcall_child_exited(struct wcall *c, int wstatus);
+
+/* Handle the poll results and timers. True when the call is over (then wcall_finish()). */
+bool wcall_step(struct wcall *c, const struct pollfd *pf, uint64_t now);
+
+/*
+ * Kill the call's tree, send the result (unless the supervisor hung up) and
+ * free the call. Returns true when the call's cgroup was seen empty (a pool
+ * slot may be lent again).
+ */
+bool wcall_finish(struct wcall *c);
+
+/* The monotonic clock in ms, as the deadlines use it. */
+uint64_t wcall_now_ms(void);
+
+/*
+ * The call manager process (no cgroup for the call): runs one call with its
+ * own poll loop and exits when the result is sent. Never returns.
+ */
 void warden_call_manager(int sock, const struct warden_config *cfg,
-			 const struct warden_session *ses, struct warden_slot *slot)
-	__attribute__((noreturn));
+			 const struct warden_session *ses) __attribute__((noreturn));
 
 /*
  * Kill and reap every descendant of the calling process (which must be a
