@@ -247,6 +247,7 @@ int cgroup_call_create(const struct cgroup_session *cs, const char *name,
 			goto fail;
 	}
 	out->n = cs->n;
+	out->version = cs->version;
 	cgroup_call_set_limits(cs, out, l);
 	return 0;
 fail:
@@ -292,7 +293,8 @@ bool cgroup_call_kill(struct cgroup_call *c, bool wait)
 	if (!c->n)
 		return false;
 	/* v2: one write kills the whole tree atomically, new forks included. */
-	v2_killed = c->dirfd[0] >= 0 && write_at(c->dirfd[0], "cgroup.kill", "1") == 0;
+	v2_killed = c->version == 2 && c->dirfd[0] >= 0 &&
+		    write_at(c->dirfd[0], "cgroup.kill", "1") == 0;
 	if (v2_killed && !wait)
 		return false;
 	/*

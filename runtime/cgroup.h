@@ -39,6 +39,7 @@ struct cgroup_session {
 
 struct cgroup_call {
 	char name[32];
+	int version;                  /* the session's: 1 or 2 */
 	int dirfd[CGROUP_MAX_HIER];
 	int procs[CGROUP_MAX_HIER];   /* cgroup.procs, O_WRONLY, for the child to join */
 	int n;

@@ -208,7 +208,11 @@ void child_run(const struct child_spec *s)
 		fail(status, CHILD_FDS);
 	if (s->cwd && chdir(s->cwd) < 0)
 		fail(status, CHILD_CWD);
-	/* The allowlisted environment replaces the warden's (already scrubbed) one. */
+	/*
+	 * The allowlisted environment replaces the warden's (already scrubbed)
+	 * one; execvpe() searches the PATH of environ. In a vfork child this
+	 * writes the warden's variable: the warden restores it when it resumes.
+	 */
 	environ = (char **)s->envp;
 	{
 		uint32_t l = 0;

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #define WARDEN_MAX_ENV 512
 #define CALL_DEFAULT_TIMEOUT_MS 120000u
 #define DRAIN_AFTER_EXIT_MS 2000
@@ -300,6 +302,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	bool fn = c->req.fn >= 0;
 	unsigned avail = session_layers | child_layers_available(cfg), missing;
 	unsigned timeout = c->req.timeout_ms ? c->req.timeout_ms : CALL_DEFAULT_TIMEOUT_MS;
+	char **saved_environ;
 	int i;
 
 	c->done = true;
@@ -380,7 +383,18 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	spec.parent = getpid();
 	c->start = wcall_now_ms();
 	c->deadline = c->start + timeout;
-	c->pid = fork();
+	/*
+	 * An exec'd command: vfork, the warden waits (a few µs) while the child
+	 * confines itself and execs, and no page tables are copied. Safe
+	 * because: the warden is single-threaded and has no signal handlers;
+	 * the child only reads the spec, the one global it writes (environ,
+	 * for execvpe's PATH search) is restored as soon as we resume, and its
+	 * allocations (libcap) are freed before exec. A function runs in a
+	 * forked copy.
+	 */
+	saved_environ = environ;
+	c->pid = fn ? fork() : vfork();
+	environ = saved_environ;
 	if (c->pid < 0) {
 		setup_error(&c->resp, "cannot fork the child", ": ", errno);
 		goto fail;
@@ -579,17 +593,22 @@ bool wcall_finish(struct wcall *c)
 	bool clean = true, ran = c->pid > 0;
 
 	if (ran) {
-		kill_tree(c);
-		/* A call manager's orphans are reparented to it: kill and reap them too. */
-		if (!c->slot)
+		if (!c->slot) {
+			/* A call manager's orphans are reparented to it: kill and reap them too. */
+			kill_tree(c);
 			warden_kill_all_children();
-		/*
-		 * Direct mode: the call's processes are in its cgroup (orphans
-		 * included); a pooled group must be empty before it is lent
-		 * again. Normally one read of cgroup.procs.
-		 */
-		if (c->slot)
+		} else {
+			/*
+			 * Direct mode: the call's processes are in its cgroup
+			 * (orphans included; the child joined it before running
+			 * anything). Kill what it lists until it is empty: a pooled
+			 * group must be before it is lent again. Normally one read
+			 * of cgroup.procs, the tree having been killed at exit.
+			 */
+			if (!c->exited)
+				kill_tree(c);
 			clean = cgroup_call_kill(&c->cg, true);
+		}
 		make_result(c);
 	}
 	if (!c->cancelled) {
