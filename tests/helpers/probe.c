@@ -1095,6 +1095,66 @@ static void p_kill_all(struct outcome *o, int argc, char **argv)
 	ok(o);
 }
 
+/* Try OP on every visible pid but ours and pid 1; stop at the first that
+ * works (the point is whether any does). */
+static void each_pid(struct outcome *o, int (*op)(pid_t pid))
+{
+	DIR *d;
+	struct dirent *e;
+	int tried = 0, last_err = ESRCH;
+
+	d = opendir("/proc");
+	if (!d)
+		return denied(o, errno);
+	while ((e = readdir(d)) != NULL) {
+		long pid;
+		if (!parse_long(e->d_name, &pid) || pid == getpid() || pid == 1)
+			continue;
+		tried++;
+		if (op((pid_t)pid) == 0) {
+			closedir(d);
+			set_detail(o, "pid=%ld", pid);
+			return ok(o);
+		}
+		last_err = errno;
+	}
+	closedir(d);
+	set_detail(o, "tried=%d", tried);
+	denied(o, last_err);
+}
+
+static int seize(pid_t pid)
+{
+	return ptrace(PTRACE_SEIZE, pid, NULL, NULL) < 0 ? -1 : 0;
+}
+
+static int mem_open(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static void p_ptrace_all(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	each_pid(o, seize);
+}
+
+static void p_mem_open_all(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	each_pid(o, mem_open);
+}
+
 static void p_unshare_user(struct outcome *o, int argc, char **argv)
 {
 	(void)argc;
@@ -1930,6 +1990,8 @@ static const struct probe probes[] = {
 	{"pidfd-getfd", 1, "PID", "pidfd_getfd of the target's fd 0", p_pidfd_getfd},
 	{"kill", 1, "PID|parent|-1", "kill(PID, 0)", p_kill},
 	{"kill-all", 0, "", "kill(pid, 0) every visible pid but ours", p_kill_all},
+	{"ptrace-all", 0, "", "PTRACE_SEIZE any visible pid but ours and 1", p_ptrace_all},
+	{"mem-open-all", 0, "", "open any visible /proc/PID/mem read-write", p_mem_open_all},
 	{"tiocsti", 0, "[high]", "TIOCSTI on the terminal", p_tiocsti},
 	{"tiocsti-pty", 0, "[high]", "TIOCSTI on a fresh pty made our controlling tty", p_tiocsti_pty},
 	{"unshare-user", 0, "", "unshare(CLONE_NEWUSER)", p_unshare_user},
