@@ -39,6 +39,7 @@ struct sandbox {
 	struct warden_config cfg;
 	char **env; /* the allowlisted part of our environment, for the warden */
 	uint64_t placeholders; /* protected paths missing at open (bit = index) */
+	char **ph_paths;       /* the placeholders the warden made, absolute, NULL-terminated */
 };
 
 /* Which protected paths do not exist yet (the warden pins them with placeholders). */
@@ -76,6 +77,50 @@ static void remove_placeholders(const char *ws, uint64_t m)
 		else if (S_ISREG(st.st_mode) && st.st_size == 0)
 			unlink(path);
 	}
+}
+
+/*
+ * Keep only the placeholders the warden made (an empty file or directory is
+ * there now; a parent that is missing or a symlink got none), and list them.
+ */
+static int list_placeholders(struct sandbox *sb)
+{
+	const char *const *p = profile_protected_paths();
+	char path[PATH_MAX];
+	struct stat st;
+	size_t k = 0;
+	int i;
+
+	sb->ph_paths = calloc(65, sizeof(char *));
+	if (!sb->ph_paths)
+		return -CORDON_ENOMEM;
+	for (i = 0; i < 64 && p[i]; i++) {
+		if (!(sb->placeholders & (1ull << i)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", sb->cfg.workspace, p[i]) >=
+			    (int)sizeof(path) ||
+		    lstat(path, &st) < 0 ||
+		    !(S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0))) {
+			sb->placeholders &= ~(1ull << i);
+			continue;
+		}
+		if (!(sb->ph_paths[k] = strdup(path)))
+			return -CORDON_ENOMEM;
+		k++;
+	}
+	return 0;
+}
+
+const char *const *sandbox_placeholders(const struct sandbox *sb)
+{
+	static const char *const none[] = { NULL };
+
+	return sb->ph_paths ? (const char *const *)sb->ph_paths : none;
+}
+
+const char *sandbox_workspace(const struct sandbox *sb)
+{
+	return sb->cfg.workspace;
 }
 
 static atomic_uint session_counter;
@@ -329,6 +374,11 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	if (r < 0)
 		goto fail;
 	sb->layers = rd.layers | child_layers(&sb->cfg);
+	if (!(rd.layers & LAYER_BIT(LAYER_MOUNTNS)))
+		sb->placeholders = 0; /* degraded: the warden pinned nothing */
+	r = list_placeholders(sb);
+	if (r < 0)
+		goto fail;
 	if (opts->require & ~sb->layers) {
 		fprintf(stderr, "cordon: required sandbox layer(s) not available here: %s%s%s%s\n",
 			layer_format_list(opts->require & ~sb->layers, missing, sizeof(missing)),
@@ -381,6 +431,7 @@ void sandbox_close(struct sandbox *sb)
 	for (p = 0; p < 3; p++)
 		seccomp_prog_release(&sb->cfg.prog_exec[p]);
 	free_env(sb->env);
+	free_env(sb->ph_paths);
 	free(sb);
 }
 

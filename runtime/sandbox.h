@@ -145,6 +145,19 @@ unsigned sandbox_layers(const struct sandbox *sb);
 /* One line saying why namespaces are missing ("" when they are on). */
 const char *sandbox_degraded_reason(const struct sandbox *sb);
 
+/*
+ * The placeholders this session created, as absolute paths (NULL-terminated;
+ * empty when none): protected paths that did not exist at sandbox_open(),
+ * pinned with an empty read-only file or directory (see opts.no_placeholders).
+ * They are not the user's files: tools that list or read the workspace treat
+ * them as missing (toolrun sends them with Read, Grep and Glob requests as
+ * "placeholders"). Valid until sandbox_close().
+ */
+const char *const *sandbox_placeholders(const struct sandbox *sb);
+
+/* The workspace as the sandbox resolved it (realpath), the base of the placeholders. */
+const char *sandbox_workspace(const struct sandbox *sb);
+
 /* Stop the warden (kills every running call) and free. Accepts NULL. */
 void sandbox_close(struct sandbox *sb);
 

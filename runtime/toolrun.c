@@ -11,6 +11,7 @@
 #include "runtime/sandbox.h"
 #include "tools/tool.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,40 @@ static json_t *failure_result(const struct sandbox_result *sr, const struct tool
 	return tool_result_text(msg, true);
 }
 
+/*
+ * The session's placeholders (sandbox_placeholders()) re-anchored on the
+ * request's own workspace string (the one pathres resolves paths against),
+ * or NULL when there are none. The read-only tools treat these exact paths
+ * as missing: listing an empty pinned .bashrc or .mcp.json would show the
+ * model files that do not exist on the host.
+ */
+static json_t *placeholders_for(const struct toolrun *tr, const json_t *request)
+{
+	const char *const *ph = sandbox_placeholders(tr->sb);
+	const char *sws = sandbox_workspace(tr->sb);
+	const char *rws = json_string_value(json_object_get(request, "workspace"));
+	size_t n = strlen(sws);
+	json_t *arr;
+
+	if (!ph[0])
+		return NULL;
+	arr = json_array();
+	for (; arr && *ph; ph++) {
+		char path[PATH_MAX];
+
+		/* Each is sws + "/" + a protected path name (sandbox.c). */
+		if (strncmp(*ph, sws, n) || (*ph)[n] != '/')
+			continue;
+		if (snprintf(path, sizeof(path), "%s%s", rws && rws[0] == '/' ? rws : sws,
+			     *ph + n) >= (int)sizeof(path) ||
+		    json_array_append_new(arr, json_string(path)) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request,
 		 json_t **out_result)
 {
@@ -148,7 +183,29 @@ int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t 
 	int r;
 
 	*out_result = NULL;
-	req = json_dumps(request, JSON_COMPACT);
+	if (profile == PROFILE_READONLY) {
+		json_t *ph = placeholders_for(tr, request), *copy;
+
+		if (ph) {
+			/* A shallow copy: the caller's request stays as it was. */
+			copy = json_copy((json_t *)request);
+			if (!copy) {
+				json_decref(ph);
+				return -CORDON_ENOMEM;
+			}
+			/* json_object_set_new() takes ph even when it fails. */
+			if (json_object_set_new(copy, "placeholders", ph) < 0) {
+				json_decref(copy);
+				return -CORDON_ENOMEM;
+			}
+			req = json_dumps(copy, JSON_COMPACT);
+			json_decref(copy);
+		} else {
+			req = json_dumps(request, JSON_COMPACT);
+		}
+	} else {
+		req = json_dumps(request, JSON_COMPACT);
+	}
 	if (!req)
 		return -CORDON_ENOMEM;
 	memset(&c, 0, sizeof(c));

@@ -244,6 +244,11 @@ int tool_glob_run(const json_t *request, json_t **out)
 	r = pathres_locate(&pr, path, &loc);
 	if (r == 0)
 		r = pathres_stat(&loc, false, &st);
+	/* A sandbox placeholder (an empty pinned .bashrc, ...) does not exist for the model. */
+	if (r == 0 && pathres_is_placeholder(request, loc.abs)) {
+		errno = ENOENT;
+		r = -CORDON_ESYS;
+	}
 	if (r < 0) {
 		if (r == -CORDON_ESYS && (errno == ENOENT || errno == ENOTDIR))
 			r = result_printf(out, true, true,

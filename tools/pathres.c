@@ -181,6 +181,19 @@ int pathres_from_request(struct pathres *pr, const json_t *request)
 			    json_string_value(json_object_get(request, "cwd")), roots, n);
 }
 
+bool pathres_is_placeholder(const json_t *request, const char *abs)
+{
+	const json_t *arr = json_object_get(request, "placeholders"), *v;
+	size_t i;
+
+	if (!abs || !json_is_array(arr))
+		return false;
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && !strcmp(json_string_value(v), abs))
+			return true;
+	return false;
+}
+
 void pathres_release(struct pathres *pr)
 {
 	size_t i;

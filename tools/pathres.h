@@ -92,6 +92,14 @@ int pathres_init(struct pathres *pr, const char *workspace, const char *cwd,
 /* pathres_init() from a tool request's "workspace", "cwd" and "roots". */
 int pathres_from_request(struct pathres *pr, const json_t *request);
 
+/*
+ * Whether abs (a pathres_loc.abs) is one of the request's "placeholders":
+ * absolute paths of empty read-only files or directories the sandbox made
+ * to pin protected paths that do not exist on the host (runtime/sandbox.h).
+ * The tools report them as missing. Exact, lexical comparison.
+ */
+bool pathres_is_placeholder(const json_t *request, const char *abs);
+
 /* Close the root fds and free; accepts a zeroed or released struct. */
 void pathres_release(struct pathres *pr);
 

@@ -679,8 +679,13 @@ int tool_read_run(const json_t *request, json_t **out)
 		goto out;
 	}
 	rc = pathres_locate(&pr, path, &loc);
-	if (rc == 0)
+	/* A sandbox placeholder (an empty pinned .bashrc, ...) does not exist for the model. */
+	if (rc == 0 && pathres_is_placeholder(request, loc.abs)) {
+		errno = ENOENT;
+		rc = -CORDON_ESYS;
+	} else if (rc == 0) {
 		rc = pathres_open_file(&loc, &fd, &st);
+	}
 	if (rc == -CORDON_ESYS && errno == ENOENT) {
 		did_you_mean(hint, sizeof(hint), &loc);
 		rc = result_printf(out, true, false, "File does not exist. Note: your current working directory is %s.%s",

@@ -85,40 +85,53 @@ int search_pagination_text(struct buf *out, bool limited, long long limit, long 
 	return r;
 }
 
-int search_deny_load(struct search_deny *d, const json_t *request, char *err, size_t size)
+/* An absolute, NUL-free string of at most max bytes, copied; NULL if not. */
+static int load_abs_list(const json_t *list, const char *field, size_t max_len, char ***out,
+			 size_t *n_out, char *err, size_t size)
 {
-	const json_t *list = json_object_get(request, "deny_paths"), *v;
+	const json_t *v;
 	size_t i, n;
 
-	memset(d, 0, sizeof(*d));
 	if (!list)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > SEARCH_MAX_DENY_PATHS) {
-		snprintf(err, size, "the request's deny_paths is not a list of at most %d patterns",
+		snprintf(err, size, "the request's %s is not a list of at most %d paths", field,
 			 SEARCH_MAX_DENY_PATHS);
 		return -CORDON_EINVAL;
 	}
 	n = json_array_size(list);
-	d->pat = calloc(n ? n : 1, sizeof(*d->pat));
-	if (!d->pat)
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
 		return -CORDON_ENOMEM;
 	json_array_foreach(list, i, v) {
 		const char *g = json_string_value(v);
 		size_t len = json_string_length(v);
 
-		/* Only absolute patterns of sane length, without NULs: a
-		 * relative or cut pattern would match something else than the
-		 * rule meant. */
-		if (!g || g[0] != '/' || len > PATHMATCH_MAX || strlen(g) != len) {
-			snprintf(err, size, "the request's deny_paths entry %zu is not an absolute pattern of at most %d bytes",
-				 i, PATHMATCH_MAX);
+		/* Only absolute paths of sane length, without NULs: a relative or
+		 * cut one would match something else than meant. */
+		if (!g || g[0] != '/' || len > max_len || strlen(g) != len) {
+			snprintf(err, size, "the request's %s entry %zu is not an absolute path of at most %zu bytes",
+				 field, i, max_len);
 			return -CORDON_EINVAL;
 		}
-		if (!(d->pat[d->n] = strdup(g)))
+		if (!((*out)[*n_out] = strdup(g)))
 			return -CORDON_ENOMEM;
-		d->n++;
+		(*n_out)++;
 	}
 	return 0;
+}
+
+int search_deny_load(struct search_deny *d, const json_t *request, char *err, size_t size)
+{
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	r = load_abs_list(json_object_get(request, "deny_paths"), "deny_paths", PATHMATCH_MAX,
+			  &d->pat, &d->n, err, size);
+	if (r == 0)
+		r = load_abs_list(json_object_get(request, "placeholders"), "placeholders",
+				  PATHMATCH_MAX, &d->ph, &d->nph, err, size);
+	return r;
 }
 
 int search_deny_set_start(struct search_deny *d, const char *start_abs)
@@ -140,13 +153,13 @@ bool search_deny_match(const struct search_deny *d, const char *rel, size_t len)
 	char abs[PATHMATCH_MAX + 2];
 	size_t n = 0, i, segs = 0;
 
-	if (!d->n)
+	if (!d->n && !d->nph)
 		return false;
 	/* No start: nothing to anchor the entry to, so it cannot be judged. */
 	if (!d->start)
 		return true;
 	if (d->start_len + 1 + len > PATHMATCH_MAX)
-		return true; /* too long for the matcher: cannot judge, so denied */
+		return d->n > 0; /* too long for the matcher: cannot judge, so denied */
 	memcpy(abs, d->start, d->start_len);
 	n = d->start_len;
 	if (len) {
@@ -156,6 +169,11 @@ bool search_deny_match(const struct search_deny *d, const char *rel, size_t len)
 		n += len;
 	}
 	abs[n] = '\0';
+	for (i = 0; i < d->nph; i++)
+		if (!strcmp(d->ph[i], abs))
+			return true;
+	if (!d->n)
+		return false;
 	for (i = 0; i < n; i++)
 		segs += abs[i] == '/';
 	if (segs > PATHMATCH_MAX_SEGS)
@@ -173,6 +191,9 @@ void search_deny_release(struct search_deny *d)
 	for (i = 0; i < d->n; i++)
 		free(d->pat[i]);
 	free(d->pat);
+	for (i = 0; i < d->nph; i++)
+		free(d->ph[i]);
+	free(d->ph);
 	free(d->start);
 	memset(d, 0, sizeof(*d));
 }
@@ -201,11 +222,11 @@ int search_deny_prepare(struct search_deny *d, const json_t *request, const stru
 	r = search_deny_load(d, request, err, sizeof(err));
 	if (r == -CORDON_EINVAL)
 		return result_text(out, true, false, err) < 0 ? -CORDON_ENOMEM : 1;
-	if (r < 0 || !d->n)
+	if (r < 0 || (!d->n && !d->nph))
 		return r;
 	if ((r = search_deny_set_start(d, loc->abs)) < 0)
 		return r;
-	if (search_deny_match(d, "", 0)) {
+	if (d->n && search_deny_match(d, "", 0)) {
 		r = result_printf(out, true, false,
 				  "Permission to read %s has been denied. (a Read deny rule of the policy covers it)",
 				  d->start);

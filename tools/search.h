@@ -34,15 +34,25 @@ struct pathres_loc;
  */
 #define SEARCH_MAX_DENY_PATHS 1024
 
+/*
+ * Request field "placeholders": ["/abs/path", ...] (pathres.h,
+ * pathres_is_placeholder()): empty files or directories the sandbox made so
+ * that missing protected paths (.bashrc, .mcp.json, ...) cannot be created.
+ * They do not exist for the model: the walk drops an entry whose absolute
+ * path is exactly one of them, and a search starting at one reports it as
+ * missing. Same caps as deny_paths; malformed fails the call.
+ */
 struct search_deny {
 	char **pat;  /* owned */
 	size_t n;
+	char **ph;   /* owned: placeholder paths, exact */
+	size_t nph;
 	char *start; /* owned: the normalized absolute start path */
 	size_t start_len;
 };
 
 /*
- * Load the request's "deny_paths" into d (zeroed first; release it even
+ * Load the request's "deny_paths" and "placeholders" into d (zeroed first; release it even
  * on error). Returns 0, or -CORDON_EINVAL with a line for the model in
  * err[size] when the field is malformed or over its caps; -CORDON_ENOMEM.
  */
@@ -56,9 +66,10 @@ int search_deny_set_start(struct search_deny *d, const char *start_abs);
 
 /*
  * Whether the entry rel[len] below the start (len 0: the start itself) is
- * denied. A path too long or too deep for the matcher to judge counts as
- * denied (fail closed). Thread-safe: reads d only. False when d has no
- * patterns.
+ * denied or a placeholder (either way the walk drops it). A path too long
+ * or too deep for the matcher to judge counts as denied (fail closed) when
+ * there are deny patterns. Thread-safe: reads d only. False when d has no
+ * patterns and no placeholders.
  */
 bool search_deny_match(const struct search_deny *d, const char *rel, size_t len);
 
