@@ -39,11 +39,11 @@ ss_check() {
 		t_pass "$label: $u_note, blocked in the session ($res)"
 		;;
 	"signal=31 "* | "signal=9 "*)
-		esc_record "$id" ok "$line"
+		esc_record "$id" ok "signal ${line%% *}"
 		t_pass "$label: $u_note, blocked in the session (${line%% *})"
 		;;
 	"exit=0 "*" ok"*)
-		esc_record "$id" ok "$line"
+		esc_record "$id" ok "ok: ${line#exit=0 }"
 		if [ "$ns" = ns ] && [ "$ESC_DEGRADED" = 1 ]; then
 			t_skip "$label: not blocked without namespaces (${line#exit=0 })" "needs namespaces (degraded mode)"
 			return
