@@ -81,7 +81,7 @@ else
 	if [ "$ESC_DEGRADED" != 1 ]; then
 		"${RUNAS[@]}" sh -c 'sleep 600; :' "$ARGV_MARKER" </dev/null >/dev/null 2>&1 &
 		ARGV_HOLDER=$!
-		ESC_PIDS+=($ARGV_HOLDER)
+		ESC_PIDS+=("$ARGV_HOLDER")
 	fi
 	ss_check SS07 "read the supervisor's command line (a key passed in argv)" \
 		"proc-grep hex:$ARGV_HEX ${ARGV_HOLDER:-0}" ns
