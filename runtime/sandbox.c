@@ -40,6 +40,7 @@ struct sandbox {
 	char **env; /* the allowlisted part of our environment, for the warden */
 	uint64_t placeholders; /* protected paths missing at open (bit = index) */
 	char **ph_paths;       /* the placeholders the warden made, absolute, NULL-terminated */
+	char **roots;          /* our copy of opts.read_roots (the warden wipes argv) */
 };
 
 /* Which protected paths do not exist yet (the warden pins them with placeholders). */
@@ -323,7 +324,20 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 		r = -CORDON_EINVAL;
 		goto fail;
 	}
-	sb->cfg.read_roots = opts->read_roots;
+	/* A copy: the caller's strings may live in argv, which the warden wipes. */
+	for (p = 0; opts->read_roots && opts->read_roots[p]; p++)
+		;
+	sb->roots = calloc((size_t)p + 1, sizeof(char *));
+	if (!sb->roots) {
+		r = -CORDON_ENOMEM;
+		goto fail;
+	}
+	for (p = 0; opts->read_roots && opts->read_roots[p]; p++)
+		if (!(sb->roots[p] = strdup(opts->read_roots[p]))) {
+			r = -CORDON_ENOMEM;
+			goto fail;
+		}
+	sb->cfg.read_roots = (const char *const *)sb->roots;
 	sb->cfg.tmp_size = opts->tmp_size ? opts->tmp_size : DEFAULT_TMP_SIZE;
 	sb->cfg.uid = geteuid();
 	sb->cfg.gid = getegid();
@@ -432,6 +446,7 @@ void sandbox_close(struct sandbox *sb)
 		seccomp_prog_release(&sb->cfg.prog_exec[p]);
 	free_env(sb->env);
 	free_env(sb->ph_paths);
+	free_env(sb->roots);
 	free(sb);
 }
 

@@ -15,9 +15,11 @@
 #include "runtime/warden_ns.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -35,6 +37,50 @@ static void scrub_environment(void)
 	for (e = environ; e && *e; e++)
 		explicit_bzero(*e, strlen(*e));
 	environ = NULL;
+}
+
+/*
+ * Wipe the inherited command line too (what /proc/PID/cmdline shows to
+ * every process of the session, pid 1 being us): the supervisor's argv may
+ * hold a key (`--api-key ...`) or other secrets. Its bounds are arg_start
+ * and arg_end of /proc/self/stat (fields 48, 49). Our copy of the pages
+ * only (we are a fork): the supervisor keeps its argv.
+ */
+static void scrub_cmdline(void)
+{
+	char buf[2048], *p;
+	unsigned long start = 0, end = 0;
+	ssize_t n;
+	int fd, field;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* After the comm's closing parenthesis: " S" (field 3, the state), then numbers. */
+	p = strrchr(buf, ')');
+	if (!p || strlen(p) < 4)
+		return;
+	p += 3;
+	for (field = 4; field <= 49 && p; field++) {
+		char *e;
+		unsigned long v;
+
+		while (*p == ' ')
+			p++;
+		v = strtoul(p, &e, 10);
+		if (field == 48)
+			start = v;
+		else if (field == 49)
+			end = v;
+		p = e != p ? e : NULL;
+	}
+	if (start && end > start && end - start < (64ul << 20))
+		explicit_bzero((void *)start, end - start);
 }
 
 static void close_except(const int *keep, size_t n)
@@ -330,7 +376,9 @@ void warden_main(int ctl, const struct warden_config *cfg)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "cordon-warden", 0, 0, 0);
+	/* Nothing the warden uses points into argv: cfg holds copies (sandbox_open()). */
 	scrub_environment();
+	scrub_cmdline();
 	keep[nkeep++] = ctl;
 	for (i = 0; i < CGROUP_MAX_HIER; i++)
 		if (cfg->cg.dirfd[i] >= 0)
