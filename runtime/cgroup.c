@@ -301,7 +301,7 @@ bool cgroup_call_kill(struct cgroup_call *c, bool wait)
 	 * v1: every process of the call is in each hierarchy (the child joins
 	 * them all before it runs anything, and forks inherit), so listing the
 	 * first one finds the whole call. The loop only runs when processes
-	 * are still dying (not yet reaped by the call manager): rare.
+	 * are still dying (not yet reaped by the warden): rare.
 	 */
 	for (round = 0; round < 500; round++) {
 		found = -1;

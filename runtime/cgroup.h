@@ -4,9 +4,9 @@
  *	struct cgroup_session cs;
  *	cgroup_session_open(&cs, "cordon.1234");   supervisor, before the warden forks
  *	warden: cgroup_call_create(&cs, "slot-0", &limits, &call)   a pool slot, kept
- *	call manager: cgroup_call_set_limits(&cs, &call, &limits) when the profile differs
+ *	warden: cgroup_call_set_limits(&cs, &call, &limits) when the profile differs
  *	child: write "0" to each call.procs[i] (child.c)
- *	call manager: cgroup_call_kill(&call) (returns once the group is empty)
+ *	warden: cgroup_call_kill(&call, true) (true once the group is empty)
  *	warden: the slot goes back to the pool; cgroup_call_destroy() retires one
  *	supervisor: cgroup_session_close(&cs)      also removes what is left below
  *

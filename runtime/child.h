@@ -1,9 +1,9 @@
 /*
  * child.h — the confined tool child, from fork to exec (or to the function).
  *
- * Runs on the untrusted side: child_run() is called right after fork() in
- * the call manager (itself a fork of the single-threaded warden, so libc's
- * allocator is usable) and never returns. Order, each step checked, any
+ * Runs on the untrusted side: child_run() is called right after fork() (a
+ * function) or vfork() (an exec) in the single-threaded warden or a call
+ * manager, so libc's allocator is usable, and never returns. Order, each step checked, any
  * failure reported over status_fd as {stage, errno} and _exit(125):
  *
  *   1 setsid, PDEATHSIG(SIGKILL), join the call's cgroup
@@ -14,13 +14,13 @@
  *   3 rlimits, chdir(cwd)
  *   4 capabilities dropped, securebits locked
  *   5 PR_SET_NO_NEW_PRIVS
- *   6 environment: only what the call manager built from the allowlist
+ *   6 environment: only what the warden built from the allowlist
  *   7 Landlock (profile rules), 8 seccomp (precompiled BPF), last
  *   9 execvpe() the command, or run the function and write its reply to fd 3
  *
  * For functions the seccomp default action is TRAP instead of KILL_PROCESS:
  * the SIGSYS handler copies the refused syscall's number into report (a
- * shared page the call manager reads) and re-enters the filter with SIGSYS
+ * shared page the warden reads) and re-enters the filter with SIGSYS
  * blocked, which makes the kernel kill the process with SIGSYS. The refused
  * syscall never runs either way; the report is advisory (untrusted).
  */

@@ -18,8 +18,8 @@
  * read-only, workspace read-write, protected paths read-only, private /tmp,
  * minimal /dev, fresh /proc, no /run, /home, /var) and locks it by entering a
  * second user namespace, then becomes pid 1 and waits for calls. Each call
- * gets its own socketpair(SOCK_SEQPACKET): the warden forks a call manager
- * that forks the confined child, captures its output with byte caps (the
+ * gets its own socketpair(SOCK_SEQPACKET): the warden forks the confined
+ * child (one fork per call), captures its output with byte caps (the
  * pipes keep draining past the cap), enforces the wall-clock timeout, kills
  * the call's whole process tree and sends the result back. Calls run
  * concurrently.

@@ -1,12 +1,12 @@
 /*
  * sandbox_ipc.h — the small framed protocol between supervisor, warden and
- * call manager, over socketpair(SOCK_SEQPACKET).
+ * call code (warden_call.h), over socketpair(SOCK_SEQPACKET).
  *
  * Control socket (supervisor ↔ warden): the warden first sends one
  * struct sbx_ready; then each call is one SBX_MSG_CALL message carrying a
  * fresh per-call SEQPACKET socket (SCM_RIGHTS). On the per-call socket the
  * supervisor sends struct sbx_req followed by payload_len bytes in messages
- * of at most SBX_CHUNK; the call manager answers with struct sbx_resp
+ * of at most SBX_CHUNK; the warden answers with struct sbx_resp
  * followed by out_len + err_len + reply_len bytes the same way.
  *
  * Every length is checked against a ceiling before anything is allocated;

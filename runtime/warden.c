@@ -1,6 +1,6 @@
 /*
  * warden.c — the warden: startup (environment scrub, namespaces, mount
- * view) and the loop that forks a call manager per call (untrusted side).
+ * view) and the poll loop that runs the calls (untrusted side).
  *
  * It runs in a process forked from the supervisor before it read any
  * secret, and wipes the environment it inherited before doing anything

@@ -5,13 +5,15 @@
  * the child calls warden_main(), which never returns. The config lives in
  * the forked memory (no serialisation): pointers stay valid in the warden.
  *
- * The warden (1) scrubs its inherited environment from memory, (2) enters
- * the namespaces and builds the mount view where it can (warden_ns.h),
- * (3) reports struct sbx_ready on the control socket, then (4) loops: each
- * SBX_MSG_CALL carries a per-call socket; it forks a call manager for it,
- * which forks the confined child (child.h), captures its output with caps,
- * enforces the timeout, kills the call's process tree and answers with
- * struct sbx_resp. EOF on the control socket kills everything and exits.
+ * The warden (1) scrubs its inherited environment and command line from
+ * memory, (2) enters the namespaces and builds the mount view where it can
+ * (warden_ns.h), (3) reports struct sbx_ready on the control socket, builds
+ * the Landlock rulesets and the call cgroup pool, then (4) serves calls from
+ * one poll loop: each SBX_MSG_CALL carries a per-call socket; it forks the
+ * confined child (child.h), captures its output with caps, enforces the
+ * timeout, kills the call's process tree and answers with struct sbx_resp
+ * (warden_call.h; a call manager process does this for a call that gets no
+ * cgroup). EOF on the control socket kills everything and exits.
  */
 #ifndef CORDON_RUNTIME_WARDEN_H
 #define CORDON_RUNTIME_WARDEN_H
