@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,7 +199,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static void reap_warden(struct sandbox *sb)
 {
-	int i;
+	struct pollfd pfd;
+	int i, rounds = 200;
 
 	if (sb->ctl >= 0) {
 		close(sb->ctl);
@@ -205,15 +208,27 @@ static void reap_warden(struct sandbox *sb)
 	}
 	if (sb->warden <= 0)
 		return;
-	/* EOF on the control socket makes the warden kill every call and exit. */
-	for (i = 0; i < 200; i++) {
+	/*
+	 * EOF on the control socket makes the warden kill every call and exit:
+	 * wait on a pidfd (up to 2 s; polling in 10 ms steps where there is none).
+	 */
+	pfd.fd = (int)syscall(SYS_pidfd_open, sb->warden, 0);
+	pfd.events = POLLIN;
+	if (pfd.fd >= 0) {
+		while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
+			;
+		close(pfd.fd);
+		rounds = 1;
+	}
+	for (i = 0; i < rounds; i++) {
 		pid_t w = waitpid(sb->warden, NULL, WNOHANG);
 
 		if (w == sb->warden || (w < 0 && errno != EINTR))
 			break;
-		usleep(10000);
+		if (i + 1 < rounds)
+			usleep(10000);
 	}
-	if (i == 200) {
+	if (i == rounds) {
 		kill(sb->warden, SIGKILL);
 		while (waitpid(sb->warden, NULL, 0) < 0 && errno == EINTR)
 			;
