@@ -54,13 +54,20 @@ static int wait_readable(int fd, int timeout_ms)
 static ssize_t recv_one(int fd, void *p, size_t len, int timeout_ms)
 {
 	ssize_t n;
-	int r = wait_readable(fd, timeout_ms);
+	int r;
 
-	if (r < 0)
-		return r;
+	/* Most messages are already queued (the peer sends them back to back): no poll then. */
 	do
-		n = recv(fd, p, len, MSG_TRUNC);
+		n = recv(fd, p, len, MSG_TRUNC | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		r = wait_readable(fd, timeout_ms);
+		if (r < 0)
+			return r;
+		do
+			n = recv(fd, p, len, MSG_TRUNC);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n < 0)
 		return -CORDON_ESYS;
 	if (n == 0 || (size_t)n > len)
