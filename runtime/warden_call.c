@@ -486,6 +486,13 @@ int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline)
 	uint64_t t;
 	int i, n = 0;
 
+	/*
+	 * The child was reaped after its pipes reached EOF (the reap runs
+	 * before this, the step after the poll): nothing is left to wake a
+	 * poll, so the call is over now, not at the next timer.
+	 */
+	if (c->exited && c->pout < 0 && c->perr < 0 && c->prep < 0 && c->pst < 0)
+		c->done = true;
 	for (i = 0; i < WCALL_MAX_POLLFDS; i++) {
 		c->idx[i] = -1;
 		if (c->done || fds[i] < 0 || (i == 4 && c->cancelled))
