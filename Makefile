@@ -76,6 +76,15 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libcordon.a
 $(B)/tests/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/standalone.o $(B)/libcordon.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Attack fixtures of the escape battery are plain C: no sanitizer runtime
+# (ASan and LSan cannot run under the filters they probe, and would measure
+# themselves instead of the sandbox) and no libcordon.
+FIXTURES := probe listener no-userns mkmany
+$(FIXTURES:%=$(B)/tests/helpers/%): $(B)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (plain)")
+	$(Q)$(CC) -D_GNU_SOURCE -I. -std=gnu11 $(WARN) -O2 -g -o $@ $< $(shell pkg-config --libs libseccomp)
+
 $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libcordon.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
