@@ -131,7 +131,7 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers)
 	return 0;
 }
 
-static void __attribute__((noreturn)) fail(int fd, int stage)
+void child_fail(int fd, int stage)
 {
 	report(fd, stage, errno, 0);
 	_exit(CHILD_EXIT_SETUP);
@@ -144,7 +144,7 @@ static void __attribute__((noreturn)) fail(int fd, int stage)
  */
 static int arrange_fds(const struct child_spec *s, int *out_status)
 {
-	int src[CHILD_RULESET_FD + 1], hi[CHILD_RULESET_FD + 1], i, devnull;
+	int src[CHILD_CALL_FD + 1], hi[CHILD_CALL_FD + 1], i, devnull;
 	unsigned top = 3;
 
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -157,7 +157,8 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	src[4] = s->fn ? s->status_fd : -1;
 	src[CHILD_PASS_FD] = s->pass_fd;
 	src[CHILD_RULESET_FD] = s->conf.ll_prebuilt ? s->ll_fd : -1;
-	for (i = 0; i <= CHILD_RULESET_FD; i++) {
+	src[CHILD_CALL_FD] = s->call_fd;
+	for (i = 0; i <= CHILD_CALL_FD; i++) {
 		hi[i] = -1;
 		if (src[i] < 0)
 			continue;
@@ -165,11 +166,14 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 		if (hi[i] < 0)
 			return -1;
 	}
-	for (i = 0; i <= CHILD_RULESET_FD; i++) {
+	for (i = 0; i <= CHILD_CALL_FD; i++) {
 		if (hi[i] < 0)
 			continue;
-		/* The status pipe and the ruleset stay close-on-exec: a successful exec closes them. */
-		if (dup3(hi[i], i, (i == CHILD_RULESET_FD || (i == 3 && !s->fn) || i == 4) ? O_CLOEXEC
+		/*
+		 * The status pipe, the ruleset and a spare's call pipe stay
+		 * close-on-exec: a successful exec closes them.
+		 */
+		if (dup3(hi[i], i, (i >= CHILD_RULESET_FD || (i == 3 && !s->fn) || i == 4) ? O_CLOEXEC
 											  : 0) < 0)
 			return -1;
 		top = (unsigned)i + 1;
@@ -185,15 +189,15 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	return 0;
 }
 
-void child_run(const struct child_spec *s)
+int child_setup(const struct child_spec *s)
 {
 	uint32_t layers = 0;
 	int status = s->status_fd, stage, i;
 
 	if (setsid() < 0)
-		fail(status, CHILD_SETSID);
+		child_fail(status, CHILD_SETSID);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		fail(status, CHILD_SETSID);
+		child_fail(status, CHILD_SETSID);
 	/* The parent (warden or call manager) died between fork and PDEATHSIG: do not run orphaned. */
 	if (getppid() != s->parent)
 		_exit(CHILD_EXIT_SETUP);
@@ -201,19 +205,13 @@ void child_run(const struct child_spec *s)
 		if (s->cg_procs[i] < 0)
 			continue;
 		if (write(s->cg_procs[i], "0\n", 2) != 2)
-			fail(status, CHILD_CGROUP);
+			child_fail(status, CHILD_CGROUP);
 		layers |= LAYER_BIT(LAYER_CGROUP);
 	}
 	if (arrange_fds(s, &status) < 0)
-		fail(status, CHILD_FDS);
+		child_fail(status, CHILD_FDS);
 	if (s->cwd && chdir(s->cwd) < 0)
-		fail(status, CHILD_CWD);
-	/*
-	 * The allowlisted environment replaces the warden's (already scrubbed)
-	 * one; execvpe() searches the PATH of environ. In a vfork child this
-	 * writes the warden's variable: the warden restores it when it resumes.
-	 */
-	environ = (char **)s->envp;
+		child_fail(status, CHILD_CWD);
 	{
 		uint32_t l = 0;
 
@@ -224,11 +222,29 @@ void child_run(const struct child_spec *s)
 		conf.base_layers = layers;
 		stage = child_confine(&conf, &l);
 		if (stage)
-			fail(status, stage);
+			child_fail(status, stage);
 	}
+	return status;
+}
+
+void child_start(const struct child_spec *s, int status)
+{
+	/*
+	 * A spare's call: chdir here, confined. Landlock does not govern
+	 * chdir (only what is opened from there), and every profile's filter
+	 * allows it; a refusal would end the call (fail closed), never widen it.
+	 */
+	if (s->call_cwd && chdir(s->call_cwd) < 0)
+		child_fail(status, CHILD_CWD);
+	/*
+	 * The allowlisted environment replaces the warden's (already scrubbed)
+	 * one; execvpe() searches the PATH of environ. In a vfork child this
+	 * writes the warden's variable: the warden restores it when it resumes.
+	 */
+	environ = (char **)s->envp;
 	if (!s->fn) {
 		execvpe(s->argv[0], s->argv, s->envp);
-		fail(status, CHILD_EXEC);
+		child_fail(status, CHILD_EXEC);
 	}
 	{
 		struct buf out;
@@ -251,4 +267,9 @@ void child_run(const struct child_spec *s)
 		}
 		_exit(0);
 	}
+}
+
+void child_run(const struct child_spec *s)
+{
+	child_start(s, child_setup(s));
 }

@@ -43,6 +43,8 @@
 #define CHILD_PASS_FD 5
 /* Where the prebuilt Landlock ruleset sits until it is enforced (then closed). */
 #define CHILD_RULESET_FD 6
+/* A spare's call pipe (close-on-exec; closed once the call is read). */
+#define CHILD_CALL_FD 7
 
 enum child_stage {
 	CHILD_OK = 0, /* setup done; layers tells what was applied */
@@ -105,9 +107,11 @@ struct child_spec {
 	int out_fd, err_fd, reply_fd, status_fd;
 	int pass_fd;         /* moved to CHILD_PASS_FD; -1 = none */
 	int ll_fd;           /* prebuilt ruleset (conf.ll_prebuilt), moved to CHILD_RULESET_FD */
+	int call_fd;         /* a spare's call pipe, moved to CHILD_CALL_FD; -1 = none */
 	pid_t parent;        /* the forking process: a different parent means it died */
 	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
-	const char *cwd;
+	const char *cwd;     /* chdir before confinement (child_setup) */
+	const char *call_cwd; /* chdir after it (child_start; a spare's call), NULL = none */
 	char *const *argv;   /* exec */
 	char *const *envp;   /* the whole environment of the child */
 	const struct sandbox_fn *fn; /* function, or NULL to exec */
@@ -119,6 +123,18 @@ struct child_spec {
 
 /* Apply everything and exec / run. Never returns. */
 void child_run(const struct child_spec *spec) __attribute__((noreturn));
+
+/*
+ * child_run() in two halves, for a spare (warden_call.h): child_setup() does
+ * steps 1-8 (returns the status fd; any failure is reported and ends the
+ * process), child_start() chdirs to call_cwd if set, installs envp and
+ * execs or runs the function (step 9). child_run() = setup + start.
+ */
+int child_setup(const struct child_spec *spec);
+void child_start(const struct child_spec *spec, int status_fd) __attribute__((noreturn));
+
+/* Report {stage, errno} on status_fd and _exit(CHILD_EXIT_SETUP). */
+void child_fail(int status_fd, int stage) __attribute__((noreturn));
 
 /* A short name of a stage ("landlock", "seccomp", ...). */
 const char *child_stage_name(int stage);

@@ -128,6 +128,7 @@ struct pool_slot {
 	struct warden_slot ws;
 	struct wcall *call; /* non-NULL while lent */
 	bool made;
+	bool spare;         /* held by a spare (not yet handed a call) */
 };
 
 struct pool {
@@ -166,7 +167,7 @@ static int pool_take(struct pool *p, const struct warden_config *cfg)
 	if (!cfg->cg.n)
 		return -1;
 	for (i = 0; i < POOL_MAX; i++)
-		if (p->s[i].made && !p->s[i].call)
+		if (p->s[i].made && !p->s[i].call && !p->s[i].spare)
 			return i;
 	for (i = 0; i < POOL_MAX; i++)
 		if (!p->s[i].made && pool_make(p, cfg, i))
@@ -219,23 +220,73 @@ struct calls {
 	struct wcall *c[MAX_DIRECT_CALLS];
 	int slot[MAX_DIRECT_CALLS];
 	int n;
+	struct warden_spare spare[WSPARE_KINDS];
+	unsigned long spares_lost; /* spares found dead before their call (e.g. OOM-killed) */
 };
 
+/* A spare that will serve no call: kill it, empty its slot and give the slot back. */
+static void spare_drop(struct calls *cs, int k, struct pool *pool, const struct warden_config *cfg)
+{
+	struct warden_spare *sp = &cs->spare[k];
+	int slot = sp->slot;
+
+	wspare_discard(sp);
+	if (slot >= 0) {
+		pool->s[slot].spare = false;
+		pool_give_back(pool, cfg, slot, cgroup_call_kill(&pool->s[slot].ws.cg, true));
+	}
+	sp->slot = -1;
+	sp->ws = NULL;
+}
+
 /*
- * Reap every child that exited: a call's child goes to its call; anything
- * else (a call manager, an orphan the tree kill got) is just reaped.
+ * Keep one spare of every kind a call wanted. Runs after a call was
+ * dispatched (or answered), so the fork is off that call's path.
  */
-static void reap(struct calls *cs)
+static void spares_refill(struct calls *cs, struct pool *pool, const struct warden_config *cfg,
+			  const struct warden_session *ses)
+{
+	int k, slot;
+
+	for (k = 0; k < WSPARE_KINDS; k++) {
+		struct warden_spare *sp = &cs->spare[k];
+
+		if (!sp->wanted || sp->pid > 0)
+			continue;
+		slot = pool_take(pool, cfg);
+		if (slot < 0)
+			return;
+		if (wspare_make(sp, k, cfg, ses, &pool->s[slot].ws, slot) < 0) {
+			sp->wanted = false; /* no retry loop: the next call of the kind asks again */
+			continue;
+		}
+		pool->s[slot].spare = true;
+	}
+}
+
+/*
+ * Reap every child that exited: a call's child goes to its call; a spare
+ * that died before its call is dropped (and counted); anything else (a
+ * call manager, an orphan the tree kill got) is just reaped.
+ */
+static void reap(struct calls *cs, struct pool *pool, const struct warden_config *cfg)
 {
 	pid_t w;
 	int st, i;
 
-	while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (i = 0; i < cs->n; i++)
 			if (wcall_pid(cs->c[i]) == w) {
 				wcall_child_exited(cs->c[i], st);
 				break;
 			}
+		for (i = 0; i < WSPARE_KINDS; i++)
+			if (cs->spare[i].pid == w) {
+				cs->spare[i].pid = -1; /* reaped: nothing to kill */
+				spare_drop(cs, i, pool, cfg);
+				cs->spares_lost++;
+			}
+	}
 }
 
 /* One call from the control socket: run it here (direct) or in a call manager. */
@@ -248,7 +299,7 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 	pid_t pid;
 
 	if (sbx_recv_fd(ctl, &m, sizeof(m), &fd) < 0) {
-		/* EOF: the supervisor closed the session. */
+		/* EOF: the supervisor closed the session. Spares die with the rest. */
 		for (slot = 0; slot < cs->n; slot++)
 			wcall_finish(cs->c[slot]);
 		warden_kill_all_children();
@@ -261,7 +312,24 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 	}
 	slot = cs->n < MAX_DIRECT_CALLS ? pool_take(pool, cfg) : -1;
 	if (slot >= 0) {
-		c = wcall_start(fd, cfg, ses, &pool->s[slot].ws);
+		int k;
+
+		c = wcall_start(fd, cfg, ses, &pool->s[slot].ws, cs->spare);
+		for (k = 0; k < WSPARE_KINDS; k++) {
+			struct warden_spare *sp = &cs->spare[k];
+
+			if (sp->handed) {
+				/* The call runs in the spare's slot; the one taken above stays free. */
+				slot = sp->slot;
+				pool->s[slot].spare = false;
+				sp->handed = false;
+				sp->slot = -1;
+				sp->ws = NULL;
+			} else if (sp->failed) {
+				spare_drop(cs, k, pool, cfg);
+				cs->spares_lost++;
+			}
+		}
 		if (!c)
 			return;
 		pool->s[slot].call = c;
@@ -283,19 +351,27 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 {
 	static struct pollfd pf[1 + MAX_DIRECT_CALLS * WCALL_MAX_POLLFDS];
 	struct warden_session ses;
-	struct calls cs;
+	static struct calls cs;
 	struct pool pool;
+	int k;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	ses.layers = layers;
 	build_rulesets(&ses, cfg);
 	pool_init(&pool, cfg);
 	memset(&cs, 0, sizeof(cs));
+	for (k = 0; k < WSPARE_KINDS; k++) {
+		cs.spare[k].pid = -1;
+		cs.spare[k].slot = -1;
+		cs.spare[k].call_fd = cs.spare[k].pout = cs.spare[k].perr = -1;
+		cs.spare[k].prep = cs.spare[k].pst = -1;
+		cs.spare[k].rep = MAP_FAILED;
+	}
 	for (;;) {
 		uint64_t deadline = UINT64_MAX, now;
 		int n = 0, i, wait_ms, base[MAX_DIRECT_CALLS];
 
-		reap(&cs);
+		reap(&cs, &pool, cfg);
 		pf[n++] = (struct pollfd){ .fd = ctl, .events = POLLIN };
 		for (i = 0; i < cs.n; i++) {
 			base[i] = n;
@@ -305,7 +381,7 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 		wait_ms = deadline <= now ? 0 : deadline - now > 1000 ? 1000 : (int)(deadline - now);
 		if (poll(pf, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 			break;
-		reap(&cs);
+		reap(&cs, &pool, cfg);
 		now = wcall_now_ms();
 		for (i = 0; i < cs.n; i++) {
 			if (!wcall_step(cs.c[i], pf + base[i], now))
@@ -320,8 +396,11 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 				cs.slot[n++] = cs.slot[i];
 			}
 		cs.n = n;
-		if (pf[0].revents)
+		if (pf[0].revents) {
 			accept_call(ctl, &cs, &pool, cfg, &ses);
+			/* The call is dispatched: now make its kind's next spare. */
+			spares_refill(&cs, &pool, cfg, &ses);
+		}
 	}
 	warden_kill_all_children();
 	_exit(0);

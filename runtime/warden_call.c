@@ -289,9 +289,111 @@ static void wcall_free(struct wcall *c)
 	free(c);
 }
 
+/* A pooled group, emptied by its last call: only the limits may differ. */
+static void slot_limits(const struct warden_config *cfg, struct warden_slot *ws, uint32_t profile)
+{
+	if (ws->limits_profile != (int32_t)profile) {
+		ws->limits_profile = -1;
+		cgroup_call_set_limits(&cfg->cg, &ws->cg, profile_default_limits(profile));
+		ws->limits_profile = (int32_t)profile;
+	}
+}
+
+/* The seccomp program of a child: functions per profile, exec'd commands by network. */
+static const struct seccomp_prog *child_prog(const struct warden_config *cfg, unsigned layers,
+					     uint32_t profile, bool fn, bool net)
+{
+	if (!cfg->seccomp_ok)
+		return NULL;
+	return fn ? &cfg->prog_fn[profile] : net ? &cfg->prog_exec[1]
+		: (layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0] : &cfg->prog_exec[2];
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+
+	while (n) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	char *b = p;
+
+	while (n) {
+		ssize_t r = read(fd, b, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Hand the call to its kind's spare, if one is alive: send it the request
+ * and payload (it builds the environment from them as start_child would,
+ * being a copy of this warden) and take over its pipes and pid. False: no
+ * spare of this kind, or it is gone (sp->failed; the caller forks fresh).
+ */
+static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
+{
+	bool fn = c->req.fn >= 0;
+	struct warden_spare *sp;
+
+	/* A passed fd or network access: a different child (fd 5, filter) than any spare. */
+	if (!spares || (c->req.flags & (SBX_F_FD | SBX_F_NET)) || c->pass_fd >= 0)
+		return false;
+	/*
+	 * A spare changes directory after its filter is loaded; a function's
+	 * filter need not allow chdir (a fresh child does it before), so a
+	 * function with its own cwd is forked fresh.
+	 */
+	if (fn && c->pl.cwd[0] && strcmp(c->pl.cwd, c->cfg->workspace))
+		return false;
+	sp = &spares[c->req.profile * 2 + (fn ? 0 : 1)];
+	sp->wanted = true;
+	if (sp->pid <= 0)
+		return false;
+	/* Safe because: SIGPIPE is ignored in the warden; a dead spare is EPIPE here. */
+	if (write_all(sp->call_fd, &c->req, sizeof(c->req)) < 0 ||
+	    write_all(sp->call_fd, c->payload.data, c->payload.len) < 0) {
+		sp->failed = true;
+		return false;
+	}
+	c->slot = sp->ws;
+	c->cg = sp->ws->cg;
+	c->pid = sp->pid;
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	c->pout = sp->pout;
+	c->perr = sp->perr;
+	c->prep = sp->prep;
+	c->pst = sp->pst;
+	c->rep = sp->rep;
+	close(sp->call_fd);
+	sp->call_fd = sp->pout = sp->perr = sp->prep = sp->pst = -1;
+	sp->rep = MAP_FAILED;
+	sp->pid = -1;
+	sp->handed = true;
+	return true;
+}
+
 /* Fork the child. On a setup failure the call is done with c->resp set. */
 static void start_child(struct wcall *c, const struct warden_config *cfg,
-			const struct warden_session *ses)
+			const struct warden_session *ses, struct warden_spare *spares)
 {
 	unsigned session_layers = ses->layers;
 	struct child_spec spec;
@@ -314,14 +416,20 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 			    layer_format_list(missing, names, sizeof(names)), 0);
 		return;
 	}
+	/*
+	 * Safe because: the session's refusals are above, the same for both
+	 * paths; a spare is the child this call would fork (same kind, same
+	 * ruleset, filter, limits), only forked and confined earlier.
+	 */
+	c->start = wcall_now_ms();
+	c->deadline = c->start + timeout;
+	if (hand_to_spare(c, spares)) {
+		c->done = false;
+		return;
+	}
 	if (c->slot) {
-		/* A pooled group, emptied by the call before: only the limits may differ. */
 		c->cg = c->slot->cg;
-		if (c->slot->limits_profile != (int32_t)c->req.profile) {
-			c->slot->limits_profile = -1;
-			cgroup_call_set_limits(&cfg->cg, &c->cg, lim);
-			c->slot->limits_profile = (int32_t)c->req.profile;
-		}
+		slot_limits(cfg, c->slot, c->req.profile);
 	} else if (cfg->cg.n) {
 		char name[32];
 
@@ -352,6 +460,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	ll.tmp = tmp;
 	ll.in_view = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
+	spec.call_fd = -1;
 	spec.out_fd = pout[1];
 	spec.err_fd = perr[1];
 	spec.reply_fd = prep[1];
@@ -373,11 +482,8 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	spec.conf.ll_abi = cfg->landlock_abi;
 	spec.ll_fd = ses->ll_fd[c->req.profile][fn ? 0 : 1];
 	spec.conf.ll_prebuilt = spec.ll_fd >= 0;
-	if (cfg->seccomp_ok)
-		spec.conf.prog = fn ? &cfg->prog_fn[c->req.profile]
-			    : (c->req.flags & SBX_F_NET) ? &cfg->prog_exec[1]
-			    : (session_layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0]
-								    : &cfg->prog_exec[2];
+	spec.conf.prog = child_prog(cfg, session_layers, c->req.profile, fn,
+				    (c->req.flags & SBX_F_NET) != 0);
 	spec.conf.report = fn ? c->rep : NULL;
 
 	spec.parent = getpid();
@@ -426,7 +532,8 @@ fail:
 }
 
 struct wcall *wcall_start(int sock, const struct warden_config *cfg,
-			  const struct warden_session *ses, struct warden_slot *slot)
+			  const struct warden_session *ses, struct warden_slot *slot,
+			  struct warden_spare *spares)
 {
 	struct wcall *c = calloc(1, sizeof(*c));
 	int i;
@@ -458,7 +565,7 @@ struct wcall *wcall_start(int sock, const struct warden_config *cfg,
 	buf_init(&c->reply, c->req.max_reply);
 	c->resp.magic = SBX_MAGIC;
 	c->start = wcall_now_ms();
-	start_child(c, cfg, ses);
+	start_child(c, cfg, ses, spares);
 	return c;
 }
 
@@ -639,7 +746,7 @@ void warden_call_manager(int sock, const struct warden_config *cfg,
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Orphans of the call come to us, so the tree kill finds them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	c = wcall_start(sock, cfg, ses, NULL);
+	c = wcall_start(sock, cfg, ses, NULL, NULL);
 	if (!c)
 		_exit(2);
 	for (;;) {
@@ -664,4 +771,153 @@ void warden_call_manager(int sock, const struct warden_config *cfg,
 	}
 	wcall_finish(c);
 	_exit(0);
+}
+
+/* ---- spares (see warden_call.h) ------------------------------------------ */
+
+/*
+ * In the spare, confined (child_setup() is done): read the one call, build
+ * its environment and argv as start_child() would, and exec or run it.
+ * Never returns; a broken call message ends the spare as a setup failure.
+ */
+static void __attribute__((noreturn)) spare_serve(struct child_spec *s, int status,
+						  const struct warden_config *cfg, unsigned layers,
+						  bool fn)
+{
+	const char *tmp = (layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
+	struct wcall *c = calloc(1, sizeof(*c));
+
+	errno = EPROTO;
+	if (!c || read_all(CHILD_CALL_FD, &c->req, sizeof(c->req)) < 0 ||
+	    c->req.magic != SBX_MAGIC || c->req.payload_len > SBX_MAX_REQUEST ||
+	    (c->req.fn >= 0) != fn)
+		child_fail(status, CHILD_FDS);
+	buf_init(&c->payload, SBX_MAX_REQUEST);
+	if (buf_grow(&c->payload, (size_t)c->req.payload_len) < 0 ||
+	    read_all(CHILD_CALL_FD, c->payload.data, (size_t)c->req.payload_len) < 0)
+		child_fail(status, CHILD_FDS);
+	c->payload.len = (size_t)c->req.payload_len;
+	/* The call is all here: its code never sees the pipe. */
+	close(CHILD_CALL_FD);
+	errno = EPROTO;
+	if (sbx_payload_parse(&c->req, PROFILE__COUNT, cfg->n_fns, c->payload.data,
+			      c->payload.len, &c->pl) < 0)
+		child_fail(status, CHILD_FDS);
+	build_env(c, cfg, tmp);
+	/* The spare sits in the workspace already (child_setup). */
+	s->call_cwd = c->pl.cwd[0] && strcmp(c->pl.cwd, cfg->workspace) ? c->pl.cwd : NULL;
+	s->argv = (char *const *)c->pl.argv;
+	s->envp = c->envp;
+	s->fn = fn ? &cfg->fns[c->req.fn] : NULL;
+	s->input = c->pl.input;
+	s->input_len = c->req.input_len;
+	s->max_reply = c->req.max_reply;
+	child_start(s, status);
+}
+
+int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
+		const struct warden_session *ses, struct warden_slot *ws, int slot)
+{
+	uint32_t profile = (uint32_t)(k / 2);
+	bool fn = (k % 2) == 0;
+	const char *tmp = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
+	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
+	int pcall[2] = { -1, -1 }, i;
+	struct child_sigsys *rep = MAP_FAILED;
+	struct landlock_paths ll;
+	struct child_spec spec;
+	pid_t pid;
+
+	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
+	    pipe2(pst, O_CLOEXEC) < 0 || pipe2(pcall, O_CLOEXEC) < 0 ||
+	    (fn && pipe2(prep, O_CLOEXEC) < 0))
+		goto fail;
+	if (fn) {
+		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+		if (rep == MAP_FAILED)
+			goto fail;
+		memset(rep, 0, sizeof(*rep));
+	}
+	slot_limits(cfg, ws, profile);
+	ll.workspace = cfg->workspace;
+	ll.read_roots = cfg->read_roots;
+	ll.tmp = tmp;
+	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	memset(&spec, 0, sizeof(spec));
+	spec.out_fd = pout[1];
+	spec.err_fd = perr[1];
+	spec.reply_fd = prep[1];
+	spec.status_fd = pst[1];
+	spec.pass_fd = -1;
+	spec.call_fd = pcall[0];
+	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
+		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? ws->cg.procs[i] : -1;
+	spec.cwd = cfg->workspace;
+	/* Set for the fd layout (fd 3 reply, 4 status); the function itself comes with the call. */
+	spec.fn = fn ? &cfg->fns[0] : NULL;
+	spec.conf.profile = (enum sandbox_profile)profile;
+	spec.conf.with_exec = !fn;
+	spec.conf.limits = profile_default_limits(profile);
+	spec.conf.ll = &ll;
+	spec.conf.ll_abi = cfg->landlock_abi;
+	spec.ll_fd = ses->ll_fd[profile][fn ? 0 : 1];
+	spec.conf.ll_prebuilt = spec.ll_fd >= 0;
+	spec.conf.prog = child_prog(cfg, ses->layers, profile, fn, false);
+	spec.conf.report = fn ? rep : NULL;
+	spec.parent = getpid();
+	pid = fork();
+	if (pid < 0)
+		goto fail;
+	if (pid == 0) {
+		int status = child_setup(&spec);
+
+		spare_serve(&spec, status, cfg, ses->layers, fn);
+	}
+	close(pout[1]);
+	close(perr[1]);
+	close(pst[1]);
+	close(pcall[0]);
+	if (prep[1] >= 0)
+		close(prep[1]);
+	sp->pid = pid;
+	sp->slot = slot;
+	sp->ws = ws;
+	sp->call_fd = pcall[1];
+	sp->pout = pout[0];
+	sp->perr = perr[0];
+	sp->prep = prep[0];
+	sp->pst = pst[0];
+	sp->rep = rep;
+	sp->handed = sp->failed = false;
+	return 0;
+fail:
+	for (i = 0; i < 2; i++) {
+		close_fd(&pout[i]);
+		close_fd(&perr[i]);
+		close_fd(&prep[i]);
+		close_fd(&pst[i]);
+		close_fd(&pcall[i]);
+	}
+	if (rep != MAP_FAILED)
+		munmap(rep, sizeof(*rep));
+	return -1;
+}
+
+void wspare_discard(struct warden_spare *sp)
+{
+	/* Reaped here, so its cgroup slot reads empty right after. */
+	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == 0)
+		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	sp->pid = -1;
+	close_fd(&sp->call_fd);
+	close_fd(&sp->pout);
+	close_fd(&sp->perr);
+	close_fd(&sp->prep);
+	close_fd(&sp->pst);
+	if (sp->rep != MAP_FAILED)
+		munmap(sp->rep, sizeof(*sp->rep));
+	sp->rep = MAP_FAILED;
+	sp->handed = sp->failed = false;
 }

@@ -26,6 +26,8 @@
 
 #include "runtime/warden.h"
 
+struct child_sigsys;
+
 /*
  * What the warden prepared once per session and every call uses: the
  * session layers and the Landlock ruleset fd of each profile, [profile][0]
@@ -46,6 +48,44 @@ struct warden_slot {
 	int32_t limits_profile; /* profile whose limits the group has, -1 none */
 };
 
+/*
+ * A spare: a child forked and confined ahead of its call (one per profile
+ * and kind in use), blocked reading the call on a private pipe. See
+ * docs/sandbox.md "Spares". Security argument: a spare has done only what
+ * does not depend on the call (setsid, PDEATHSIG, fds, rlimits, cgroup
+ * slot, capabilities, NO_NEW_PRIVS, Landlock, seccomp), from the very
+ * ruleset and filter a fresh child of the same kind would get, before it
+ * ever sees call data; it serves exactly one call and then exits, never
+ * another; whatever the session would refuse for a call (required
+ * layers) is decided before a spare is looked at, so both paths refuse
+ * alike. A call the spare cannot match (a passed fd, network, a dead
+ * spare) takes the fresh fork path.
+ */
+struct warden_spare {
+	pid_t pid;                /* -1: none */
+	int slot;                 /* the warden's pool index of ws */
+	struct warden_slot *ws;   /* the cgroup slot the spare joined */
+	int call_fd;              /* write end of its call pipe */
+	int pout, perr, prep, pst; /* read ends, as a call keeps them */
+	struct child_sigsys *rep; /* functions: the SIGSYS report page, else MAP_FAILED */
+	bool wanted;              /* a call of this kind came: keep one ready */
+	bool handed;              /* wcall_start gave it a call: the call owns pid, fds, rep, slot */
+	bool failed;              /* wcall_start could not hand it its call: discard it */
+};
+
+/* Spares by kind: [profile * 2 + 0] functions, [profile * 2 + 1] exec'd commands (no network). */
+#define WSPARE_KINDS (PROFILE__COUNT * 2)
+
+/*
+ * Fork and confine a spare of kind k in the cgroup slot ws (limits set
+ * for its profile here). 0, or -1 (nothing left behind).
+ */
+int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
+		const struct warden_session *ses, struct warden_slot *ws, int slot);
+
+/* Kill a spare that will serve no call and release what the warden holds for it. */
+void wspare_discard(struct warden_spare *sp);
+
 /* Most pollfd entries one call adds. */
 #define WCALL_MAX_POLLFDS 6
 
@@ -57,9 +97,14 @@ struct wcall;
  * protocol error (sock closed, nothing to answer). A call refused before its
  * child ran (missing layer, no pipes) comes back already finished.
  * slot: the call's cgroup in direct mode; NULL in a call manager.
+ * spares: the warden's WSPARE_KINDS spares, or NULL (call manager). The
+ * call's kind is marked wanted; if its spare is alive the call is handed to
+ * it (sp->handed: the call now runs in sp->ws, slot is unused) or, when
+ * that fails, sp->failed is set and the call is forked fresh in slot.
  */
 struct wcall *wcall_start(int sock, const struct warden_config *cfg,
-			  const struct warden_session *ses, struct warden_slot *slot);
+			  const struct warden_session *ses, struct warden_slot *slot,
+			  struct warden_spare *spares);
 
 /* Append the call's pollfds to pf; lower *deadline (monotonic ms) to its next timer. */
 int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline);

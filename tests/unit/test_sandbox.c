@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -73,6 +75,14 @@ static int fn_environ(const void *in, size_t len, struct buf *out)
 	return 0;
 }
 
+/* Its own pid: consecutive calls must be different processes. */
+static int fn_pid(const void *in, size_t len, struct buf *out)
+{
+	(void)in;
+	(void)len;
+	return buf_printf(out, "%ld", (long)getpid());
+}
+
 /* Talks over the passed descriptor (fd 5), as the WebFetch child will. */
 static int fn_passed(const void *in, size_t len, struct buf *out)
 {
@@ -122,6 +132,7 @@ static const struct sandbox_fn fns[] = {
 	{ "flood", fn_flood },
 	{ "echo", fn_echo }, { "socket", fn_socket }, { "spin", fn_spin },
 	{ "big", fn_big },   { "environ", fn_environ }, { "passed", fn_passed },
+	{ "pid", fn_pid },
 	{ "fds", fn_fds },
 };
 
@@ -340,6 +351,90 @@ static void child_holds_no_capability_and_no_ruleset_fd(void **state)
 	}
 }
 
+/*
+ * From the second call of a kind on, calls are served by spares (children
+ * forked and confined before their call): the same readbacks as a fresh
+ * child, a new process every call, and nothing of call N (environment,
+ * cwd) in call N+1. Namespaced and degraded.
+ */
+static void spare_served_calls_match_fresh_children(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c",
+			       "echo PID=$$; echo T=${CORDON_T:-unset}; echo CWD=$PWD; "
+			       "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status; "
+			       "ls /proc/self/fd | tr '\\n' ' '",
+			       NULL };
+	static const char *const want[] = {
+		"CapInh:\t0000000000000000\n", "CapPrm:\t0000000000000000\n",
+		"CapEff:\t0000000000000000\n", "CapBnd:\t0000000000000000\n",
+		"CapAmb:\t0000000000000000\n", "NoNewPrivs:\t1\n", "Seccomp:\t2\n",
+	};
+	const char *env_set[] = { "CORDON_T=leak", NULL };
+	char sub[PATH_MAX], pids[6][32], fpids[4][32];
+	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+	struct sandbox_call f = { .profile = PROFILE_READONLY, .fn = "pid" };
+	struct sandbox_result r;
+	struct sandbox *sb;
+	int degraded, i, j, call;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	snprintf(sub, sizeof(sub), "%s/spare-sub", ws);
+	assert_true(mkdir(sub, 0700) == 0 || errno == EEXIST);
+	for (degraded = 0; degraded < 2; degraded++) {
+		sb = open_sb(degraded);
+		for (call = 0; call < 6; call++) {
+			const char *p;
+			size_t n;
+
+			/* Odd calls set a variable and a cwd; the next (even) must see neither. */
+			c.env = (call % 2) ? env_set : NULL;
+			c.cwd = (call % 2) ? sub : NULL;
+			assert_int_equal(sandbox_run(sb, &c, &r), 0);
+			assert_int_equal(r.end, SANDBOX_EXITED);
+			assert_int_equal(r.exit_code, 0);
+			assert_true(r.layers & LAYER_BIT(LAYER_LANDLOCK));
+			assert_true(r.layers & LAYER_BIT(LAYER_SECCOMP));
+			for (i = 0; i < (int)(sizeof(want) / sizeof(want[0])); i++)
+				if (!strstr(r.out.data, want[i]))
+					fail_msg("call %d: missing '%s' in:\n%s", call, want[i], r.out.data);
+			if (!strstr(r.out.data, "\n0 1 2 3 "))
+				fail_msg("call %d: unexpected descriptors: %s", call, r.out.data);
+			if (call % 2) {
+				assert_non_null(strstr(r.out.data, "T=leak\n"));
+				assert_non_null(strstr(r.out.data, "/spare-sub\n"));
+			} else {
+				assert_non_null(strstr(r.out.data, "T=unset\n"));
+				assert_null(strstr(r.out.data, "/spare-sub\n"));
+			}
+			p = strstr(r.out.data, "PID=");
+			assert_non_null(p);
+			n = strcspn(p, "\n");
+			assert_true(n < sizeof(pids[call]));
+			memcpy(pids[call], p, n);
+			pids[call][n] = '\0';
+			for (j = 0; j < call; j++)
+				assert_string_not_equal(pids[j], pids[call]);
+			sandbox_result_release(&r);
+		}
+		for (call = 0; call < 4; call++) {
+			assert_int_equal(sandbox_run(sb, &f, &r), 0);
+			assert_int_equal(r.end, SANDBOX_EXITED);
+			assert_int_equal(r.exit_code, 0);
+			assert_true(r.layers & LAYER_BIT(LAYER_SECCOMP));
+			assert_true(r.reply.len > 0 && r.reply.len < sizeof(fpids[call]));
+			memcpy(fpids[call], r.reply.data, r.reply.len);
+			fpids[call][r.reply.len] = '\0';
+			for (j = 0; j < call; j++)
+				assert_string_not_equal(fpids[j], fpids[call]);
+			sandbox_result_release(&r);
+		}
+		sandbox_close(sb);
+	}
+	rmdir(sub);
+}
+
 static void degraded_mode_still_confines(void **state)
 {
 	struct sandbox *sb;
@@ -513,6 +608,7 @@ int main(void)
 		cmocka_unit_test(exec_output_is_capped_and_drained),
 		cmocka_unit_test(degraded_mode_still_confines),
 		cmocka_unit_test(child_holds_no_capability_and_no_ruleset_fd),
+		cmocka_unit_test(spare_served_calls_match_fresh_children),
 		cmocka_unit_test(required_layer_refuses_open),
 		cmocka_unit_test(bad_calls_are_rejected),
 		cmocka_unit_test(calls_run_concurrently),
