@@ -679,9 +679,16 @@ const char *const *profile_env_defaults(void)
 #define MiB (1024ull * 1024ull)
 #define GiB (1024ull * MiB)
 
+/*
+ * cordon's own tool code is bounded by RLIMIT_CPU, PCRE2's match limits and
+ * the walker's caps; its cpu quota only has to stop a call from taking more
+ * than the parallelism it was built for: Grep and Glob walk with up to 16
+ * threads (tools/walk.h WALK_MAX_THREADS), so the quota is 16 CPUs. A quota
+ * of one CPU throttled every search on a multi-core machine.
+ */
 static const struct profile_limits lim_own = {
 	.nproc = 256, .fsize = 1 * GiB, .nofile = 256, .cpu_s = 300, .memlock = 0,
-	.msgqueue = 0, .mem_bytes = 2 * GiB, .pids = 64, .cpu_pct = 100,
+	.msgqueue = 0, .mem_bytes = 2 * GiB, .pids = 64, .cpu_pct = 1600,
 };
 static const struct profile_limits lim_bash = {
 	.nproc = 512, .fsize = 4 * GiB, .nofile = 1024, .cpu_s = 3600, .memlock = 64 * 1024,
