@@ -27,6 +27,26 @@ int fd_read_all(int fd, struct buf *out)
 	}
 }
 
+int fd_read_exact(int fd, void *p, size_t n)
+{
+	char *c = p;
+	ssize_t r;
+
+	while (n) {
+		r = read(fd, c, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -CORDON_ESYS;
+		}
+		if (r == 0)
+			return -CORDON_EPROTO;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 int fd_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -37,6 +57,10 @@ int fd_write_all(int fd, const void *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			return -CORDON_ESYS;
+		}
+		if (w == 0) { /* never for n > 0 on pipes and files; do not spin */
+			errno = EIO;
 			return -CORDON_ESYS;
 		}
 		c += w;

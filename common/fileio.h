@@ -21,6 +21,12 @@
  */
 int fd_read_all(int fd, struct buf *out);
 
+/*
+ * Read exactly n bytes into p, retrying EINTR and short reads. -CORDON_ESYS
+ * on a read error (errno), -CORDON_EPROTO when EOF comes first.
+ */
+int fd_read_exact(int fd, void *p, size_t n);
+
 /* Write all n bytes to fd, retrying EINTR and short writes. -CORDON_ESYS. */
 int fd_write_all(int fd, const void *p, size_t n);
 

@@ -266,19 +266,6 @@ static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
 	return r;
 }
 
-static unsigned child_layers(const struct warden_config *cfg)
-{
-	unsigned l = LAYER_BIT(LAYER_CAPS) | LAYER_BIT(LAYER_RLIMITS);
-
-	if (cfg->landlock_abi >= 1)
-		l |= LAYER_BIT(LAYER_LANDLOCK);
-	if (cfg->seccomp_ok)
-		l |= LAYER_BIT(LAYER_SECCOMP);
-	if (cfg->cg.n)
-		l |= LAYER_BIT(LAYER_CGROUP);
-	return l;
-}
-
 static int compile_all(struct warden_config *cfg)
 {
 	struct cordon_diag d;
@@ -402,7 +389,7 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 		r = rd.status;
 	if (r < 0)
 		goto fail;
-	sb->layers = rd.layers | child_layers(&sb->cfg);
+	sb->layers = rd.layers | warden_child_layers(&sb->cfg);
 	if (!(rd.layers & LAYER_BIT(LAYER_MOUNTNS)))
 		sb->placeholders = 0; /* degraded: the warden pinned nothing */
 	r = list_placeholders(sb);

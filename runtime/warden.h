@@ -45,6 +45,13 @@ struct warden_config {
 	char *const *base_env;       /* allowlisted "K=V" from the supervisor's env */
 };
 
+/*
+ * The layers a call child gets from cfg on top of the session's namespaces:
+ * caps and rlimits always, Landlock, seccomp and a cgroup when this session
+ * has them (runtime/warden_call.c).
+ */
+unsigned warden_child_layers(const struct warden_config *cfg);
+
 void warden_main(int ctl, const struct warden_config *cfg) __attribute__((noreturn));
 
 #endif

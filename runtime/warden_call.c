@@ -8,6 +8,7 @@
  */
 #include "runtime/warden_call.h"
 #include "common/error.h"
+#include "common/fileio.h"
 #include "runtime/child.h"
 #include "runtime/sandbox_ipc.h"
 
@@ -181,7 +182,7 @@ static void build_env(struct wcall *c, const struct warden_config *cfg, const ch
 	c->envp[n] = NULL;
 }
 
-static unsigned child_layers_available(const struct warden_config *cfg)
+unsigned warden_child_layers(const struct warden_config *cfg)
 {
 	unsigned l = LAYER_BIT(LAYER_CAPS) | LAYER_BIT(LAYER_RLIMITS);
 
@@ -309,40 +310,6 @@ static const struct seccomp_prog *child_prog(const struct warden_config *cfg, un
 		: (layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0] : &cfg->prog_exec[2];
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-
-	while (n) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	char *b = p;
-
-	while (n) {
-		ssize_t r = read(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /*
  * Hand the call to its kind's spare, if one is alive: send it the request
  * and payload (it builds the environment from them as start_child would,
@@ -369,8 +336,8 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 	if (sp->pid <= 0)
 		return false;
 	/* Safe because: SIGPIPE is ignored in the warden; a dead spare is EPIPE here. */
-	if (write_all(sp->call_fd, &c->req, sizeof(c->req)) < 0 ||
-	    write_all(sp->call_fd, c->payload.data, c->payload.len) < 0) {
+	if (fd_write_all(sp->call_fd, &c->req, sizeof(c->req)) < 0 ||
+	    fd_write_all(sp->call_fd, c->payload.data, c->payload.len) < 0) {
 		sp->failed = true;
 		return false;
 	}
@@ -402,7 +369,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
 	const char *tmp = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	bool fn = c->req.fn >= 0;
-	unsigned avail = session_layers | child_layers_available(cfg), missing;
+	unsigned avail = session_layers | warden_child_layers(cfg), missing;
 	unsigned timeout = c->req.timeout_ms ? c->req.timeout_ms : CALL_DEFAULT_TIMEOUT_MS;
 	char **saved_environ;
 	int i;
@@ -788,13 +755,13 @@ static void __attribute__((noreturn)) spare_serve(struct child_spec *s, int stat
 	struct wcall *c = calloc(1, sizeof(*c));
 
 	errno = EPROTO;
-	if (!c || read_all(CHILD_CALL_FD, &c->req, sizeof(c->req)) < 0 ||
+	if (!c || fd_read_exact(CHILD_CALL_FD, &c->req, sizeof(c->req)) < 0 ||
 	    c->req.magic != SBX_MAGIC || c->req.payload_len > SBX_MAX_REQUEST ||
 	    (c->req.fn >= 0) != fn)
 		child_fail(status, CHILD_FDS);
 	buf_init(&c->payload, SBX_MAX_REQUEST);
 	if (buf_grow(&c->payload, (size_t)c->req.payload_len) < 0 ||
-	    read_all(CHILD_CALL_FD, c->payload.data, (size_t)c->req.payload_len) < 0)
+	    fd_read_exact(CHILD_CALL_FD, c->payload.data, (size_t)c->req.payload_len) < 0)
 		child_fail(status, CHILD_FDS);
 	c->payload.len = (size_t)c->req.payload_len;
 	/* The call is all here: its code never sees the pipe. */

@@ -5,11 +5,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/fileio.h"
 #include "common/utf8.h"
 
 static void buf_append_respects_ceiling(void **state)
@@ -107,6 +109,23 @@ static void diag_formats_position(void **state)
 	assert_string_equal(cordon_strerror(999), "unknown error");
 }
 
+static void fd_read_exact_reads_all_or_reports_eof(void **state)
+{
+	char out[8];
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fd_write_all(p[1], "abcdefgh", 8), 0);
+	assert_int_equal(fd_read_exact(p[0], out, 8), 0);
+	assert_memory_equal(out, "abcdefgh", 8);
+	assert_int_equal(fd_write_all(p[1], "xyz", 3), 0);
+	close(p[1]);
+	/* Three bytes, then EOF: a short message is a protocol error, not data. */
+	assert_int_equal(fd_read_exact(p[0], out, 8), -CORDON_EPROTO);
+	close(p[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +136,7 @@ int main(void)
 		cmocka_unit_test(utf8_sanitize_replaces_each_bad_byte),
 		cmocka_unit_test(utf8_cut_never_splits_a_character),
 		cmocka_unit_test(diag_formats_position),
+		cmocka_unit_test(fd_read_exact_reads_all_or_reports_eof),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
