@@ -104,17 +104,15 @@ static int loopback_up(void)
 	return r;
 }
 
-int warden_ns_unshare(uid_t uid, gid_t gid, const char **why)
+/*
+ * The session's namespaces other than the user namespace, its hostname and
+ * its loopback; `what` names the unshare step in *why when it fails.
+ */
+static int unshare_session(const char *what, const char **why)
 {
-	if (unshare(CLONE_NEWUSER) < 0) {
-		*why = WARDEN_NS_USERNS_REFUSED;
-		return -CORDON_ESYS;
-	}
-	if (map_ids(uid, gid, why) < 0)
-		return -CORDON_ESYS;
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
 		    CLONE_NEWCGROUP) < 0) {
-		*why = "unshare(mount|pid|net|ipc|uts|cgroup)";
+		*why = what;
 		return -CORDON_ESYS;
 	}
 	if (sethostname("cordon", 6) < 0) {
@@ -128,22 +126,20 @@ int warden_ns_unshare(uid_t uid, gid_t gid, const char **why)
 	return 0;
 }
 
+int warden_ns_unshare(uid_t uid, gid_t gid, const char **why)
+{
+	if (unshare(CLONE_NEWUSER) < 0) {
+		*why = WARDEN_NS_USERNS_REFUSED;
+		return -CORDON_ESYS;
+	}
+	if (map_ids(uid, gid, why) < 0)
+		return -CORDON_ESYS;
+	return unshare_session("unshare(mount|pid|net|ipc|uts|cgroup)", why);
+}
+
 int warden_ns_unshare_root(const char **why)
 {
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-		    CLONE_NEWCGROUP) < 0) {
-		*why = "unshare(mount|pid|net|ipc|uts|cgroup) without a user namespace";
-		return -CORDON_ESYS;
-	}
-	if (sethostname("cordon", 6) < 0) {
-		*why = "sethostname";
-		return -CORDON_ESYS;
-	}
-	if (loopback_up() < 0) {
-		*why = "bring up lo";
-		return -CORDON_ESYS;
-	}
-	return 0;
+	return unshare_session("unshare(mount|pid|net|ipc|uts|cgroup) without a user namespace", why);
 }
 
 /* Keep the locked flags of the source mount when remounting (else EPERM in a userns). */
