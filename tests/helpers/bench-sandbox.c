@@ -1,8 +1,8 @@
 /*
  * bench-sandbox — per-call cost of cordon's session sandbox (issue 3).
  *
- *	bench-sandbox [-r ROUNDS] [-n CALLS] [-b CALLS] [-w WORKSPACE] [--no-bwrap]
- *	              [--no-namespaces]
+ *	bench-sandbox [-r ROUNDS] [-n CALLS] [-b CALLS] [-P CALLS] [-w WORKSPACE]
+ *	              [--no-bwrap] [--no-namespaces] [--only sandbox|fork|fn|bwrap]
  *
  * Opens one session (runtime/sandbox.h) and then, in ROUNDS interleaved
  * rounds, times with CLOCK_MONOTONIC:
@@ -17,6 +17,13 @@
  * over rounds. It also times sandbox_open() + sandbox_close() (session setup,
  * median of a few) and reads the warden's VmRSS from /proc. --no-namespaces
  * opens the session degraded on purpose (what namespaces cost per call).
+ * --only KIND times one kind alone (to profile it, e.g. under perf).
+ *
+ * Back to back, a call also pays for the work the previous one left (the
+ * warden refilling its spares, the kernel tearing down the last child). An
+ * agent calls its tools one at a time, seconds apart: the paced figures
+ * time P single calls of each kind (interleaved) with a 3 ms pause before
+ * each, and report the median latency (-P 0 skips them).
  *
  * Output: `key=value` lines (times in microseconds), then ratios. This is a
  * benchmark, never a test: it asserts nothing about the figures. Exit 1 when
@@ -41,6 +48,8 @@
 #include "runtime/sandbox.h"
 
 #define MAX_ROUNDS 1000
+#define MAX_PACED 1000
+#define PACE_US 3000
 
 extern char **environ;
 
@@ -171,8 +180,8 @@ static long child_rss_kib(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench-sandbox [-r ROUNDS] [-n CALLS] [-b BWRAP_CALLS] [-w WORKSPACE] [--no-bwrap]"
-			" [--no-namespaces]\n");
+	fprintf(stderr, "usage: bench-sandbox [-r ROUNDS] [-n CALLS] [-b BWRAP_CALLS] [-P PACED_CALLS]"
+			" [-w WORKSPACE] [--no-bwrap] [--no-namespaces] [--only sandbox|fork|fn|bwrap]\n");
 }
 
 int main(int argc, char **argv)
@@ -185,8 +194,11 @@ int main(int argc, char **argv)
 	struct sandbox *sb = NULL;
 	char wsbuf[] = "/tmp/cordon-bench.XXXXXX";
 	const char *ws = NULL;
-	int rounds = 20, n = 50, nb = 10, nsetup = 5, status = 1;
+	static double p_sb[MAX_PACED], p_fork[MAX_PACED], p_fn[MAX_PACED];
+	int rounds = 20, n = 50, nb = 10, nsetup = 5, paced = 40, status = 1;
 	bool bwrap = access(bwrap_argv[0], X_OK) == 0, made_ws = false, fn_ok = true, no_ns = false;
+	bool do_sb = true, do_fork = true;
+	const char *only = NULL;
 	char layers[256];
 	long rss;
 
@@ -195,10 +207,14 @@ int main(int argc, char **argv)
 			bwrap = false;
 		} else if (!strcmp(argv[i], "--no-namespaces")) {
 			no_ns = true;
+		} else if (i + 1 < argc && !strcmp(argv[i], "--only")) {
+			only = argv[++i];
 		} else if (i + 1 < argc && !strcmp(argv[i], "-r")) {
 			rounds = atoi(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "-n")) {
 			n = atoi(argv[++i]);
+		} else if (i + 1 < argc && !strcmp(argv[i], "-P")) {
+			paced = atoi(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "-b")) {
 			nb = atoi(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "-w")) {
@@ -208,7 +224,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rounds < 1 || rounds > MAX_ROUNDS || n < 1 || nb < 1) {
+	if (only) {
+		do_sb = !strcmp(only, "sandbox");
+		do_fork = !strcmp(only, "fork");
+		fn_ok = !strcmp(only, "fn");
+		bwrap = bwrap && !strcmp(only, "bwrap");
+		if (!do_sb && !do_fork && !fn_ok && strcmp(only, "bwrap")) {
+			usage();
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS || n < 1 || nb < 1 || paced < 0 || paced > MAX_PACED) {
 		usage();
 		return 2;
 	}
@@ -246,7 +272,7 @@ int main(int argc, char **argv)
 	}
 	rss = child_rss_kib();
 	layer_format_list(sandbox_layers(sb), layers, sizeof(layers));
-	if (run_fn(sb) < 0) {
+	if (fn_ok && run_fn(sb) < 0) {
 		fprintf(stderr, "bench-sandbox: no in-process function figure\n");
 		fn_ok = false;
 	}
@@ -257,17 +283,21 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++) {
 		double t0;
 
-		t0 = now_us();
-		for (int i = 0; i < n; i++)
-			if (run_true(sb) < 0)
-				goto out;
-		t_sb[r] = (now_us() - t0) / n;
+		if (do_sb) {
+			t0 = now_us();
+			for (int i = 0; i < n; i++)
+				if (run_true(sb) < 0)
+					goto out;
+			t_sb[r] = (now_us() - t0) / n;
+		}
 
-		t0 = now_us();
-		for (int i = 0; i < n; i++)
-			if (spawn_wait(true_argv) < 0)
-				goto out;
-		t_fork[r] = (now_us() - t0) / n;
+		if (do_fork) {
+			t0 = now_us();
+			for (int i = 0; i < n; i++)
+				if (spawn_wait(true_argv) < 0)
+					goto out;
+			t_fork[r] = (now_us() - t0) / n;
+		}
 
 		if (fn_ok) {
 			t0 = now_us();
@@ -289,6 +319,33 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Paced: one call at a time, as an agent makes them. */
+	for (int i = 0; i < paced; i++) {
+		double t0;
+
+		if (do_sb) {
+			usleep(PACE_US);
+			t0 = now_us();
+			if (run_true(sb) < 0)
+				goto out;
+			p_sb[i] = now_us() - t0;
+		}
+		if (do_fork) {
+			usleep(PACE_US);
+			t0 = now_us();
+			if (spawn_wait(true_argv) < 0)
+				goto out;
+			p_fork[i] = now_us() - t0;
+		}
+		if (fn_ok) {
+			usleep(PACE_US);
+			t0 = now_us();
+			if (run_fn(sb) < 0)
+				goto out;
+			p_fn[i] = now_us() - t0;
+		}
+	}
+
 	{
 		double sbm = median(t_sb, rounds), fm = median(t_fork, rounds);
 
@@ -296,18 +353,38 @@ int main(int argc, char **argv)
 		printf("layers=%s\n", layers);
 		printf("setup_us=%.0f\n", median(t_setup, nsetup));
 		printf("warden_rss_kib=%ld\n", rss);
-		printf("forkexec_true_us=%.1f\n", fm);
-		printf("sandbox_true_us=%.1f\n", sbm);
-		printf("ratio_sandbox_vs_forkexec=%.2f\n", sbm / fm);
+		if (do_fork)
+			printf("forkexec_true_us=%.1f\n", fm);
+		if (do_sb)
+			printf("sandbox_true_us=%.1f\n", sbm);
+		if (do_sb && do_fork)
+			printf("ratio_sandbox_vs_forkexec=%.2f\n", sbm / fm);
 		if (fn_ok) {
 			double fnm = median(t_fn, rounds);
 			printf("fn_us=%.1f\n", fnm);
-			printf("ratio_fn_vs_forkexec=%.2f\n", fnm / fm);
+			if (do_fork)
+				printf("ratio_fn_vs_forkexec=%.2f\n", fnm / fm);
+		}
+		if (paced) {
+			double ps = median(p_sb, paced), pf = median(p_fork, paced), pn = median(p_fn, paced);
+
+			printf("paced_calls=%d\n", paced);
+			if (do_fork)
+				printf("paced_forkexec_true_us=%.1f\n", pf);
+			if (do_sb)
+				printf("paced_sandbox_true_us=%.1f\n", ps);
+			if (do_sb && do_fork)
+				printf("paced_ratio_sandbox_vs_forkexec=%.2f\n", ps / pf);
+			if (fn_ok)
+				printf("paced_fn_us=%.1f\n", pn);
+			if (fn_ok && do_fork)
+				printf("paced_ratio_fn_vs_forkexec=%.2f\n", pn / pf);
 		}
 		if (bwrap) {
 			double bm = median(t_bw, rounds);
 			printf("bwrap_true_us=%.1f\n", bm);
-			printf("ratio_bwrap_vs_sandbox=%.2f\n", bm / sbm);
+			if (do_sb)
+				printf("ratio_bwrap_vs_sandbox=%.2f\n", bm / sbm);
 		}
 	}
 	status = 0;
