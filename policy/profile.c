@@ -29,6 +29,9 @@
 #define P_FIONREAD 0x541B
 #define P_TIOCSTI 0x5412
 #define P_TIOCLINUX 0x541C
+#define P_PR_SET_PDEATHSIG 1
+#define P_PR_SET_SECCOMP 22
+#define P_PR_SET_NAME 15
 #define P_AF_UNIX 1
 #define P_AF_INET 2
 #define P_AF_INET6 10
@@ -220,6 +223,11 @@ size_t profile_fs_rules(enum sandbox_profile p, bool with_exec, const struct fs_
 	}
 }
 
+bool profile_inert(enum sandbox_profile p)
+{
+	return p == PROFILE_READONLY || p == PROFILE_COMPUTE;
+}
+
 bool profile_landlock_scoped(enum sandbox_profile p)
 {
 	(void)p;
@@ -274,10 +282,11 @@ const char *const *profile_ca_dirs(void)
  */
 static const struct sc_rule own_base[] = {
 	ALLOW("read"), ALLOW("pread64"), ALLOW("readv"),
-	/* Safe because: only the inherited stdout, stderr and reply fd (3). */
+	/* Safe because: only the inherited stdout, stderr, reply (3) and status (4) pipes. */
 	ALLOW1("write", C0(SC_EQ, 1)), ALLOW1("write", C0(SC_EQ, 2)), ALLOW1("write", C0(SC_EQ, 3)),
+	ALLOW1("write", C0(SC_EQ, 4)),
 	ALLOW1("writev", C0(SC_EQ, 1)), ALLOW1("writev", C0(SC_EQ, 2)), ALLOW1("writev", C0(SC_EQ, 3)),
-	ALLOW("close"), ALLOW("fstat"), ALLOW("newfstatat"), ALLOW("statx"), ALLOW("lseek"),
+	ALLOW("close"), ALLOW("close_range"), ALLOW("fstat"), ALLOW("newfstatat"), ALLOW("statx"), ALLOW("lseek"),
 	ALLOW("fcntl"), ALLOW("getdents64"), ALLOW("readlink"), ALLOW("readlinkat"),
 	ALLOW("faccessat"), ALLOW("faccessat2"), ALLOW("access"), ALLOW("getcwd"), ALLOW("chdir"),
 	ALLOW("fchdir"), ALLOW("fadvise64"), ALLOW("dup"), ALLOW("dup2"), ALLOW("dup3"),
@@ -435,10 +444,20 @@ static const struct sc_rule bash_args[] = {
 	ALLOW1("open", M(2, 06000, 0)), ALLOW1("openat", M(3, 06000, 0)),
 	ALLOW1("creat", M(1, 06000, 0)), ALLOW1("mknod", M(1, 06000, 0)),
 	ALLOW1("mknodat", M(2, 06000, 0)),
-	/* Its mode sits behind a pointer: ENOSYS makes callers fall back to openat. */
+	/* Restricted by the overlay (openat2 too: see ov_openat2). */
+	ALLOW("ioctl"), ALLOW("socket"), ALLOW("socketpair"), ALLOW("openat2"),
+};
+
+/*
+ * openat2's mode sits behind a pointer: ENOSYS makes callers fall back to
+ * openat, whose mode the main filter checks. In the overlay, not the main
+ * filter: the warden loads the main filter once for the whole session
+ * (runtime/warden.c, "the exec base") and every exec'd command stacks its
+ * overlay on it, while the built-in tools, which resolve paths with
+ * openat2 beneath their roots, stack their own filter instead.
+ */
+static const struct sc_rule ov_openat2[] = {
 	ERR("openat2", ENOSYS),
-	/* Restricted by the overlay. */
-	ALLOW("ioctl"), ALLOW("socket"), ALLOW("socketpair"),
 };
 
 /*
@@ -471,6 +490,29 @@ static const struct sc_rule ov_sock_on[] = {
 	ERR1("socketpair", EAFNOSUPPORT, C0(SC_GT, P_AF_UNIX)),
 };
 
+/*
+ * A function kind's zygote (runtime/warden_zygote.h) runs under its
+ * profile's filter plus what its loop needs: receive a spawn request
+ * (recvmsg), fork a spare and reap it (clone without CLONE_THREAD, wait4);
+ * and what the spare does before its call: a new session, PDEATHSIG,
+ * a nested Landlock domain and stacking
+ * f_spawned (PR_SET_SECCOMP). The spare inherits all of this; f_spawned
+ * takes process creation back, so a function call stays one process.
+ */
+static const struct sc_rule own_zygote[] = {
+	ALLOW("recvmsg"), ALLOW("wait4"), ALLOW("setsid"),
+	ALLOW1("clone", M(0, P_CLONE_THREAD | P_CLONE_NEW_MASK, 0)),
+	ALLOW1("prctl", C0(SC_EQ, P_PR_SET_PDEATHSIG)), ALLOW1("prctl", C0(SC_EQ, P_PR_SET_SECCOMP)),
+	ALLOW1("prctl", C0(SC_EQ, P_PR_SET_NAME)),
+	/* Its own nested domain (scopes only): Landlock only ever takes rights away. */
+	ALLOW("landlock_create_ruleset"), ALLOW("landlock_restrict_self"),
+};
+
+/* Stacked by every function spare of a zygote: threads only, never a process. */
+static const struct sc_rule spawned_nofork[] = {
+	ERR1("clone", EPERM, M(0, P_CLONE_THREAD, 0)), ERR("fork", EPERM), ERR("vfork", EPERM),
+};
+
 #define PART(a) (a)
 static const struct sc_rule *const parts_readonly[] = { own_base, own_jit, NULL };
 static const size_t counts_readonly[] = { N(own_base), N(own_jit) };
@@ -499,12 +541,13 @@ static const struct sc_rule ov_sock_isolated_off[] = {
 
 static const struct sc_rule *const parts_exec[] = { bash_args, NULL };
 static const size_t counts_exec[] = { N(bash_args) };
-static const struct sc_rule *const parts_ov_off[] = { ov_ioctl, ov_sock_off, NULL };
-static const size_t counts_ov_off[] = { N(ov_ioctl), N(ov_sock_off) };
-static const struct sc_rule *const parts_ov_on[] = { ov_ioctl, ov_sock_on, NULL };
-static const size_t counts_ov_on[] = { N(ov_ioctl), N(ov_sock_on) };
-static const struct sc_rule *const parts_ov_deg[] = { ov_ioctl, ov_sock_isolated_off, NULL };
-static const size_t counts_ov_deg[] = { N(ov_ioctl), N(ov_sock_isolated_off) };
+static const struct sc_rule *const parts_ov_off[] = { ov_ioctl, ov_sock_off, ov_openat2, NULL };
+static const size_t counts_ov_off[] = { N(ov_ioctl), N(ov_sock_off), N(ov_openat2) };
+static const struct sc_rule *const parts_ov_on[] = { ov_ioctl, ov_sock_on, ov_openat2, NULL };
+static const size_t counts_ov_on[] = { N(ov_ioctl), N(ov_sock_on), N(ov_openat2) };
+static const struct sc_rule *const parts_ov_deg[] = { ov_ioctl, ov_sock_isolated_off, ov_openat2,
+						       NULL };
+static const size_t counts_ov_deg[] = { N(ov_ioctl), N(ov_sock_isolated_off), N(ov_openat2) };
 
 static const struct sc_filter f_readonly = { SC_KILL, 0, parts_readonly, counts_readonly, NULL,
 					     NULL, false };
@@ -522,6 +565,48 @@ static const struct sc_filter f_exec_on = { SC_ERRNO, EPERM, parts_exec, counts_
 
 static const struct sc_filter f_exec_deg = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
 					     &ov_deg, true };
+
+static const struct sc_rule *const parts_readonly_z[] = { own_base, own_jit, own_zygote, NULL };
+static const size_t counts_readonly_z[] = { N(own_base), N(own_jit), N(own_zygote) };
+static const struct sc_rule *const parts_write_z[] = { own_base, own_write, own_zygote, NULL };
+static const size_t counts_write_z[] = { N(own_base), N(own_write), N(own_zygote) };
+static const struct sc_rule *const parts_compute_z[] = { own_base, own_zygote, NULL };
+static const size_t counts_compute_z[] = { N(own_base), N(own_zygote) };
+static const struct sc_rule *const parts_fetch_z[] = { own_base, own_fetch, own_zygote, NULL };
+static const size_t counts_fetch_z[] = { N(own_base), N(own_fetch), N(own_zygote) };
+static const struct sc_rule *const parts_spawned[] = { spawned_nofork, NULL };
+static const size_t counts_spawned[] = { N(spawned_nofork) };
+
+static const struct sc_filter f_readonly_z = { SC_KILL, 0, parts_readonly_z, counts_readonly_z,
+					       NULL, NULL, false };
+static const struct sc_filter f_write_z = { SC_KILL, 0, parts_write_z, counts_write_z, NULL, NULL,
+					    false };
+static const struct sc_filter f_compute_z = { SC_KILL, 0, parts_compute_z, counts_compute_z, NULL,
+					      NULL, false };
+static const struct sc_filter f_fetch_z = { SC_KILL, 0, parts_fetch_z, counts_fetch_z, NULL, NULL,
+					    false };
+static const struct sc_filter f_spawned = { SC_ALLOW, 0, parts_spawned, counts_spawned, NULL, NULL,
+					    false };
+
+const struct sc_filter *profile_seccomp_zygote(enum sandbox_profile p)
+{
+	switch (p) {
+	case PROFILE_READONLY:
+		return &f_readonly_z;
+	case PROFILE_WRITE:
+		return &f_write_z;
+	case PROFILE_FETCH:
+		return &f_fetch_z;
+	case PROFILE_COMPUTE:
+	default:
+		return &f_compute_z;
+	}
+}
+
+const struct sc_filter *profile_seccomp_spawned(void)
+{
+	return &f_spawned;
+}
 
 const struct sc_filter *profile_seccomp_exec_unisolated(void)
 {

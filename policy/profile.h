@@ -131,6 +131,14 @@ size_t profile_fs_rules(enum sandbox_profile p, bool with_exec, const struct fs_
 /* Landlock scopes (ABI 6): abstract unix sockets and signals. True for every profile. */
 bool profile_landlock_scoped(enum sandbox_profile p);
 
+/*
+ * True when a function call of profile p can change nothing anyone else
+ * can see: no write right in its Landlock rules, no network, no process
+ * creation (readonly, compute). Such a call may be answered once it said
+ * it is done and was sent SIGKILL, before the kernel has torn it down.
+ */
+bool profile_inert(enum sandbox_profile p);
+
 /* NULL-terminated lists of absolute paths. */
 const char *const *profile_system_dirs(void);
 const char *const *profile_dev_files(void);
@@ -203,6 +211,16 @@ const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool e
  * SysV/POSIX IPC, which would reach the host's objects there.
  */
 const struct sc_filter *profile_seccomp_exec_unisolated(void);
+
+/*
+ * The filter of a function kind's zygote (runtime/warden_zygote.h): the
+ * function filter of profile p plus the zygote's loop (recvmsg, wait4,
+ * fork) and a spare's own setup. Bash has no variant: its filter allows all that.
+ */
+const struct sc_filter *profile_seccomp_zygote(enum sandbox_profile p);
+
+/* Stacked by each function spare of a zygote: process creation refused (EPERM), threads allowed. */
+const struct sc_filter *profile_seccomp_spawned(void);
 
 /* Syscalls that must never be allowed in any profile (the always-deny set). */
 const char *const *profile_always_denied(void);

@@ -8,6 +8,7 @@
 #include "runtime/child.h"
 #include "common/error.h"
 #include "runtime/caps.h"
+#include "runtime/landlock.h"
 #include "runtime/limits.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,6 +57,19 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	syscall(si->si_syscall, 0, 0, 0, 0, 0, 0);
 	/* Not reached unless the number became allowed; die anyway. */
 	syscall(SYS_exit_group, 128 + SIGSYS);
+}
+
+/* Name refused syscalls on page (see on_sigsys()). */
+static int install_sigsys(struct child_sigsys *page)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigsys_page = page;
+	return sigaction(SIGSYS, &sa, NULL);
 }
 
 static void report(int fd, int stage, int err, uint32_t layers)
@@ -104,24 +119,15 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers)
 		layers |= LAYER_BIT(LAYER_LANDLOCK);
 	}
 	if (c->prog) {
-		if (c->report) {
-			struct sigaction sa;
-
-			memset(&sa, 0, sizeof(sa));
-			sa.sa_sigaction = on_sigsys;
-			sa.sa_flags = SA_SIGINFO;
-			sigemptyset(&sa.sa_mask);
-			sigsys_page = c->report;
-			if (sigaction(SIGSYS, &sa, NULL) < 0)
-				return CHILD_SECCOMP;
-		}
+		if (c->report && install_sigsys(c->report) < 0)
+			return CHILD_SECCOMP;
 		/*
 		 * Report success first: the filter may refuse the write. A load
 		 * failure is reported after it and supersedes this record.
 		 */
 		report(c->status_fd, CHILD_OK, 0, layers | LAYER_BIT(LAYER_SECCOMP));
 		/* Last: every step above needed syscalls the filter may refuse. */
-		if (seccomp_prog_load(c->prog) < 0)
+		if (seccomp_prog_load_range(c->prog, c->prog_inherited, c->prog->n) < 0)
 			return CHILD_SECCOMP;
 		layers |= LAYER_BIT(LAYER_SECCOMP);
 	} else {
@@ -147,7 +153,7 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	int src[CHILD_CALL_FD + 1], hi[CHILD_CALL_FD + 1], i, devnull;
 	unsigned top = 3;
 
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	devnull = s->stdin_is_null ? 0 : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
 		return -1;
 	src[0] = devnull;
@@ -227,6 +233,48 @@ int child_setup(const struct child_spec *s)
 	return status;
 }
 
+int child_setup_spawned(const struct child_spec *s, uint32_t layers)
+{
+	int status = s->status_fd, i;
+
+	if (setsid() < 0)
+		child_fail(status, CHILD_SETSID);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(status, CHILD_SETSID);
+	prctl(PR_SET_NAME, "cordon-spare", 0, 0, 0);
+	/* The zygote died between fork and PDEATHSIG: do not run orphaned. */
+	if (getppid() != s->parent)
+		_exit(CHILD_EXIT_SETUP);
+	for (i = 0; i < CHILD_MAX_CGROUPS; i++) {
+		if (s->cg_procs[i] < 0)
+			continue;
+		if (write(s->cg_procs[i], "0\n", 2) != 2)
+			child_fail(status, CHILD_CGROUP);
+		layers |= LAYER_BIT(LAYER_CGROUP);
+	}
+	if (s->sigsys_fd >= 0) {
+		struct child_sigsys *page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE,
+						 MAP_SHARED, s->sigsys_fd, 0);
+
+		if (page == MAP_FAILED || install_sigsys(page) < 0)
+			child_fail(status, CHILD_SECCOMP);
+	}
+	if (arrange_fds(s, &status) < 0)
+		child_fail(status, CHILD_FDS);
+	/*
+	 * Its own domain, as a spare the warden forks gets from its own
+	 * landlock_restrict_self(): no signal to the zygote, to other spares
+	 * or to other calls.
+	 */
+	if ((layers & LAYER_BIT(LAYER_LANDLOCK)) && landlock_scope_self(s->conf.ll_abi) < 0)
+		child_fail(status, CHILD_LANDLOCK);
+	/* The record first: a stacked filter could only take syscalls away. */
+	report(status, CHILD_OK, 0, layers);
+	if (s->conf.prog && seccomp_prog_load(s->conf.prog) < 0)
+		child_fail(status, CHILD_SECCOMP);
+	return status;
+}
+
 void child_start(const struct child_spec *s, int status)
 {
 	/*
@@ -265,6 +313,13 @@ void child_start(const struct child_spec *s, int status)
 				_exit(1);
 			off += (size_t)n;
 		}
+		/*
+		 * Say we are done, after everything we had to say: the warden
+		 * may answer from this (warden_call.c, "early end") instead of
+		 * waiting for the kernel to tear this process down.
+		 */
+		report(status, CHILD_DONE, 0, 0);
+		syscall(SYS_close_range, 1u, 4u, 0u); /* stdout, stderr, reply, status: one wakeup */
 		_exit(0);
 	}
 }

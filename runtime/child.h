@@ -59,6 +59,11 @@ enum child_stage {
 	CHILD_SECCOMP,
 	CHILD_EXEC,
 	CHILD_FUNCTION,
+	/*
+	 * Not a failure: a function's last record (err: its exit code),
+	 * written after it closed its output pipes and right before it exits.
+	 */
+	CHILD_DONE = 100,
 };
 
 /* One record on the status pipe. */
@@ -92,6 +97,7 @@ struct child_confine {
 	int ll_fd;
 	const struct seccomp_prog *prog; /* NULL: seccomp unavailable (skipped) */
 	struct child_sigsys *report;     /* non-NULL: install the SIGSYS reporter */
+	int prog_inherited;  /* leading programs of prog the process has already (the exec base) */
 	int status_fd;       /* >= 0: write the CHILD_OK record here before seccomp */
 	uint32_t base_layers; /* layers applied before (cgroup), for that record */
 };
@@ -112,6 +118,8 @@ struct child_spec {
 	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
 	const char *cwd;     /* chdir before confinement (child_setup) */
 	const char *call_cwd; /* chdir after it (child_start; a spare's call), NULL = none */
+	bool stdin_is_null;  /* fd 0 is /dev/null already (a zygote's spare): use it */
+	int sigsys_fd;       /* child_setup_spawned(): memfd of the SIGSYS page, -1 = none */
 	char *const *argv;   /* exec */
 	char *const *envp;   /* the whole environment of the child */
 	const struct sandbox_fn *fn; /* function, or NULL to exec */
@@ -131,6 +139,15 @@ void child_run(const struct child_spec *spec) __attribute__((noreturn));
  * execs or runs the function (step 9). child_run() = setup + start.
  */
 int child_setup(const struct child_spec *spec);
+
+/*
+ * child_setup() for a spare forked by a zygote (warden_zygote.h), which
+ * applied the profile's layers already (`layers`): only what is per
+ * child: a new session, PDEATHSIG, the call group (cg_procs), the SIGSYS
+ * page (sigsys_fd), the fd layout, the OK record, then conf.prog stacked on
+ * the inherited filter (NULL: none). Returns the status fd, as child_setup().
+ */
+int child_setup_spawned(const struct child_spec *spec, uint32_t layers);
 void child_start(const struct child_spec *spec, int status_fd) __attribute__((noreturn));
 
 /* Report {stage, errno} on status_fd and _exit(CHILD_EXIT_SETUP). */

@@ -188,6 +188,25 @@ int landlock_enforce(int ruleset_fd)
 	return syscall(SYS_landlock_restrict_self, ruleset_fd, 0) < 0 ? -CORDON_ESYS : 0;
 }
 
+int landlock_scope_self(int abi)
+{
+	struct ll_ruleset_attr attr;
+	int fd, r, saved;
+
+	if (abi < 6)
+		return 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	r = landlock_enforce(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
 int landlock_apply(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
 		   int abi)
 {

@@ -41,6 +41,15 @@ int landlock_abi(void);
 uint64_t landlock_fs_rights_for_abi(int abi);
 
 /*
+ * Enter a new domain nested in the current one that only adds the ABI 6
+ * scopes (signals, abstract unix sockets): the caller can no longer signal
+ * or connect to anything outside it, its parent domain's processes
+ * included. A zygote's spares (warden_zygote.h) share the zygote's domain
+ * otherwise. 0 (also below ABI 6: nothing to scope), or -CORDON_ESYS.
+ */
+int landlock_scope_self(int abi);
+
+/*
  * Build and enforce the ruleset of profile p. Returns 0 or -CORDON_ESYS
  * (errno set; EINVAL from a rule is a bug, reported rather than ignored).
  */

@@ -279,6 +279,15 @@ static int compile_all(struct warden_config *cfg)
 		if (r < 0)
 			goto fail;
 	}
+	for (p = 0; p < PROFILE__COUNT; p++) {
+		r = seccomp_prog_compile_reporting(&cfg->prog_zygote[p],
+						   profile_seccomp_zygote((enum sandbox_profile)p), &d);
+		if (r < 0)
+			goto fail;
+	}
+	r = seccomp_prog_compile(&cfg->prog_spawned, profile_seccomp_spawned(), &d);
+	if (r < 0)
+		goto fail;
 	r = seccomp_prog_compile(&cfg->prog_exec[0], profile_seccomp(PROFILE_BASH, false, true), &d);
 	if (r == 0)
 		r = seccomp_prog_compile(&cfg->prog_exec[1], profile_seccomp(PROFILE_BASH, true, true),
@@ -444,6 +453,9 @@ void sandbox_close(struct sandbox *sb)
 		nftw(sb->cfg.session_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	for (p = 0; p < PROFILE__COUNT; p++)
 		seccomp_prog_release(&sb->cfg.prog_fn[p]);
+	for (p = 0; p < PROFILE__COUNT; p++)
+		seccomp_prog_release(&sb->cfg.prog_zygote[p]);
+	seccomp_prog_release(&sb->cfg.prog_spawned);
 	for (p = 0; p < 3; p++)
 		seccomp_prog_release(&sb->cfg.prog_exec[p]);
 	free_env(sb->env);

@@ -195,14 +195,19 @@ int seccomp_prog_compile_reporting(struct seccomp_prog *out, const struct sc_fil
 
 int seccomp_prog_load(const struct seccomp_prog *prog)
 {
+	return seccomp_prog_load_range(prog, 0, prog->n);
+}
+
+int seccomp_prog_load_range(const struct seccomp_prog *prog, int from, int to)
+{
 	struct sock_fprog fp;
 	int i;
 
-	if (prog->n < 1) {
+	if (prog->n < 1 || from < 0 || to > prog->n || from >= to) {
 		errno = EINVAL;
 		return -CORDON_ESYS;
 	}
-	for (i = 0; i < prog->n; i++) {
+	for (i = from; i < to; i++) {
 		if (!prog->insns[i] || !prog->len[i] || prog->len[i] > 0xffff) {
 			errno = EINVAL;
 			return -CORDON_ESYS;

@@ -50,6 +50,12 @@ int seccomp_prog_compile_reporting(struct seccomp_prog *out, const struct sc_fil
 /* Install the program(s) on the calling thread (SECCOMP_MODE_FILTER). -CORDON_ESYS. */
 int seccomp_prog_load(const struct seccomp_prog *prog);
 
+/*
+ * Install programs [from, to) of prog only: a process that inherits the
+ * first ones (the warden's exec base, runtime/warden.c) stacks the rest.
+ */
+int seccomp_prog_load_range(const struct seccomp_prog *prog, int from, int to);
+
 void seccomp_prog_release(struct seccomp_prog *prog);
 
 /* The name of syscall nr on the native architecture into buf ("#NR" when unknown). */

@@ -13,6 +13,7 @@
 #include "runtime/sandbox_ipc.h"
 #include "runtime/warden_call.h"
 #include "runtime/warden_ns.h"
+#include "runtime/warden_zygote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +82,24 @@ static void scrub_cmdline(void)
 	}
 	if (start && end > start && end - start < (64ul << 20))
 		explicit_bzero((void *)start, end - start);
+}
+
+/*
+ * Every signal back to its default and unblocked, as an exec would leave
+ * them: the supervisor's handlers (a test harness's, a future SIGINT
+ * handler) are its own code over its own state, and must not run in the
+ * warden or in a tool's child forked from it.
+ */
+static void reset_signals(void)
+{
+	sigset_t none;
+	int s;
+
+	for (s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static void close_except(const int *keep, size_t n)
@@ -214,6 +233,28 @@ static void build_rulesets(struct warden_session *ses, const struct warden_confi
 				: -1;
 }
 
+/*
+ * The exec base: the main program of the exec'd commands' filter (the
+ * Docker-style allowlist minus the always-deny set; every exec filter
+ * shares it, only their overlays differ), loaded once here instead of in
+ * every Bash child: its compile to the kernel's form, JIT and action cache
+ * cost more than the rest of a child's setup. Every process forked from
+ * now on inherits it; an exec'd command stacks its overlay on it, which
+ * gives it the same two programs in the same order it would have loaded
+ * itself; a built-in tool stacks its own allowlist, stricter than the
+ * base everywhere (the base allows what those need, openat2 included).
+ * Safe because: a filter can only take syscalls away, and the warden
+ * needs nothing the base refuses (it refuses with EPERM, never kills).
+ * False when there are no filters here, or the load failed: then every
+ * child loads its whole filter, as before.
+ */
+static bool load_exec_base(const struct warden_config *cfg)
+{
+	if (!cfg->seccomp_ok || cfg->prog_exec[0].n < 2)
+		return false;
+	return seccomp_prog_load_range(&cfg->prog_exec[0], 0, 1) == 0;
+}
+
 #define MAX_DIRECT_CALLS 64
 
 struct calls {
@@ -221,6 +262,7 @@ struct calls {
 	int slot[MAX_DIRECT_CALLS];
 	int n;
 	struct warden_spare spare[WSPARE_KINDS];
+	struct wzygote zy[WSPARE_KINDS]; /* function kinds' fork servers (warden_zygote.h) */
 	unsigned long spares_lost; /* spares found dead before their call (e.g. OOM-killed) */
 };
 
@@ -240,52 +282,172 @@ static void spare_drop(struct calls *cs, int k, struct pool *pool, const struct 
 }
 
 /*
- * Keep one spare of every kind a call wanted. Runs after a call was
- * dispatched (or answered), so the fork is off that call's path.
+ * The zygote of function kind k, started on first use; NULL when it cannot
+ * run (then the warden forks that kind's spares itself). It holds a pool
+ * slot as its group (and its spares') for as long as it runs.
+ */
+static struct wzygote *zygote_for(struct calls *cs, int k, struct pool *pool,
+				  const struct warden_config *cfg, const struct warden_session *ses)
+{
+	struct wzygote *z = &cs->zy[k];
+	struct warden_slot *group;
+	int slot;
+
+	if (z->broken)
+		return NULL;
+	if (z->pid > 0)
+		return z;
+	slot = pool_take(pool, cfg);
+	if (slot < 0)
+		return NULL;
+	group = &pool->s[slot].ws;
+	cgroup_call_set_limits(&cfg->cg, &group->cg, profile_default_limits((uint32_t)(k / 2)));
+	group->limits_profile = k / 2;
+	pool->s[slot].spare = true;
+	if (wzygote_start(z, k, cfg, ses, group) < 0) {
+		pool->s[slot].spare = false;
+		pool_give_back(pool, cfg, slot, cgroup_call_kill(&group->cg, true));
+		return NULL;
+	}
+	z->slot = slot;
+	return z;
+}
+
+/*
+ * The zygote of kind k is gone (exited, or its socket broke): its spares
+ * die with it (PDEATHSIG) and come back to us to be reaped; the warden
+ * forks this kind's spares from now on.
+ */
+static void zygote_lost(struct calls *cs, int k, struct pool *pool,
+			const struct warden_config *cfg)
+{
+	struct wzygote *z = &cs->zy[k];
+	struct warden_spare *sp = &cs->spare[k];
+
+	if (z->pid > 0)
+		kill(z->pid, SIGKILL);
+	wzygote_stop(z);
+	z->broken = true;
+	if (sp->zy == z) {
+		if (sp->pid == 0)
+			sp->pid = -1; /* never forked, or its pid will not come */
+		spare_drop(cs, k, pool, cfg);
+	}
+	if (z->slot >= 0) {
+		/* Not lent again before its processes are gone. */
+		pool->s[z->slot].spare = false;
+		pool_give_back(pool, cfg, z->slot, cgroup_call_kill(&pool->s[z->slot].ws.cg, true));
+		z->slot = -1;
+	}
+}
+
+/*
+ * Keep one spare of every kind a call wanted, asked of the kind's zygote
+ * when it has one. Runs after a call was dispatched (or answered), so
+ * this is off that call's path.
  */
 static void spares_refill(struct calls *cs, struct pool *pool, const struct warden_config *cfg,
 			  const struct warden_session *ses)
 {
 	int k, slot;
 
+	if (!cfg->cg.n)
+		return; /* no pool: every call has a call manager, which takes no spare */
 	for (k = 0; k < WSPARE_KINDS; k++) {
 		struct warden_spare *sp = &cs->spare[k];
+		struct wzygote *zy;
 
-		if (!sp->wanted || sp->pid > 0)
+		if (!sp->wanted || sp->pid >= 0)
 			continue;
-		slot = pool_take(pool, cfg);
-		if (slot < 0)
-			return;
-		if (wspare_make(sp, k, cfg, ses, &pool->s[slot].ws, slot) < 0) {
+		/* Functions come from their kind's zygote; exec'd commands are forked here. */
+		zy = k % 2 == 0 ? zygote_for(cs, k, pool, cfg, ses) : NULL;
+		slot = -1;
+		if (!zy) {
+			/* Its own call group: the tree kill finds an exec'd command's processes there. */
+			slot = pool_take(pool, cfg);
+			if (slot < 0)
+				return;
+		}
+		if (wspare_make(sp, k, cfg, ses, slot >= 0 ? &pool->s[slot].ws : NULL, slot, zy) < 0) {
 			sp->wanted = false; /* no retry loop: the next call of the kind asks again */
+			if (slot >= 0)
+				pool_give_back(pool, cfg, slot, true);
 			continue;
 		}
-		pool->s[slot].spare = true;
+		if (slot >= 0)
+			pool->s[slot].spare = true;
 	}
 }
 
 /*
- * Reap every child that exited: a call's child goes to its call; a spare
- * that died before its call is dropped (and counted); anything else (a
- * call manager, an orphan the tree kill got) is just reaped.
+ * A child ended (reaped by us, or by its zygote): a call's child goes to
+ * its call; a spare that died before its call is dropped (and counted);
+ * anything else (a call manager, an orphan the tree kill got) is ignored.
  */
+static void child_ended(struct calls *cs, struct pool *pool, const struct warden_config *cfg,
+			pid_t w, uint32_t serial, int st)
+{
+	int i;
+
+	/* serial 0: reaped by us, by pid alone (a zygote's orphans come to us too). */
+	for (i = 0; i < cs->n; i++)
+		if (wcall_pid(cs->c[i]) == w && (!serial || wcall_serial(cs->c[i]) == serial)) {
+			wcall_child_exited(cs->c[i], st);
+			break;
+		}
+	for (i = 0; i < WSPARE_KINDS; i++)
+		if (cs->spare[i].pid == w && (!serial || cs->spare[i].zserial == serial)) {
+			cs->spare[i].pid = -1; /* reaped: nothing to kill */
+			spare_drop(cs, i, pool, cfg);
+			cs->spares_lost++;
+		}
+}
+
+/* Reap every child of ours that exited; a zygote among them is lost. */
 static void reap(struct calls *cs, struct pool *pool, const struct warden_config *cfg)
 {
 	pid_t w;
-	int st, i;
+	int st, k;
 
 	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (i = 0; i < cs->n; i++)
-			if (wcall_pid(cs->c[i]) == w) {
-				wcall_child_exited(cs->c[i], st);
-				break;
+		for (k = 0; k < WSPARE_KINDS; k++)
+			if (cs->zy[k].pid == w) {
+				cs->zy[k].pid = -1;
+				zygote_lost(cs, k, pool, cfg);
 			}
-		for (i = 0; i < WSPARE_KINDS; i++)
-			if (cs->spare[i].pid == w) {
-				cs->spare[i].pid = -1; /* reaped: nothing to kill */
-				spare_drop(cs, i, pool, cfg);
-				cs->spares_lost++;
-			}
+		child_ended(cs, pool, cfg, w, 0, st);
+	}
+}
+
+/*
+ * The messages of zygote k: a spare's pid, or a spare's end (also those
+ * queued while the warden waited for a pid). readable: its socket polled
+ * readable (else only the queued ones).
+ */
+static void zygote_messages(struct calls *cs, int k, struct pool *pool,
+			    const struct warden_config *cfg, bool readable)
+{
+	struct wzygote *z = &cs->zy[k];
+	struct warden_spare *sp = &cs->spare[k];
+	struct wzy_msg m;
+	int i, r;
+
+	for (i = 0; i < z->nexits; i++)
+		child_ended(cs, pool, cfg, z->exits[i].pid, z->exits[i].serial, z->exits[i].status);
+	z->nexits = 0;
+	while (readable && (r = wzygote_read(z, &m, false)) != 0) {
+		if (r < 0) {
+			zygote_lost(cs, k, pool, cfg);
+			return;
+		}
+		if (m.type == WZY_EXITED) {
+			child_ended(cs, pool, cfg, m.pid, m.serial, m.status);
+		} else if (m.type == WZY_SPAWNED && sp->zy == z && sp->pid == 0) {
+			sp->pid = m.pid > 0 ? m.pid : -1;
+			sp->zserial = m.serial;
+			if (sp->pid < 0)
+				spare_drop(cs, k, pool, cfg);
+		}
 	}
 }
 
@@ -318,7 +480,11 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 		for (k = 0; k < WSPARE_KINDS; k++) {
 			struct warden_spare *sp = &cs->spare[k];
 
-			if (sp->handed) {
+			if (sp->handed && sp->slot < 0) {
+				/* A zygote's function spare: no group of its own; the call keeps the slot. */
+				sp->handed = false;
+				sp->ws = NULL;
+			} else if (sp->handed) {
 				/* The call runs in the spare's slot; the one taken above stays free. */
 				slot = sp->slot;
 				pool->s[slot].spare = false;
@@ -349,7 +515,7 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 static void __attribute__((noreturn)) serve(int ctl, const struct warden_config *cfg,
 					    unsigned layers)
 {
-	static struct pollfd pf[1 + MAX_DIRECT_CALLS * WCALL_MAX_POLLFDS];
+	static struct pollfd pf[1 + WSPARE_KINDS + MAX_DIRECT_CALLS * WCALL_MAX_POLLFDS];
 	struct warden_session ses;
 	static struct calls cs;
 	struct pool pool;
@@ -359,8 +525,10 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 	ses.layers = layers;
 	build_rulesets(&ses, cfg);
 	pool_init(&pool, cfg);
+	ses.exec_base = load_exec_base(cfg);
 	memset(&cs, 0, sizeof(cs));
 	for (k = 0; k < WSPARE_KINDS; k++) {
+		wzygote_init(&cs.zy[k]);
 		cs.spare[k].pid = -1;
 		cs.spare[k].slot = -1;
 		cs.spare[k].call_fd = cs.spare[k].pout = cs.spare[k].perr = -1;
@@ -369,10 +537,19 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 	}
 	for (;;) {
 		uint64_t deadline = UINT64_MAX, now;
-		int n = 0, i, wait_ms, base[MAX_DIRECT_CALLS];
+		int n = 0, i, wait_ms, base[MAX_DIRECT_CALLS], zbase[WSPARE_KINDS];
 
 		reap(&cs, &pool, cfg);
+		for (k = 0; k < WSPARE_KINDS; k++)
+			zygote_messages(&cs, k, &pool, cfg, false);
 		pf[n++] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		for (k = 0; k < WSPARE_KINDS; k++) {
+			zbase[k] = -1;
+			if (cs.zy[k].sock >= 0) {
+				zbase[k] = n;
+				pf[n++] = (struct pollfd){ .fd = cs.zy[k].sock, .events = POLLIN };
+			}
+		}
 		for (i = 0; i < cs.n; i++) {
 			base[i] = n;
 			n += wcall_pollfds(cs.c[i], pf + n, &deadline);
@@ -382,6 +559,9 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 		if (poll(pf, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 			break;
 		reap(&cs, &pool, cfg);
+		for (k = 0; k < WSPARE_KINDS; k++)
+			if (zbase[k] >= 0 && pf[zbase[k]].revents)
+				zygote_messages(&cs, k, &pool, cfg, true);
 		now = wcall_now_ms();
 		for (i = 0; i < cs.n; i++) {
 			if (!wcall_step(cs.c[i], pf + base[i], now))
@@ -463,6 +643,7 @@ void warden_main(int ctl, const struct warden_config *cfg)
 		if (cfg->cg.dirfd[i] >= 0)
 			keep[nkeep++] = cfg->cg.dirfd[i];
 	close_except(keep, (size_t)nkeep);
+	reset_signals();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg->use_namespaces) {

@@ -39,6 +39,8 @@ struct warden_config {
 	bool seccomp_ok;
 	struct seccomp_prog prog_fn[PROFILE__COUNT]; /* functions (reporting) */
 	struct seccomp_prog prog_exec[3];            /* exec'd programs: [net], [2] unisolated */
+	struct seccomp_prog prog_zygote[PROFILE__COUNT]; /* function zygotes (warden_zygote.h) */
+	struct seccomp_prog prog_spawned;            /* stacked by their spares */
 	struct cgroup_session cg;
 	const struct sandbox_fn *fns;
 	size_t n_fns;

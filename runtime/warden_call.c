@@ -11,6 +11,7 @@
 #include "common/fileio.h"
 #include "runtime/child.h"
 #include "runtime/sandbox_ipc.h"
+#include "runtime/warden_zygote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,6 +117,10 @@ struct wcall {
 	size_t st_got;
 	bool done;                   /* nothing more to wait for */
 	bool exited, timed_out, cancelled, out_tr, err_tr, rep_tr;
+	bool foster;                 /* the child is a zygote's: its end comes as WZY_EXITED */
+	uint32_t zserial;            /* ... with this serial */
+	bool got_done;               /* a CHILD_DONE record came (st_done: its exit code) */
+	int32_t st_done;
 	uint64_t start, deadline, exit_at;
 	int idx[WCALL_MAX_POLLFDS];  /* where wcall_pollfds() put out, err, rep, st, sock, pidfd */
 };
@@ -333,6 +338,14 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 		return false;
 	sp = &spares[c->req.profile * 2 + (fn ? 0 : 1)];
 	sp->wanted = true;
+	/* Asked of its zygote but not reported yet: it is being forked, wait for it. */
+	if (sp->pid == 0 && sp->zy) {
+		sp->pid = wzygote_wait_spawned(sp->zy, &sp->zserial);
+		if (sp->pid <= 0) {
+			sp->failed = true;
+			return false;
+		}
+	}
 	if (sp->pid <= 0)
 		return false;
 	/* Safe because: SIGPIPE is ignored in the warden; a dead spare is EPIPE here. */
@@ -341,8 +354,13 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 		sp->failed = true;
 		return false;
 	}
-	c->slot = sp->ws;
-	c->cg = sp->ws->cg;
+	/* A function spare of a zygote has no call group: its kind's is its zygote's. */
+	if (sp->ws) {
+		c->slot = sp->ws;
+		c->cg = sp->ws->cg;
+	}
+	c->foster = sp->zy != NULL;
+	c->zserial = sp->zserial;
 	c->pid = sp->pid;
 	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	c->pout = sp->pout;
@@ -451,6 +469,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	spec.conf.ll_prebuilt = spec.ll_fd >= 0;
 	spec.conf.prog = child_prog(cfg, session_layers, c->req.profile, fn,
 				    (c->req.flags & SBX_F_NET) != 0);
+	spec.conf.prog_inherited = !fn && ses->exec_base ? 1 : 0;
 	spec.conf.report = fn ? c->rep : NULL;
 
 	spec.parent = getpid();
@@ -541,6 +560,11 @@ pid_t wcall_pid(const struct wcall *c)
 	return c->exited ? -1 : c->pid;
 }
 
+uint32_t wcall_serial(const struct wcall *c)
+{
+	return c->foster ? c->zserial : 0;
+}
+
 void wcall_child_exited(struct wcall *c, int wstatus)
 {
 	if (c->exited)
@@ -553,10 +577,31 @@ void wcall_child_exited(struct wcall *c, int wstatus)
 	kill_tree(c);
 }
 
+/*
+ * Early end: a zygote's function child of an inert profile (profile.h)
+ * closed its pipes and reported CHILD_DONE; it is about to exit. Answer
+ * now instead of after the kernel tore it down and its zygote reaped it
+ * (two wakeups and the exit itself, the larger part of such a call).
+ * Safe because: it is sent SIGKILL first, so nothing of it runs on but the
+ * syscall it may be in, and that can change nothing anyone sees: its
+ * Landlock rules grant no write, it has no network and cannot create a
+ * process (its stacked filter). The zygote still reaps it; that
+ * WZY_EXITED matches no call any more and is dropped.
+ */
+static void early_end(struct wcall *c)
+{
+	if (!c->foster || !profile_inert(c->req.profile) || c->req.fn < 0)
+		return;
+	if (c->pidfd < 0 || syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0) < 0)
+		return; /* no way to kill it without a pid race: wait for its end */
+	wcall_child_exited(c, W_EXITCODE(c->st_done & 0xff, 0));
+}
+
 int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline)
 {
+	/* A foster child's pidfd wakes us at its exit, but only its zygote has the status. */
 	const int fds[WCALL_MAX_POLLFDS] = { c->pout, c->perr, c->prep, c->pst, c->sock,
-					     c->exited ? -1 : c->pidfd };
+					     c->exited || c->foster ? -1 : c->pidfd };
 	uint64_t t;
 	int i, n = 0;
 
@@ -601,7 +646,10 @@ bool wcall_step(struct wcall *c, const struct pollfd *pf, uint64_t now)
 		struct child_status one;
 		ssize_t n = read(c->pst, &one, sizeof(one));
 
-		if (n == (ssize_t)sizeof(one)) {
+		if (n == (ssize_t)sizeof(one) && one.stage == CHILD_DONE) {
+			c->got_done = true;
+			c->st_done = one.err;
+		} else if (n == (ssize_t)sizeof(one)) {
 			/* Keep the first failure, else the last OK record. */
 			if (c->st_got == 0 || c->st.stage == CHILD_OK)
 				c->st = one;
@@ -619,6 +667,8 @@ bool wcall_step(struct wcall *c, const struct pollfd *pf, uint64_t now)
 		c->timed_out = true;
 		kill_tree(c);
 	}
+	if (!c->exited && c->got_done && c->pout < 0 && c->perr < 0 && c->prep < 0 && c->pst < 0)
+		early_end(c);
 	if (c->exited && c->pout < 0 && c->perr < 0 && c->prep < 0 && c->pst < 0)
 		c->done = true;
 	if (c->exited && now - c->exit_at > DRAIN_AFTER_EXIT_MS)
@@ -688,7 +738,13 @@ bool wcall_finish(struct wcall *c)
 			 */
 			if (!c->exited)
 				kill_tree(c);
-			clean = cgroup_call_kill(&c->cg, true);
+			/*
+			 * No group of its own: a zygote's function spare, one
+			 * process (its filter refuses process creation), killed
+			 * by pid above; the slot it was lent stayed unused.
+			 */
+			if (c->cg.n)
+				clean = cgroup_call_kill(&c->cg, true);
 		}
 		make_result(c);
 	}
@@ -745,11 +801,9 @@ void warden_call_manager(int sock, const struct warden_config *cfg,
 /*
  * In the spare, confined (child_setup() is done): read the one call, build
  * its environment and argv as start_child() would, and exec or run it.
- * Never returns; a broken call message ends the spare as a setup failure.
  */
-static void __attribute__((noreturn)) spare_serve(struct child_spec *s, int status,
-						  const struct warden_config *cfg, unsigned layers,
-						  bool fn)
+void wspare_serve(struct child_spec *s, int status, const struct warden_config *cfg,
+		  unsigned layers, bool fn)
 {
 	const char *tmp = (layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	struct wcall *c = calloc(1, sizeof(*c));
@@ -783,13 +837,14 @@ static void __attribute__((noreturn)) spare_serve(struct child_spec *s, int stat
 }
 
 int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
-		const struct warden_session *ses, struct warden_slot *ws, int slot)
+		const struct warden_session *ses, struct warden_slot *ws, int slot,
+		struct wzygote *zy)
 {
 	uint32_t profile = (uint32_t)(k / 2);
 	bool fn = (k % 2) == 0;
 	const char *tmp = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
-	int pcall[2] = { -1, -1 }, i;
+	int pcall[2] = { -1, -1 }, memfd = -1, i;
 	struct child_sigsys *rep = MAP_FAILED;
 	struct landlock_paths ll;
 	struct child_spec spec;
@@ -799,14 +854,40 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	    pipe2(pst, O_CLOEXEC) < 0 || pipe2(pcall, O_CLOEXEC) < 0 ||
 	    (fn && pipe2(prep, O_CLOEXEC) < 0))
 		goto fail;
-	if (fn) {
+	if (fn && zy) {
+		/* The zygote's child maps the page from this file (it is not our fork). */
+		memfd = memfd_create("cordon-sigsys", MFD_CLOEXEC);
+		if (memfd < 0 || ftruncate(memfd, sizeof(*rep)) < 0)
+			goto fail;
+		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+		if (rep == MAP_FAILED)
+			goto fail;
+	} else if (fn) {
 		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			   -1, 0);
 		if (rep == MAP_FAILED)
 			goto fail;
 		memset(rep, 0, sizeof(*rep));
 	}
-	slot_limits(cfg, ws, profile);
+	if (ws)
+		slot_limits(cfg, ws, profile);
+	if (zy) {
+		int fds[WZY_NFDS];
+
+		for (i = 0; i < WZY_NFDS; i++)
+			fds[i] = -1;
+		fds[WZY_OUT] = pout[1];
+		fds[WZY_ERR] = perr[1];
+		fds[WZY_REPLY] = prep[1];
+		fds[WZY_STATUS] = pst[1];
+		fds[WZY_CALL] = pcall[0];
+		fds[WZY_SIGSYS] = memfd;
+		if (wzygote_send(zy, fds) < 0)
+			goto fail;
+		close_fd(&memfd);
+		pid = 0; /* known at its WZY_SPAWNED */
+		goto made;
+	}
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
@@ -819,7 +900,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	spec.pass_fd = -1;
 	spec.call_fd = pcall[0];
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
-		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? ws->cg.procs[i] : -1;
+		spec.cg_procs[i] = i < CGROUP_MAX_HIER && ws ? ws->cg.procs[i] : -1;
 	spec.cwd = cfg->workspace;
 	/* Set for the fd layout (fd 3 reply, 4 status); the function itself comes with the call. */
 	spec.fn = fn ? &cfg->fns[0] : NULL;
@@ -831,6 +912,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	spec.ll_fd = ses->ll_fd[profile][fn ? 0 : 1];
 	spec.conf.ll_prebuilt = spec.ll_fd >= 0;
 	spec.conf.prog = child_prog(cfg, ses->layers, profile, fn, false);
+	spec.conf.prog_inherited = !fn && ses->exec_base ? 1 : 0;
 	spec.conf.report = fn ? rep : NULL;
 	spec.parent = getpid();
 	pid = fork();
@@ -839,8 +921,9 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	if (pid == 0) {
 		int status = child_setup(&spec);
 
-		spare_serve(&spec, status, cfg, ses->layers, fn);
+		wspare_serve(&spec, status, cfg, ses->layers, fn);
 	}
+made:
 	close(pout[1]);
 	close(perr[1]);
 	close(pst[1]);
@@ -848,6 +931,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	if (prep[1] >= 0)
 		close(prep[1]);
 	sp->pid = pid;
+	sp->zy = zy;
 	sp->slot = slot;
 	sp->ws = ws;
 	sp->call_fd = pcall[1];
@@ -868,16 +952,25 @@ fail:
 	}
 	if (rep != MAP_FAILED)
 		munmap(rep, sizeof(*rep));
+	close_fd(&memfd);
 	return -1;
 }
 
 void wspare_discard(struct warden_spare *sp)
 {
-	/* Reaped here, so its cgroup slot reads empty right after. */
-	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == 0)
+	/* Being forked by its zygote: learn its pid, or it could join its slot after we left it. */
+	if (sp->pid == 0 && sp->zy)
+		sp->pid = wzygote_wait_spawned(sp->zy, &sp->zserial);
+	/*
+	 * Reaped here, so its cgroup slot reads empty right after (a zygote's
+	 * spare is reaped by its zygote; the slot's owner waits for the group
+	 * to empty).
+	 */
+	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == 0 && !sp->zy)
 		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	sp->pid = -1;
+	sp->zy = NULL;
 	close_fd(&sp->call_fd);
 	close_fd(&sp->pout);
 	close_fd(&sp->perr);

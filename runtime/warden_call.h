@@ -37,6 +37,7 @@ struct child_sigsys;
 struct warden_session {
 	unsigned layers;
 	int ll_fd[PROFILE__COUNT][2];
+	bool exec_base;   /* the warden runs under the exec filters' main program (warden.c) */
 };
 
 /*
@@ -61,8 +62,12 @@ struct warden_slot {
  * alike. A call the spare cannot match (a passed fd, network, a dead
  * spare) takes the fresh fork path.
  */
+struct wzygote;
+
 struct warden_spare {
-	pid_t pid;                /* -1: none */
+	pid_t pid;                /* -1: none; 0: asked of zy, pid not known yet */
+	struct wzygote *zy;       /* the zygote that forked it (warden_zygote.h), or NULL: the warden */
+	uint32_t zserial;         /* its serial with zy (0: match by pid alone) */
 	int slot;                 /* the warden's pool index of ws */
 	struct warden_slot *ws;   /* the cgroup slot the spare joined */
 	int call_fd;              /* write end of its call pipe */
@@ -78,10 +83,22 @@ struct warden_spare {
 
 /*
  * Fork and confine a spare of kind k in the cgroup slot ws (limits set
- * for its profile here). 0, or -1 (nothing left behind).
+ * for its profile here; NULL: no slot of its own). With zy, the zygote of
+ * kind k forks it instead (sp->pid stays 0 until its WZY_SPAWNED). 0, or
+ * -1 (nothing left behind).
  */
 int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
-		const struct warden_session *ses, struct warden_slot *ws, int slot);
+		const struct warden_session *ses, struct warden_slot *ws, int slot,
+		struct wzygote *zy);
+
+/*
+ * In a spare, confined: read its one call from CHILD_CALL_FD, then exec or
+ * run it (child_start()). Never returns; a broken call message ends the
+ * spare as a setup failure.
+ */
+struct child_spec;
+void wspare_serve(struct child_spec *s, int status, const struct warden_config *cfg,
+		  unsigned layers, bool fn) __attribute__((noreturn));
 
 /* Kill a spare that will serve no call and release what the warden holds for it. */
 void wspare_discard(struct warden_spare *sp);
@@ -109,8 +126,13 @@ struct wcall *wcall_start(int sock, const struct warden_config *cfg,
 /* Append the call's pollfds to pf; lower *deadline (monotonic ms) to its next timer. */
 int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline);
 
-/* The call's child (-1 when none is running): whoever reaps it hands over the status. */
+/*
+ * The call's child (-1 when none is running): whoever reaps it hands over
+ * the status. A zygote's child also has its serial with the zygote
+ * (wcall_serial(), 0 for the warden's own children).
+ */
 pid_t wcall_pid(const struct wcall *c);
+uint32_t wcall_serial(const struct wcall *c);
 void wcall_child_exited(struct wcall *c, int wstatus);
 
 /* Handle the poll results and timers. True when the call is over (then wcall_finish()). */

@@ -18,14 +18,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <valgrind/valgrind.h>
 
 #include "common/error.h"
+#include "runtime/landlock.h"
 #include "runtime/sandbox.h"
 
 static char ws[] = "/tmp/cordon-sbx.XXXXXX";
@@ -128,7 +132,45 @@ static int fn_flood(const void *in, size_t len, struct buf *out)
 	return 0;
 }
 
+/* Create a process: what a function call must not be able to do. */
+static int fn_fork(const void *in, size_t len, struct buf *out)
+{
+	pid_t p;
+
+	(void)in;
+	(void)len;
+	p = fork();
+	if (p == 0)
+		_exit(0);
+	if (p > 0) {
+		waitpid(p, NULL, 0);
+		return buf_puts(out, "forked");
+	}
+	return buf_printf(out, "errno=%d", errno);
+}
+
+/* Signal 0 to the parent: a spare's parent is its zygote, a fresh child's the warden. */
+static int fn_signal_parent(const void *in, size_t len, struct buf *out)
+{
+	pid_t pp = getppid();
+
+	(void)in;
+	(void)len;
+	if (syscall(SYS_tgkill, pp, pp, 0) == 0)
+		return buf_puts(out, "signalled");
+	return buf_printf(out, "errno=%d", errno);
+}
+
+static int fn_segv(const void *in, size_t len, struct buf *out)
+{
+	(void)in;
+	(void)len;
+	(void)out;
+	return raise(SIGSEGV);
+}
+
 static const struct sandbox_fn fns[] = {
+	{ "fork", fn_fork }, { "signal-parent", fn_signal_parent }, { "segv", fn_segv },
 	{ "flood", fn_flood },
 	{ "echo", fn_echo }, { "socket", fn_socket }, { "spin", fn_spin },
 	{ "big", fn_big },   { "environ", fn_environ }, { "passed", fn_passed },
@@ -525,6 +567,177 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Functions of one kind after the first come from the kind's zygote
+ * (runtime/warden_zygote.h) whenever the session has call groups: the
+ * second and later calls here are spares it forked. Each must still be one
+ * process that cannot create another (fresh children die of SIGSYS at
+ * clone; a zygote's spares get EPERM from their stacked filter), must not
+ * reach its parent with a signal (its own Landlock domain), and must end
+ * with the status its zygote relays (a crash, a refused syscall named).
+ */
+static void zygote_spares_are_confined_like_fresh_children(void **state)
+{
+	struct sandbox_call fork_c = { .profile = PROFILE_READONLY, .fn = "fork" };
+	struct sandbox_call sig_c = { .profile = PROFILE_WRITE, .fn = "signal-parent" };
+	struct sandbox_call segv_c = { .profile = PROFILE_COMPUTE, .fn = "segv" };
+	struct sandbox_call sock_c = { .profile = PROFILE_READONLY, .fn = "socket" };
+	struct sandbox_result r;
+	struct buf here;
+	struct sandbox *sb;
+	int call, spares = 0;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	/* The probes work unconfined: this process may fork and signal its parent. */
+	buf_init(&here, 4096);
+	assert_int_equal(fn_fork(NULL, 0, &here), 0);
+	assert_string_equal(here.data, "forked");
+	buf_release(&here);
+	buf_init(&here, 4096);
+	assert_int_equal(fn_signal_parent(NULL, 0, &here), 0);
+	assert_string_equal(here.data, "signalled");
+	buf_release(&here);
+
+	sb = open_sb(false);
+	for (call = 0; call < 4; call++) {
+		assert_int_equal(sandbox_run(sb, &fork_c, &r), 0);
+		if (r.end == SANDBOX_EXITED) {
+			/* A zygote's spare: the stacked filter refuses process creation. */
+			assert_int_equal(r.exit_code, 0);
+			assert_string_equal(r.reply.data, "errno=1");
+			spares++;
+		} else {
+			assert_int_equal(r.end, SANDBOX_SECCOMP);
+			assert_string_equal(r.syscall, "clone");
+		}
+		sandbox_result_release(&r);
+
+		assert_int_equal(sandbox_run(sb, &sig_c, &r), 0);
+		assert_int_equal(r.end, SANDBOX_EXITED);
+		if (landlock_abi() >= 6)
+			assert_string_equal(r.reply.data, "errno=1");
+		sandbox_result_release(&r);
+
+		assert_int_equal(sandbox_run(sb, &segv_c, &r), 0);
+		if (r.end != SANDBOX_SIGNALED)
+			fail_msg("call %d: segv ended %d, exit %d, reply %.*s, err %s", call, (int)r.end,
+				 r.exit_code, (int)r.reply.len, r.reply.data ? r.reply.data : "", r.setup_error);
+		assert_int_equal(r.signal, SIGSEGV);
+		sandbox_result_release(&r);
+
+		assert_int_equal(sandbox_run(sb, &sock_c, &r), 0);
+		assert_int_equal(r.end, SANDBOX_SECCOMP);
+		assert_string_equal(r.syscall, "socket");
+		sandbox_result_release(&r);
+	}
+	/* With call groups the zygote served every call after the first. */
+	assert_int_equal(sandbox_run(sb, &fork_c, &r), 0);
+	if (r.layers & LAYER_BIT(LAYER_CGROUP))
+		assert_int_equal(spares, 3);
+	sandbox_result_release(&r);
+	sandbox_close(sb);
+}
+
+/* Is pid a descendant of ancestor (host pids, from /proc)? */
+static bool descends_from(pid_t pid, pid_t ancestor)
+{
+	while (pid > 1) {
+		char path[64], line[256];
+		FILE *f;
+		long pp = -1;
+
+		snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+		f = fopen(path, "re");
+		if (!f)
+			return false;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "PPid:", 5))
+				pp = strtol(line + 5, NULL, 10);
+		fclose(f);
+		if (pp == ancestor)
+			return true;
+		pid = (pid_t)pp;
+	}
+	return false;
+}
+
+/* SIGKILL (sig 0: only count) every cordon-zygote under this process; how many there were. */
+static int kill_zygotes(int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], comm[64] = "";
+		FILE *f;
+		pid_t pid = (pid_t)atol(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+		if (!strcmp(comm, "cordon-zygote\n") && descends_from(pid, getpid()) &&
+		    kill(pid, sig) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A zygote that dies (a compromised spare can kill it) costs speed: once
+ * the warden has reaped it, it forks that kind's spares itself. (A call
+ * running in one of its spares at that moment dies with it.)
+ */
+static void calls_survive_a_lost_zygote(void **state)
+{
+	struct sandbox_call c = { .profile = PROFILE_READONLY, .fn = "echo", .input = "hi",
+				  .input_len = 2 };
+	struct sandbox_result r;
+	struct sandbox *sb;
+	int call, killed;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	sb = open_sb(false);
+	for (call = 0; call < 3; call++) {
+		assert_int_equal(sandbox_run(sb, &c, &r), 0);
+		assert_int_equal(r.end, SANDBOX_EXITED);
+		sandbox_result_release(&r);
+	}
+	killed = kill_zygotes(SIGKILL);
+	if (!(r.layers & LAYER_BIT(LAYER_CGROUP)) && killed == 0) {
+		sandbox_close(sb);
+		skip(); /* no call groups here: no spares, no zygote */
+		return;
+	}
+	assert_true(killed >= 1);
+	/* Gone from /proc: the warden reaped it (and dropped its spare). */
+	for (call = 0; call < 200 && kill_zygotes(0) > 0; call++)
+		usleep(10000);
+	assert_int_equal(kill_zygotes(0), 0);
+	for (call = 0; call < 5; call++) {
+		assert_int_equal(sandbox_run(sb, &c, &r), 0);
+		assert_int_equal(r.end, SANDBOX_EXITED);
+		assert_int_equal(r.exit_code, 0);
+		assert_int_equal(r.reply.len, 2);
+		assert_memory_equal(r.reply.data, "hi", 2);
+		sandbox_result_release(&r);
+	}
+	assert_int_equal(kill_zygotes(0), 0); /* not restarted: the warden forks them now */
+	sandbox_close(sb);
+}
+
 static void calls_run_concurrently(void **state)
 {
 	struct worker w[4];
@@ -613,6 +826,8 @@ int main(void)
 		cmocka_unit_test(bad_calls_are_rejected),
 		cmocka_unit_test(calls_run_concurrently),
 		cmocka_unit_test(descriptor_is_passed_to_the_child),
+		cmocka_unit_test(zygote_spares_are_confined_like_fresh_children),
+		cmocka_unit_test(calls_survive_a_lost_zygote),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

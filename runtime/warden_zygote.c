@@ -1,0 +1,381 @@
+/*
+ * warden_zygote.c — the zygote: a confined fork server for one spare kind
+ * (see warden_zygote.h; untrusted side).
+ */
+#include "runtime/warden_zygote.h"
+#include "common/error.h"
+#include "runtime/child.h"
+#include "runtime/sandbox_ipc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WZY_MAGIC 0x5a59474fu /* "ZYGO" */
+#define WZY_SOCK_FD 3         /* the zygote's socket (writable under every filter) */
+#define WZY_RULESET_FD 4      /* the prebuilt ruleset until it is enforced */
+#define WZY_WAIT_MS 2000
+#define WZY_MAX_LIVE 256     /* spares alive at once: one waiting, the rest running calls */
+
+struct wzy_req {
+	uint32_t magic;
+	uint32_t have; /* bit i: fds[i] (enum wzy_fd) was sent */
+};
+
+void wzygote_init(struct wzygote *z)
+{
+	memset(z, 0, sizeof(*z));
+	z->pid = -1;
+	z->sock = -1;
+	z->slot = -1;
+}
+
+/* ---- in the zygote ------------------------------------------------------- */
+
+static void on_sigchld(int sig)
+{
+	(void)sig; /* only to interrupt ppoll() */
+}
+
+/* The spares alive, with their serial numbers. */
+static struct {
+	pid_t pid;
+	uint32_t serial;
+} live[WZY_MAX_LIVE];
+static uint32_t next_serial = 1;
+
+static void send_msg(uint32_t type, pid_t pid, int status, uint32_t serial)
+{
+	struct wzy_msg m = { WZY_MAGIC, type, (int32_t)pid, (int32_t)status, serial };
+	ssize_t n;
+
+	do
+		n = write(WZY_SOCK_FD, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(m))
+		_exit(0); /* the warden is gone */
+}
+
+/* Receive one request: 1, or 0 at EOF. The fds land in fds[] (-1 where not sent). */
+static int recv_req(int fds[WZY_NFDS])
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * WZY_NFDS)];
+	} cb;
+	struct wzy_req req;
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b,
+			     .msg_controllen = sizeof(cb.b) };
+	struct cmsghdr *cm;
+	int got[WZY_NFDS], ngot = 0, i, j;
+	ssize_t n;
+
+	for (i = 0; i < WZY_NFDS; i++)
+		fds[i] = -1;
+	do
+		n = recvmsg(WZY_SOCK_FD, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		ngot = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (ngot > WZY_NFDS)
+			ngot = WZY_NFDS;
+		memcpy(got, CMSG_DATA(cm), (size_t)ngot * sizeof(int));
+	}
+	if (n != (ssize_t)sizeof(req) || req.magic != WZY_MAGIC || (mh.msg_flags & MSG_CTRUNC)) {
+		for (i = 0; i < ngot; i++)
+			close(got[i]);
+		return -1;
+	}
+	for (i = 0, j = 0; i < WZY_NFDS; i++)
+		if (req.have & (1u << i))
+			fds[i] = j < ngot ? got[j++] : -1;
+	for (; j < ngot; j++)
+		close(got[j]);
+	return 1;
+}
+
+/* Reap every spare that ended and tell the warden. */
+static void reap_spares(void)
+{
+	pid_t w;
+	int st;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+		uint32_t serial = 0;
+
+		for (int i = 0; i < WZY_MAX_LIVE; i++)
+			if (live[i].pid == w) {
+				serial = live[i].serial;
+				live[i].pid = 0;
+				break;
+			}
+		send_msg(WZY_EXITED, w, st, serial);
+	}
+}
+
+/* A serial for the new spare pid (0 when too many are alive to track: pid only). */
+static uint32_t remember(pid_t pid)
+{
+	for (int i = 0; i < WZY_MAX_LIVE; i++)
+		if (live[i].pid == 0) {
+			live[i].pid = pid;
+			live[i].serial = next_serial++;
+			if (!next_serial)
+				next_serial = 1;
+			return live[i].serial;
+		}
+	return 0;
+}
+
+/* In the spare, just forked: the per-child setup, then wait for the call. */
+static void __attribute__((noreturn)) spare_main(int k, const int fds[WZY_NFDS],
+						 const struct warden_config *cfg,
+						 const struct warden_session *ses, uint32_t layers,
+						 pid_t zygote, const sigset_t *mask)
+{
+	struct child_spec spec;
+	int i;
+
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	memset(&spec, 0, sizeof(spec));
+	spec.out_fd = fds[WZY_OUT];
+	spec.err_fd = fds[WZY_ERR];
+	spec.reply_fd = fds[WZY_REPLY];
+	spec.status_fd = fds[WZY_STATUS];
+	spec.call_fd = fds[WZY_CALL];
+	spec.pass_fd = -1;
+	spec.ll_fd = -1;
+	spec.stdin_is_null = true; /* the zygote's stdin is /dev/null */
+	spec.parent = zygote;
+	/* Its zygote's group is its group: no call group of its own. */
+	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
+		spec.cg_procs[i] = -1;
+	/* Set for the fd layout (fd 3 reply, 4 status); the function itself comes with the call. */
+	spec.fn = &cfg->fns[0];
+	spec.conf.profile = (enum sandbox_profile)(k / 2);
+	spec.conf.ll_abi = cfg->landlock_abi;
+	spec.conf.prog = cfg->seccomp_ok ? &cfg->prog_spawned : NULL;
+	spec.sigsys_fd = fds[WZY_SIGSYS];
+	wspare_serve(&spec, child_setup_spawned(&spec, layers), cfg, ses->layers, true);
+}
+
+static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct warden_config *cfg,
+						  const struct warden_session *ses,
+						  const struct warden_slot *group, pid_t warden)
+{
+	uint32_t profile = (uint32_t)(k / 2), layers = ses->layers;
+	const char *tmp = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
+	struct landlock_paths ll;
+	struct child_confine conf;
+	struct sigaction sa;
+	sigset_t block, mask;
+	int i, ruleset = ses->ll_fd[profile][0], null;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != warden)
+		_exit(CHILD_EXIT_SETUP);
+	prctl(PR_SET_NAME, "cordon-zygote", 0, 0, 0);
+	/* Nothing in the session may read our memory (/proc/PID/mem) or ptrace us. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (setsid() < 0)
+		_exit(CHILD_EXIT_SETUP);
+	for (i = 0; group && i < CGROUP_MAX_HIER; i++) {
+		if (group->cg.procs[i] < 0)
+			continue;
+		if (write(group->cg.procs[i], "0\n", 2) != 2)
+			_exit(CHILD_EXIT_SETUP);
+		layers |= LAYER_BIT(LAYER_CGROUP);
+	}
+	/* 0-2 /dev/null, 3 the socket, 4 the ruleset; nothing else of the warden's. */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		_exit(CHILD_EXIT_SETUP);
+	sock = fcntl(sock, F_DUPFD_CLOEXEC, 16);
+	if (ruleset >= 0)
+		ruleset = fcntl(ruleset, F_DUPFD_CLOEXEC, 16);
+	if (sock < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+	    dup3(sock, WZY_SOCK_FD, O_CLOEXEC) < 0 ||
+	    (ruleset >= 0 && dup3(ruleset, WZY_RULESET_FD, O_CLOEXEC) < 0))
+		_exit(CHILD_EXIT_SETUP);
+	if (syscall(SYS_close_range, ruleset >= 0 ? WZY_RULESET_FD + 1 : WZY_SOCK_FD + 1, ~0u, 0u) < 0)
+		_exit(CHILD_EXIT_SETUP);
+	if (chdir(cfg->workspace) < 0)
+		_exit(CHILD_EXIT_SETUP);
+
+	ll.workspace = cfg->workspace;
+	ll.read_roots = cfg->read_roots;
+	ll.tmp = tmp;
+	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	memset(&conf, 0, sizeof(conf));
+	conf.profile = (enum sandbox_profile)profile;
+	conf.limits = profile_default_limits(profile);
+	conf.ll = &ll;
+	conf.ll_abi = cfg->landlock_abi;
+	conf.ll_fd = WZY_RULESET_FD;
+	conf.ll_prebuilt = ruleset >= 0;
+	conf.prog = cfg->seccomp_ok ? &cfg->prog_zygote[profile] : NULL;
+	conf.status_fd = -1;
+	conf.base_layers = layers;
+	if (child_confine(&conf, &layers) != 0)
+		_exit(CHILD_EXIT_SETUP);
+
+	/* SIGCHLD only interrupts ppoll(): no reap can be missed between two polls. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	for (;;) {
+		struct pollfd pf = { WZY_SOCK_FD, POLLIN, 0 };
+		int fds[WZY_NFDS], r;
+		pid_t pid, self = getpid();
+
+		r = ppoll(&pf, 1, NULL, &mask);
+		reap_spares();
+		if (r <= 0 || !pf.revents)
+			continue;
+		r = recv_req(fds);
+		if (r == 0)
+			_exit(0); /* the warden closed: our spares die with us (PDEATHSIG) */
+		if (r < 0)
+			continue;
+		pid = fork();
+		if (pid == 0)
+			spare_main(k, fds, cfg, ses, layers, self, &mask);
+		for (i = 0; i < WZY_NFDS; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		send_msg(WZY_SPAWNED, pid < 0 ? -errno : pid, 0, pid > 0 ? remember(pid) : 0);
+	}
+}
+
+/* ---- in the warden -------------------------------------------------------- */
+
+int wzygote_start(struct wzygote *z, int k, const struct warden_config *cfg,
+		  const struct warden_session *ses, const struct warden_slot *group)
+{
+	int sv[2];
+	pid_t warden = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		goto broken;
+	z->pid = fork();
+	if (z->pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		goto broken;
+	}
+	if (z->pid == 0) {
+		close(sv[0]);
+		zygote_main(sv[1], k, cfg, ses, group, warden);
+	}
+	close(sv[1]);
+	z->sock = sv[0];
+	z->nexits = 0;
+	return 0;
+broken:
+	z->pid = -1;
+	z->broken = true;
+	return -1;
+}
+
+int wzygote_send(struct wzygote *z, const int fds[WZY_NFDS])
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * WZY_NFDS)];
+	} cb;
+	struct wzy_req req = { WZY_MAGIC, 0 };
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int send[WZY_NFDS], n = 0, i;
+	ssize_t w;
+
+	if (z->sock < 0)
+		return -1;
+	for (i = 0; i < WZY_NFDS; i++)
+		if (fds[i] >= 0) {
+			req.have |= 1u << i;
+			send[n++] = fds[i];
+		}
+	memset(&cb, 0, sizeof(cb));
+	if (n) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cb.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(cm), send, sizeof(int) * (size_t)n);
+	}
+	do
+		w = sendmsg(z->sock, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w == (ssize_t)sizeof(req) ? 0 : -1;
+}
+
+int wzygote_read(struct wzygote *z, struct wzy_msg *m, bool wait)
+{
+	ssize_t n;
+
+	if (z->sock < 0)
+		return -1;
+	if (wait) {
+		struct pollfd pf = { z->sock, POLLIN, 0 };
+		int r;
+
+		do
+			r = poll(&pf, 1, WZY_WAIT_MS);
+		while (r < 0 && errno == EINTR);
+		if (r <= 0)
+			return -1; /* a zygote that does not answer in 2 s is as good as gone */
+	}
+	do
+		n = recv(z->sock, m, sizeof(*m), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n != (ssize_t)sizeof(*m) || m->magic != WZY_MAGIC)
+		return -1;
+	return 1;
+}
+
+pid_t wzygote_wait_spawned(struct wzygote *z, uint32_t *serial)
+{
+	struct wzy_msg m;
+
+	for (;;) {
+		if (wzygote_read(z, &m, true) != 1)
+			return -1;
+		*serial = m.serial;
+		if (m.type == WZY_SPAWNED)
+			return m.pid > 0 ? m.pid : -1;
+		if (m.type == WZY_EXITED && z->nexits < WZY_MAX_EXITS)
+			z->exits[z->nexits++] = m;
+	}
+}
+
+void wzygote_stop(struct wzygote *z)
+{
+	if (z->sock >= 0)
+		close(z->sock);
+	z->sock = -1;
+}
