@@ -242,7 +242,18 @@ int cgroup_call_create(const struct cgroup_session *cs, const char *name,
 		out->dirfd[i] = openat(cs->dirfd[i], name, O_DIRECTORY | O_CLOEXEC);
 		if (out->dirfd[i] < 0)
 			goto fail;
-		out->procs[i] = openat(out->dirfd[i], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		/*
+		 * v1: join through `tasks` (the calling thread), not
+		 * `cgroup.procs` (its whole thread group): moving a thread
+		 * group write-locks cgroup_threadgroup_rwsem, which waits for an
+		 * RCU grace period whenever no migration ran in the last one
+		 * (2-20 ms here, on a call's path); moving the caller's own
+		 * thread needs no such lock. Every joiner is single-threaded
+		 * (a child that has just forked, a zygote at its start), so its
+		 * thread is the whole process. v2 has no `tasks`.
+		 */
+		out->procs[i] = openat(out->dirfd[i], cs->version == 1 ? "tasks" : "cgroup.procs",
+				       O_WRONLY | O_CLOEXEC);
 		if (out->procs[i] < 0)
 			goto fail;
 	}

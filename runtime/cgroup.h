@@ -41,7 +41,8 @@ struct cgroup_call {
 	char name[32];
 	int version;                  /* the session's: 1 or 2 */
 	int dirfd[CGROUP_MAX_HIER];
-	int procs[CGROUP_MAX_HIER];   /* cgroup.procs, O_WRONLY, for the child to join */
+	int procs[CGROUP_MAX_HIER];   /* O_WRONLY, for a single-threaded child to join by writing "0":
+				       * v1 `tasks` (no threadgroup lock), v2 `cgroup.procs` */
 	int n;
 };
 
