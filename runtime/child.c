@@ -16,7 +16,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,7 +36,7 @@ const char *child_stage_name(int stage)
 	return stage_names[stage];
 }
 
-static struct child_sigsys *sigsys_page;
+static int sigsys_fd = -1;
 
 /*
  * Safe because: the refused syscall was not executed (TRAP skips it). We
@@ -49,18 +48,19 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
-	if (sigsys_page) {
-		sigsys_page->nr = si->si_syscall;
-		sigsys_page->arch = si->si_arch;
-		sigsys_page->magic = CHILD_SIGSYS_MAGIC;
+	if (sigsys_fd >= 0) {
+		struct child_status st = { CHILD_SIGSYS, si->si_syscall, si->si_arch };
+
+		/* One record, below PIPE_BUF: written whole or not at all. */
+		syscall(SYS_write, sigsys_fd, &st, sizeof(st));
 	}
 	syscall(si->si_syscall, 0, 0, 0, 0, 0, 0);
 	/* Not reached unless the number became allowed; die anyway. */
 	syscall(SYS_exit_group, 128 + SIGSYS);
 }
 
-/* Name refused syscalls on page (see on_sigsys()). */
-static int install_sigsys(struct child_sigsys *page)
+/* Name refused syscalls on the status pipe fd (see on_sigsys()). */
+static int install_sigsys(int fd)
 {
 	struct sigaction sa;
 
@@ -68,7 +68,7 @@ static int install_sigsys(struct child_sigsys *page)
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	sigsys_page = page;
+	sigsys_fd = fd;
 	return sigaction(SIGSYS, &sa, NULL);
 }
 
@@ -119,7 +119,7 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers)
 		layers |= LAYER_BIT(LAYER_LANDLOCK);
 	}
 	if (c->prog) {
-		if (c->report && install_sigsys(c->report) < 0)
+		if (c->report_sigsys && c->status_fd >= 0 && install_sigsys(c->status_fd) < 0)
 			return CHILD_SECCOMP;
 		/*
 		 * Report success first: the filter may refuse the write. A load
@@ -252,15 +252,10 @@ int child_setup_spawned(const struct child_spec *s, uint32_t layers)
 			child_fail(status, CHILD_CGROUP);
 		layers |= LAYER_BIT(LAYER_CGROUP);
 	}
-	if (s->sigsys_fd >= 0) {
-		struct child_sigsys *page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE,
-						 MAP_SHARED, s->sigsys_fd, 0);
-
-		if (page == MAP_FAILED || install_sigsys(page) < 0)
-			child_fail(status, CHILD_SECCOMP);
-	}
 	if (arrange_fds(s, &status) < 0)
 		child_fail(status, CHILD_FDS);
+	if (s->conf.report_sigsys && install_sigsys(status) < 0)
+		child_fail(status, CHILD_SECCOMP);
 	/*
 	 * Its own domain, as a spare the warden forks gets from its own
 	 * landlock_restrict_self(): no signal to the zygote, to other spares

@@ -64,6 +64,11 @@ enum child_stage {
 	 * written after it closed its output pipes and right before it exits.
 	 */
 	CHILD_DONE = 100,
+	/*
+	 * Not a failure either: the seccomp filter refused a syscall (err: its
+	 * number, layers: the audit arch); the process dies of SIGSYS next.
+	 */
+	CHILD_SIGSYS = 101,
 };
 
 /* One record on the status pipe. */
@@ -72,14 +77,6 @@ struct child_status {
 	int32_t err;    /* errno */
 	uint32_t layers; /* LAYER_BIT of what the child applied */
 };
-
-/* The SIGSYS report page (MAP_SHARED). */
-struct child_sigsys {
-	volatile uint32_t magic;
-	volatile int32_t nr;
-	volatile uint32_t arch;
-};
-#define CHILD_SIGSYS_MAGIC 0x53595321u
 
 /* The confinement part of a child (steps 3-8 minus cwd and environment). */
 struct child_confine {
@@ -96,7 +93,7 @@ struct child_confine {
 	bool ll_prebuilt;
 	int ll_fd;
 	const struct seccomp_prog *prog; /* NULL: seccomp unavailable (skipped) */
-	struct child_sigsys *report;     /* non-NULL: install the SIGSYS reporter */
+	bool report_sigsys;  /* install the SIGSYS reporter: a CHILD_SIGSYS record on status_fd */
 	int prog_inherited;  /* leading programs of prog the process has already (the exec base) */
 	int status_fd;       /* >= 0: write the CHILD_OK record here before seccomp */
 	uint32_t base_layers; /* layers applied before (cgroup), for that record */
@@ -119,7 +116,6 @@ struct child_spec {
 	const char *cwd;     /* chdir before confinement (child_setup) */
 	const char *call_cwd; /* chdir after it (child_start; a spare's call), NULL = none */
 	bool stdin_is_null;  /* fd 0 is /dev/null already (a zygote's spare): use it */
-	int sigsys_fd;       /* child_setup_spawned(): memfd of the SIGSYS page, -1 = none */
 	char *const *argv;   /* exec */
 	char *const *envp;   /* the whole environment of the child */
 	const struct sandbox_fn *fn; /* function, or NULL to exec */
@@ -143,9 +139,9 @@ int child_setup(const struct child_spec *spec);
 /*
  * child_setup() for a spare forked by a zygote (warden_zygote.h), which
  * applied the profile's layers already (`layers`): only what is per
- * child: a new session, PDEATHSIG, the call group (cg_procs), the SIGSYS
- * page (sigsys_fd), the fd layout, the OK record, then conf.prog stacked on
- * the inherited filter (NULL: none). Returns the status fd, as child_setup().
+ * child: a new session, PDEATHSIG, the call group (cg_procs), the fd
+ * layout, the SIGSYS reporter (conf.report_sigsys), the OK record, then
+ * conf.prog stacked on the inherited filter (NULL: none). Returns the status fd, as child_setup().
  */
 int child_setup_spawned(const struct child_spec *spec, uint32_t layers);
 void child_start(const struct child_spec *spec, int status_fd) __attribute__((noreturn));

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -261,15 +262,16 @@ struct calls {
 	struct wcall *c[MAX_DIRECT_CALLS];
 	int slot[MAX_DIRECT_CALLS];
 	int n;
-	struct warden_spare spare[WSPARE_KINDS];
+	struct warden_spare spare[WSPARE_SLOTS]; /* kind k's at [k * WSPARE_DEPTH ...] */
 	struct wzygote zy[WSPARE_KINDS]; /* function kinds' fork servers (warden_zygote.h) */
+	bool refill;               /* a zygote reported a spare: it may fork the next one */
 	unsigned long spares_lost; /* spares found dead before their call (e.g. OOM-killed) */
 };
 
-/* A spare that will serve no call: kill it, empty its slot and give the slot back. */
-static void spare_drop(struct calls *cs, int k, struct pool *pool, const struct warden_config *cfg)
+/* Spare i will serve no call: kill it, empty its slot and give the slot back. */
+static void spare_drop(struct calls *cs, int i, struct pool *pool, const struct warden_config *cfg)
 {
-	struct warden_spare *sp = &cs->spare[k];
+	struct warden_spare *sp = &cs->spare[i];
 	int slot = sp->slot;
 
 	wspare_discard(sp);
@@ -322,16 +324,20 @@ static void zygote_lost(struct calls *cs, int k, struct pool *pool,
 			const struct warden_config *cfg)
 {
 	struct wzygote *z = &cs->zy[k];
-	struct warden_spare *sp = &cs->spare[k];
+	int j;
 
 	if (z->pid > 0)
 		kill(z->pid, SIGKILL);
 	wzygote_stop(z);
 	z->broken = true;
-	if (sp->zy == z) {
+	for (j = k * WSPARE_DEPTH; j < (k + 1) * WSPARE_DEPTH; j++) {
+		struct warden_spare *sp = &cs->spare[j];
+
+		if (sp->zy != z)
+			continue;
 		if (sp->pid == 0)
 			sp->pid = -1; /* never forked, or its pid will not come */
-		spare_drop(cs, k, pool, cfg);
+		spare_drop(cs, j, pool, cfg);
 	}
 	if (z->slot >= 0) {
 		/* Not lent again before its processes are gone. */
@@ -343,24 +349,37 @@ static void zygote_lost(struct calls *cs, int k, struct pool *pool,
 
 /*
  * Keep one spare of every kind a call wanted, asked of the kind's zygote
- * when it has one. Runs after a call was dispatched (or answered), so
- * this is off that call's path.
+ * when it has one. When: an exec'd command's right after its call was
+ * dispatched (its exec takes longer than the fork: the two overlap); a
+ * function's once a call was answered (fns: a function may be done before
+ * a fork would be, so the warden stays free to answer it first).
  */
 static void spares_refill(struct calls *cs, struct pool *pool, const struct warden_config *cfg,
-			  const struct warden_session *ses)
+			  const struct warden_session *ses, bool fns)
 {
-	int k, slot;
+	int i, k, slot;
 
 	if (!cfg->cg.n)
 		return; /* no pool: every call has a call manager, which takes no spare */
-	for (k = 0; k < WSPARE_KINDS; k++) {
-		struct warden_spare *sp = &cs->spare[k];
+	cs->refill = false;
+	for (i = 0; i < WSPARE_SLOTS; i++) {
+		struct warden_spare *sp = &cs->spare[i];
 		struct wzygote *zy;
+		int j;
 
-		if (!sp->wanted || sp->pid >= 0)
+		k = i / WSPARE_DEPTH;
+		if (!cs->spare[k * WSPARE_DEPTH].wanted || sp->pid >= 0 || (k % 2 == 0 && !fns))
 			continue;
 		/* Functions come from their kind's zygote; exec'd commands are forked here. */
 		zy = k % 2 == 0 ? zygote_for(cs, k, pool, cfg, ses) : NULL;
+		if (!zy && i % WSPARE_DEPTH)
+			continue; /* one spare of a kind the warden forks */
+		/* One fork asked of a zygote at a time: its WZY_SPAWNED is that spare's. */
+		for (j = k * WSPARE_DEPTH; zy && j < (k + 1) * WSPARE_DEPTH; j++)
+			if (cs->spare[j].zy == zy && cs->spare[j].pid == 0)
+				zy = NULL;
+		if (k % 2 == 0 && cs->zy[k].pid > 0 && !zy)
+			continue;
 		slot = -1;
 		if (!zy) {
 			/* Its own call group: the tree kill finds an exec'd command's processes there. */
@@ -369,7 +388,7 @@ static void spares_refill(struct calls *cs, struct pool *pool, const struct ward
 				return;
 		}
 		if (wspare_make(sp, k, cfg, ses, slot >= 0 ? &pool->s[slot].ws : NULL, slot, zy) < 0) {
-			sp->wanted = false; /* no retry loop: the next call of the kind asks again */
+			cs->spare[k * WSPARE_DEPTH].wanted = false; /* no retry loop: the next call asks again */
 			if (slot >= 0)
 				pool_give_back(pool, cfg, slot, true);
 			continue;
@@ -395,7 +414,7 @@ static void child_ended(struct calls *cs, struct pool *pool, const struct warden
 			wcall_child_exited(cs->c[i], st);
 			break;
 		}
-	for (i = 0; i < WSPARE_KINDS; i++)
+	for (i = 0; i < WSPARE_SLOTS; i++)
 		if (cs->spare[i].pid == w && (!serial || cs->spare[i].zserial == serial)) {
 			cs->spare[i].pid = -1; /* reaped: nothing to kill */
 			spare_drop(cs, i, pool, cfg);
@@ -428,9 +447,8 @@ static void zygote_messages(struct calls *cs, int k, struct pool *pool,
 			    const struct warden_config *cfg, bool readable)
 {
 	struct wzygote *z = &cs->zy[k];
-	struct warden_spare *sp = &cs->spare[k];
 	struct wzy_msg m;
-	int i, r;
+	int i, j, r;
 
 	for (i = 0; i < z->nexits; i++)
 		child_ended(cs, pool, cfg, z->exits[i].pid, z->exits[i].serial, z->exits[i].status);
@@ -442,11 +460,21 @@ static void zygote_messages(struct calls *cs, int k, struct pool *pool,
 		}
 		if (m.type == WZY_EXITED) {
 			child_ended(cs, pool, cfg, m.pid, m.serial, m.status);
-		} else if (m.type == WZY_SPAWNED && sp->zy == z && sp->pid == 0) {
-			sp->pid = m.pid > 0 ? m.pid : -1;
-			sp->zserial = m.serial;
-			if (sp->pid < 0)
-				spare_drop(cs, k, pool, cfg);
+		} else if (m.type == WZY_SPAWNED) {
+			/* The one spare asked of it and not reported (spares_refill()). */
+			for (j = k * WSPARE_DEPTH; j < (k + 1) * WSPARE_DEPTH; j++) {
+				struct warden_spare *sp = &cs->spare[j];
+
+				if (sp->zy != z || sp->pid != 0)
+					continue;
+				sp->pid = m.pid > 0 ? m.pid : -1;
+				sp->zserial = m.serial;
+				if (sp->pid < 0)
+					spare_drop(cs, j, pool, cfg);
+				else
+					cs->refill = true;
+				break;
+			}
 		}
 	}
 }
@@ -477,7 +505,7 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 		int k;
 
 		c = wcall_start(fd, cfg, ses, &pool->s[slot].ws, cs->spare);
-		for (k = 0; k < WSPARE_KINDS; k++) {
+		for (k = 0; k < WSPARE_SLOTS; k++) {
 			struct warden_spare *sp = &cs->spare[k];
 
 			if (sp->handed && sp->slot < 0) {
@@ -526,18 +554,25 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 	build_rulesets(&ses, cfg);
 	pool_init(&pool, cfg);
 	ses.exec_base = load_exec_base(cfg);
+	/*
+	 * Give the free heap the supervisor left us back to the kernel: every
+	 * child is a fork of this process, and a fork copies (and an exit
+	 * unmaps) every page it has.
+	 */
+	malloc_trim(0);
 	memset(&cs, 0, sizeof(cs));
-	for (k = 0; k < WSPARE_KINDS; k++) {
+	for (k = 0; k < WSPARE_KINDS; k++)
 		wzygote_init(&cs.zy[k]);
+	for (k = 0; k < WSPARE_SLOTS; k++) {
 		cs.spare[k].pid = -1;
 		cs.spare[k].slot = -1;
 		cs.spare[k].call_fd = cs.spare[k].pout = cs.spare[k].perr = -1;
 		cs.spare[k].prep = cs.spare[k].pst = -1;
-		cs.spare[k].rep = MAP_FAILED;
 	}
 	for (;;) {
 		uint64_t deadline = UINT64_MAX, now;
 		int n = 0, i, wait_ms, base[MAX_DIRECT_CALLS], zbase[WSPARE_KINDS];
+		bool answered;
 
 		reap(&cs, &pool, cfg);
 		for (k = 0; k < WSPARE_KINDS; k++)
@@ -563,11 +598,12 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 			if (zbase[k] >= 0 && pf[zbase[k]].revents)
 				zygote_messages(&cs, k, &pool, cfg, true);
 		now = wcall_now_ms();
-		for (i = 0; i < cs.n; i++) {
+		for (i = 0, answered = false; i < cs.n; i++) {
 			if (!wcall_step(cs.c[i], pf + base[i], now))
 				continue;
 			pool_give_back(&pool, cfg, cs.slot[i], wcall_finish(cs.c[i]));
 			cs.c[i] = NULL;
+			answered = true;
 		}
 		/* Compact the finished calls out (base[] is rebuilt next round). */
 		for (i = 0, n = 0; i < cs.n; i++)
@@ -579,8 +615,10 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 		if (pf[0].revents) {
 			accept_call(ctl, &cs, &pool, cfg, &ses);
 			/* The call is dispatched: now make its kind's next spare. */
-			spares_refill(&cs, &pool, cfg, &ses);
+			spares_refill(&cs, &pool, cfg, &ses, false);
 		}
+		if (answered || cs.refill)
+			spares_refill(&cs, &pool, cfg, &ses, true);
 	}
 	warden_kill_all_children();
 	_exit(0);

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -108,7 +107,6 @@ struct wcall {
 	unsigned layers;             /* the session's */
 	struct warden_slot *slot;    /* direct mode: the pooled cgroup */
 	struct cgroup_call cg;       /* the call's cgroup (a copy of the slot's, or its own) */
-	struct child_sigsys *rep;    /* MAP_FAILED when none */
 	int pout, perr, prep, pst;   /* read ends; -1 once closed */
 	int pidfd;
 	pid_t pid;
@@ -118,9 +116,11 @@ struct wcall {
 	bool done;                   /* nothing more to wait for */
 	bool exited, timed_out, cancelled, out_tr, err_tr, rep_tr;
 	bool foster;                 /* the child is a zygote's: its end comes as WZY_EXITED */
+	bool cg_empty;               /* its call group was read empty (kill_tree()) */
 	uint32_t zserial;            /* ... with this serial */
 	bool got_done;               /* a CHILD_DONE record came (st_done: its exit code) */
 	int32_t st_done;
+	int32_t sigsys_nr;           /* a CHILD_SIGSYS record's syscall, -1 none */
 	uint64_t start, deadline, exit_at;
 	int idx[WCALL_MAX_POLLFDS];  /* where wcall_pollfds() put out, err, rep, st, sock, pidfd */
 };
@@ -233,7 +233,12 @@ static void kill_tree(struct wcall *c)
 		if (!c->exited)
 			kill(c->pid, SIGKILL);
 	}
-	cgroup_call_kill(&c->cg, false);
+	/*
+	 * Read empty once, a lent group stays empty: nothing but a member's
+	 * fork puts a process in it. wcall_finish() then need not read again.
+	 */
+	if (cgroup_call_kill(&c->cg, false))
+		c->cg_empty = true;
 }
 
 static void setup_error(struct sbx_resp *r, const char *what, const char *detail, int err)
@@ -282,8 +287,6 @@ static void wcall_free(struct wcall *c)
 	close_fd(&c->pidfd);
 	close_fd(&c->pass_fd);
 	close_fd(&c->sock);
-	if (c->rep != MAP_FAILED)
-		munmap(c->rep, sizeof(*c->rep));
 	/* Our own group (no pool slot): remove it; a slot stays with the warden. */
 	if (c->cg.n && !c->slot)
 		cgroup_call_destroy(&c->cfg->cg, &c->cg);
@@ -324,7 +327,8 @@ static const struct seccomp_prog *child_prog(const struct warden_config *cfg, un
 static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 {
 	bool fn = c->req.fn >= 0;
-	struct warden_spare *sp;
+	struct warden_spare *sp = NULL, *kind;
+	int j;
 
 	/* A passed fd or network access: a different child (fd 5, filter) than any spare. */
 	if (!spares || (c->req.flags & (SBX_F_FD | SBX_F_NET)) || c->pass_fd >= 0)
@@ -336,8 +340,17 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 	 */
 	if (fn && c->pl.cwd[0] && strcmp(c->pl.cwd, c->cfg->workspace))
 		return false;
-	sp = &spares[c->req.profile * 2 + (fn ? 0 : 1)];
-	sp->wanted = true;
+	kind = &spares[(c->req.profile * 2 + (fn ? 0 : 1)) * WSPARE_DEPTH];
+	kind[0].wanted = true;
+	/* A ready one, else the one its zygote is forking. */
+	for (j = 0; j < WSPARE_DEPTH && !sp; j++)
+		if (kind[j].pid > 0)
+			sp = &kind[j];
+	for (j = 0; j < WSPARE_DEPTH && !sp; j++)
+		if (kind[j].pid == 0 && kind[j].zy)
+			sp = &kind[j];
+	if (!sp)
+		return false;
 	/* Asked of its zygote but not reported yet: it is being forked, wait for it. */
 	if (sp->pid == 0 && sp->zy) {
 		sp->pid = wzygote_wait_spawned(sp->zy, &sp->zserial);
@@ -367,10 +380,8 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 	c->perr = sp->perr;
 	c->prep = sp->prep;
 	c->pst = sp->pst;
-	c->rep = sp->rep;
 	close(sp->call_fd);
 	sp->call_fd = sp->pout = sp->perr = sp->prep = sp->pst = -1;
-	sp->rep = MAP_FAILED;
 	sp->pid = -1;
 	sp->handed = true;
 	return true;
@@ -431,15 +442,6 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 		setup_error(&c->resp, "cannot create pipes", ": ", errno);
 		goto fail;
 	}
-	if (fn) {
-		c->rep = mmap(NULL, sizeof(*c->rep), PROT_READ | PROT_WRITE,
-			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (c->rep == MAP_FAILED) {
-			setup_error(&c->resp, "cannot map the report page", ": ", errno);
-			goto fail;
-		}
-		memset(c->rep, 0, sizeof(*c->rep));
-	}
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
@@ -470,7 +472,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	spec.conf.prog = child_prog(cfg, session_layers, c->req.profile, fn,
 				    (c->req.flags & SBX_F_NET) != 0);
 	spec.conf.prog_inherited = !fn && ses->exec_base ? 1 : 0;
-	spec.conf.report = fn ? c->rep : NULL;
+	spec.conf.report_sigsys = fn;
 
 	spec.parent = getpid();
 	c->start = wcall_now_ms();
@@ -531,7 +533,7 @@ struct wcall *wcall_start(int sock, const struct warden_config *cfg,
 	c->sock = sock;
 	c->pass_fd = c->pout = c->perr = c->prep = c->pst = c->pidfd = -1;
 	c->pid = -1;
-	c->rep = MAP_FAILED;
+	c->sigsys_nr = -1;
 	c->slot = slot;
 	c->cfg = cfg;
 	c->layers = ses->layers;
@@ -649,6 +651,8 @@ bool wcall_step(struct wcall *c, const struct pollfd *pf, uint64_t now)
 		if (n == (ssize_t)sizeof(one) && one.stage == CHILD_DONE) {
 			c->got_done = true;
 			c->st_done = one.err;
+		} else if (n == (ssize_t)sizeof(one) && one.stage == CHILD_SIGSYS) {
+			c->sigsys_nr = one.err;
 		} else if (n == (ssize_t)sizeof(one)) {
 			/* Keep the first failure, else the last OK record. */
 			if (c->st_got == 0 || c->st.stage == CHILD_OK)
@@ -703,9 +707,8 @@ static void make_result(struct wcall *c)
 		r->signal = WTERMSIG(c->wstatus);
 		r->exit_code = 128 + r->signal;
 		r->end = r->signal == SIGSYS ? SANDBOX_SECCOMP : SANDBOX_SIGNALED;
-		if (r->signal == SIGSYS && c->rep != MAP_FAILED &&
-		    c->rep->magic == CHILD_SIGSYS_MAGIC)
-			r->syscall_nr = c->rep->nr;
+		if (r->signal == SIGSYS)
+			r->syscall_nr = c->sigsys_nr;
 	} else if (!c->st_got) {
 		/* Died before reporting: PDEATHSIG race or killed early. */
 		r->end = SANDBOX_SETUP;
@@ -743,7 +746,7 @@ bool wcall_finish(struct wcall *c)
 			 * process (its filter refuses process creation), killed
 			 * by pid above; the slot it was lent stayed unused.
 			 */
-			if (c->cg.n)
+			if (c->cg.n && !c->cg_empty)
 				clean = cgroup_call_kill(&c->cg, true);
 		}
 		make_result(c);
@@ -844,8 +847,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	bool fn = (k % 2) == 0;
 	const char *tmp = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
-	int pcall[2] = { -1, -1 }, memfd = -1, i;
-	struct child_sigsys *rep = MAP_FAILED;
+	int pcall[2] = { -1, -1 }, i;
 	struct landlock_paths ll;
 	struct child_spec spec;
 	pid_t pid;
@@ -854,21 +856,6 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	    pipe2(pst, O_CLOEXEC) < 0 || pipe2(pcall, O_CLOEXEC) < 0 ||
 	    (fn && pipe2(prep, O_CLOEXEC) < 0))
 		goto fail;
-	if (fn && zy) {
-		/* The zygote's child maps the page from this file (it is not our fork). */
-		memfd = memfd_create("cordon-sigsys", MFD_CLOEXEC);
-		if (memfd < 0 || ftruncate(memfd, sizeof(*rep)) < 0)
-			goto fail;
-		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-		if (rep == MAP_FAILED)
-			goto fail;
-	} else if (fn) {
-		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			   -1, 0);
-		if (rep == MAP_FAILED)
-			goto fail;
-		memset(rep, 0, sizeof(*rep));
-	}
 	if (ws)
 		slot_limits(cfg, ws, profile);
 	if (zy) {
@@ -881,10 +868,8 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 		fds[WZY_REPLY] = prep[1];
 		fds[WZY_STATUS] = pst[1];
 		fds[WZY_CALL] = pcall[0];
-		fds[WZY_SIGSYS] = memfd;
 		if (wzygote_send(zy, fds) < 0)
 			goto fail;
-		close_fd(&memfd);
 		pid = 0; /* known at its WZY_SPAWNED */
 		goto made;
 	}
@@ -913,7 +898,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	spec.conf.ll_prebuilt = spec.ll_fd >= 0;
 	spec.conf.prog = child_prog(cfg, ses->layers, profile, fn, false);
 	spec.conf.prog_inherited = !fn && ses->exec_base ? 1 : 0;
-	spec.conf.report = fn ? rep : NULL;
+	spec.conf.report_sigsys = fn;
 	spec.parent = getpid();
 	pid = fork();
 	if (pid < 0)
@@ -939,7 +924,6 @@ made:
 	sp->perr = perr[0];
 	sp->prep = prep[0];
 	sp->pst = pst[0];
-	sp->rep = rep;
 	sp->handed = sp->failed = false;
 	return 0;
 fail:
@@ -950,9 +934,6 @@ fail:
 		close_fd(&pst[i]);
 		close_fd(&pcall[i]);
 	}
-	if (rep != MAP_FAILED)
-		munmap(rep, sizeof(*rep));
-	close_fd(&memfd);
 	return -1;
 }
 
@@ -976,8 +957,5 @@ void wspare_discard(struct warden_spare *sp)
 	close_fd(&sp->perr);
 	close_fd(&sp->prep);
 	close_fd(&sp->pst);
-	if (sp->rep != MAP_FAILED)
-		munmap(sp->rep, sizeof(*sp->rep));
-	sp->rep = MAP_FAILED;
 	sp->handed = sp->failed = false;
 }

@@ -26,7 +26,6 @@
 
 #include "runtime/warden.h"
 
-struct child_sigsys;
 
 /*
  * What the warden prepared once per session and every call uses: the
@@ -72,14 +71,22 @@ struct warden_spare {
 	struct warden_slot *ws;   /* the cgroup slot the spare joined */
 	int call_fd;              /* write end of its call pipe */
 	int pout, perr, prep, pst; /* read ends, as a call keeps them */
-	struct child_sigsys *rep; /* functions: the SIGSYS report page, else MAP_FAILED */
 	bool wanted;              /* a call of this kind came: keep one ready */
 	bool handed;              /* wcall_start gave it a call: the call owns pid, fds, rep, slot */
 	bool failed;              /* wcall_start could not hand it its call: discard it */
 };
 
-/* Spares by kind: [profile * 2 + 0] functions, [profile * 2 + 1] exec'd commands (no network). */
+/* Spare kinds: profile * 2 + 0 functions, profile * 2 + 1 exec'd commands (no network). */
 #define WSPARE_KINDS (PROFILE__COUNT * 2)
+/*
+ * Spares per kind, kind k's at [k * WSPARE_DEPTH + j]. A function kind
+ * keeps two (its zygote forks the next while one waits: a call that comes
+ * right after another need not wait for a fork; a zygote has at most one
+ * fork asked and not reported at a time); an exec'd kind keeps one (the
+ * warden forks the next while the call's command execs).
+ */
+#define WSPARE_DEPTH 2
+#define WSPARE_SLOTS (WSPARE_KINDS * WSPARE_DEPTH)
 
 /*
  * Fork and confine a spare of kind k in the cgroup slot ws (limits set
@@ -114,7 +121,7 @@ struct wcall;
  * protocol error (sock closed, nothing to answer). A call refused before its
  * child ran (missing layer, no pipes) comes back already finished.
  * slot: the call's cgroup in direct mode; NULL in a call manager.
- * spares: the warden's WSPARE_KINDS spares, or NULL (call manager). The
+ * spares: the warden's WSPARE_SLOTS spares, or NULL (call manager). The
  * call's kind is marked wanted; if its spare is alive the call is handed to
  * it (sp->handed: the call now runs in sp->ws, slot is unused) or, when
  * that fails, sp->failed is set and the call is forked fresh in slot.

@@ -169,7 +169,7 @@ static void __attribute__((noreturn)) spare_main(int k, const int fds[WZY_NFDS],
 	spec.conf.profile = (enum sandbox_profile)(k / 2);
 	spec.conf.ll_abi = cfg->landlock_abi;
 	spec.conf.prog = cfg->seccomp_ok ? &cfg->prog_spawned : NULL;
-	spec.sigsys_fd = fds[WZY_SIGSYS];
+	spec.conf.report_sigsys = true;
 	wspare_serve(&spec, child_setup_spawned(&spec, layers), cfg, ses->layers, true);
 }
 

@@ -46,7 +46,7 @@
 #include "runtime/warden_call.h"
 
 /* The descriptors of one spawn request, in this order; -1 = not sent. */
-enum wzy_fd { WZY_OUT, WZY_ERR, WZY_REPLY, WZY_STATUS, WZY_CALL, WZY_SIGSYS, WZY_NFDS };
+enum wzy_fd { WZY_OUT, WZY_ERR, WZY_REPLY, WZY_STATUS, WZY_CALL, WZY_NFDS };
 
 enum wzy_type { WZY_SPAWNED = 1, WZY_EXITED = 2 };
 
