@@ -25,6 +25,10 @@
  * time P single calls of each kind (interleaved) with a 3 ms pause before
  * each, and report the median latency (-P 0 skips them).
  *
+ * Paired ratios (`paired_*`): the median over rounds of each round's own
+ * ratio, both kinds timed a few milliseconds apart: slow drifts of a shared
+ * machine cancel out of them, where a ratio of two medians keeps them.
+ *
  * Output: `key=value` lines (times in microseconds), then ratios. This is a
  * benchmark, never a test: it asserts nothing about the figures. Exit 1 when
  * the sandbox cannot run a call at all.
@@ -346,6 +350,22 @@ int main(int argc, char **argv)
 		}
 	}
 
+	{
+		/* Paired ratios first: median() sorts its array in place. */
+		static double q_sb[MAX_ROUNDS], q_fn[MAX_ROUNDS], q_bw[MAX_ROUNDS];
+
+		for (int r = 0; r < rounds; r++) {
+			q_sb[r] = t_fork[r] > 0 ? t_sb[r] / t_fork[r] : 0;
+			q_fn[r] = t_fork[r] > 0 ? t_fn[r] / t_fork[r] : 0;
+			q_bw[r] = t_sb[r] > 0 ? t_bw[r] / t_sb[r] : 0;
+		}
+		if (do_sb && do_fork)
+			printf("paired_sandbox_vs_forkexec=%.2f\n", median(q_sb, rounds));
+		if (fn_ok && do_fork)
+			printf("paired_fn_vs_forkexec=%.2f\n", median(q_fn, rounds));
+		if (bwrap && do_sb)
+			printf("paired_bwrap_vs_sandbox=%.2f\n", median(q_bw, rounds));
+	}
 	{
 		double sbm = median(t_sb, rounds), fm = median(t_fork, rounds);
 
