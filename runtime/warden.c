@@ -284,9 +284,9 @@ static void spare_drop(struct calls *cs, int i, struct pool *pool, const struct 
 }
 
 /*
- * The zygote of function kind k, started on first use; NULL when it cannot
- * run (then the warden forks that kind's spares itself). It holds a pool
- * slot as its group (and its spares') for as long as it runs.
+ * The zygote of kind k, started on first use; NULL when it cannot run
+ * (then the warden forks that kind's spares itself). A function kind's
+ * holds a pool slot as its group (and its spares') for as long as it runs.
  */
 static struct wzygote *zygote_for(struct calls *cs, int k, struct pool *pool,
 				  const struct warden_config *cfg, const struct warden_session *ses)
@@ -299,6 +299,13 @@ static struct wzygote *zygote_for(struct calls *cs, int k, struct pool *pool,
 		return NULL;
 	if (z->pid > 0)
 		return z;
+	if (k % 2 == 1) {
+		/* An exec'd kind's spares join a call group each. */
+		if (wzygote_start(z, k, cfg, ses, NULL) < 0)
+			return NULL;
+		z->slot = -1;
+		return z;
+	}
 	slot = pool_take(pool, cfg);
 	if (slot < 0)
 		return NULL;
@@ -370,18 +377,18 @@ static void spares_refill(struct calls *cs, struct pool *pool, const struct ward
 		k = i / WSPARE_DEPTH;
 		if (!cs->spare[k * WSPARE_DEPTH].wanted || sp->pid >= 0 || (k % 2 == 0 && !fns))
 			continue;
-		/* Functions come from their kind's zygote; exec'd commands are forked here. */
-		zy = k % 2 == 0 ? zygote_for(cs, k, pool, cfg, ses) : NULL;
+		/* Spares come from their kind's zygote, or from the warden when it has none. */
+		zy = zygote_for(cs, k, pool, cfg, ses);
 		if (!zy && i % WSPARE_DEPTH)
 			continue; /* one spare of a kind the warden forks */
 		/* One fork asked of a zygote at a time: its WZY_SPAWNED is that spare's. */
 		for (j = k * WSPARE_DEPTH; zy && j < (k + 1) * WSPARE_DEPTH; j++)
 			if (cs->spare[j].zy == zy && cs->spare[j].pid == 0)
 				zy = NULL;
-		if (k % 2 == 0 && cs->zy[k].pid > 0 && !zy)
+		if (cs->zy[k].pid > 0 && !zy)
 			continue;
 		slot = -1;
-		if (!zy) {
+		if (!zy || k % 2 == 1) {
 			/* Its own call group: the tree kill finds an exec'd command's processes there. */
 			slot = pool_take(pool, cfg);
 			if (slot < 0)

@@ -372,7 +372,7 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 		c->slot = sp->ws;
 		c->cg = sp->ws->cg;
 	}
-	c->foster = sp->zy != NULL;
+	c->foster = sp->foster;
 	c->zserial = sp->zserial;
 	c->pid = sp->pid;
 	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
@@ -868,6 +868,8 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 		fds[WZY_REPLY] = prep[1];
 		fds[WZY_STATUS] = pst[1];
 		fds[WZY_CALL] = pcall[0];
+		for (i = 0; !fn && ws && i < CGROUP_MAX_HIER; i++)
+			fds[WZY_CG0 + i] = ws->cg.procs[i];
 		if (wzygote_send(zy, fds) < 0)
 			goto fail;
 		pid = 0; /* known at its WZY_SPAWNED */
@@ -917,6 +919,7 @@ made:
 		close(prep[1]);
 	sp->pid = pid;
 	sp->zy = zy;
+	sp->foster = zy && fn;
 	sp->slot = slot;
 	sp->ws = ws;
 	sp->call_fd = pcall[1];
@@ -947,11 +950,12 @@ void wspare_discard(struct warden_spare *sp)
 	 * spare is reaped by its zygote; the slot's owner waits for the group
 	 * to empty).
 	 */
-	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == 0 && !sp->zy)
+	if (sp->pid > 0 && kill(sp->pid, SIGKILL) == 0 && !sp->foster)
 		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	sp->pid = -1;
 	sp->zy = NULL;
+	sp->foster = false;
 	close_fd(&sp->call_fd);
 	close_fd(&sp->pout);
 	close_fd(&sp->perr);

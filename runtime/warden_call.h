@@ -66,6 +66,7 @@ struct wzygote;
 struct warden_spare {
 	pid_t pid;                /* -1: none; 0: asked of zy, pid not known yet */
 	struct wzygote *zy;       /* the zygote that forked it (warden_zygote.h), or NULL: the warden */
+	bool foster;              /* a function's spare: the zygote's child, its end comes as WZY_EXITED */
 	uint32_t zserial;         /* its serial with zy (0: match by pid alone) */
 	int slot;                 /* the warden's pool index of ws */
 	struct warden_slot *ws;   /* the cgroup slot the spare joined */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,8 +145,9 @@ static uint32_t remember(pid_t pid)
 static void __attribute__((noreturn)) spare_main(int k, const int fds[WZY_NFDS],
 						 const struct warden_config *cfg,
 						 const struct warden_session *ses, uint32_t layers,
-						 pid_t zygote, const sigset_t *mask)
+						 pid_t parent, const sigset_t *mask)
 {
+	bool fn = (k % 2) == 0;
 	struct child_spec spec;
 	int i;
 
@@ -160,17 +162,19 @@ static void __attribute__((noreturn)) spare_main(int k, const int fds[WZY_NFDS],
 	spec.pass_fd = -1;
 	spec.ll_fd = -1;
 	spec.stdin_is_null = true; /* the zygote's stdin is /dev/null */
-	spec.parent = zygote;
-	/* Its zygote's group is its group: no call group of its own. */
+	spec.parent = parent;
+	/* A function's group is its zygote's; an exec'd command joins its call group. */
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
-		spec.cg_procs[i] = -1;
+		spec.cg_procs[i] = !fn && i < CGROUP_MAX_HIER ? fds[WZY_CG0 + i] : -1;
 	/* Set for the fd layout (fd 3 reply, 4 status); the function itself comes with the call. */
-	spec.fn = &cfg->fns[0];
+	spec.fn = fn ? &cfg->fns[0] : NULL;
 	spec.conf.profile = (enum sandbox_profile)(k / 2);
+	spec.conf.with_exec = !fn;
 	spec.conf.ll_abi = cfg->landlock_abi;
-	spec.conf.prog = cfg->seccomp_ok ? &cfg->prog_spawned : NULL;
-	spec.conf.report_sigsys = true;
-	wspare_serve(&spec, child_setup_spawned(&spec, layers), cfg, ses->layers, true);
+	/* Functions stack the no-process filter; an exec'd command's filter is all inherited. */
+	spec.conf.prog = fn && cfg->seccomp_ok ? &cfg->prog_spawned : NULL;
+	spec.conf.report_sigsys = fn;
+	wspare_serve(&spec, child_setup_spawned(&spec, layers), cfg, ses->layers, fn);
 }
 
 static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct warden_config *cfg,
@@ -178,12 +182,13 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 						  const struct warden_slot *group, pid_t warden)
 {
 	uint32_t profile = (uint32_t)(k / 2), layers = ses->layers;
+	bool fn = (k % 2) == 0;
 	const char *tmp = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	struct landlock_paths ll;
 	struct child_confine conf;
 	struct sigaction sa;
 	sigset_t block, mask;
-	int i, ruleset = ses->ll_fd[profile][0], null;
+	int i, ruleset = ses->ll_fd[profile][fn ? 0 : 1], null;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != warden)
@@ -222,12 +227,19 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	memset(&conf, 0, sizeof(conf));
 	conf.profile = (enum sandbox_profile)profile;
+	conf.with_exec = !fn;
 	conf.limits = profile_default_limits(profile);
 	conf.ll = &ll;
 	conf.ll_abi = cfg->landlock_abi;
 	conf.ll_fd = WZY_RULESET_FD;
 	conf.ll_prebuilt = ruleset >= 0;
-	conf.prog = cfg->seccomp_ok ? &cfg->prog_zygote[profile] : NULL;
+	if (fn) {
+		conf.prog = cfg->seccomp_ok ? &cfg->prog_zygote[profile] : NULL;
+	} else if (cfg->seccomp_ok) {
+		/* An exec'd command's filter, as a spare the warden forks loads it (on the base). */
+		conf.prog = (ses->layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0] : &cfg->prog_exec[2];
+		conf.prog_inherited = ses->exec_base ? 1 : 0;
+	}
 	conf.status_fd = -1;
 	conf.base_layers = layers;
 	if (child_confine(&conf, &layers) != 0)
@@ -245,6 +257,7 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 		struct pollfd pf = { WZY_SOCK_FD, POLLIN, 0 };
 		int fds[WZY_NFDS], r;
 		pid_t pid, self = getpid();
+		int err;
 
 		r = ppoll(&pf, 1, NULL, &mask);
 		reap_spares();
@@ -255,13 +268,29 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 			_exit(0); /* the warden closed: our spares die with us (PDEATHSIG) */
 		if (r < 0)
 			continue;
-		pid = fork();
-		if (pid == 0)
-			spare_main(k, fds, cfg, ses, layers, self, &mask);
+		if (fn) {
+			pid = fork();
+			if (pid == 0)
+				spare_main(k, fds, cfg, ses, layers, self, &mask);
+		} else {
+			/*
+			 * An exec'd command's spare is the warden's child
+			 * (CLONE_PARENT): the warden reaps it and kills its tree as
+			 * it does for a spare it forked itself, with no relay. A
+			 * raw clone: glibc's fork has no CLONE_PARENT. What the
+			 * child runs before its exec (child_setup_spawned(),
+			 * wspare_serve()) uses no thread or tid-keyed state, which
+			 * glibc does not update for a raw clone.
+			 */
+			pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0L);
+			if (pid == 0)
+				spare_main(k, fds, cfg, ses, layers, warden, &mask);
+		}
+		err = errno;
 		for (i = 0; i < WZY_NFDS; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
-		send_msg(WZY_SPAWNED, pid < 0 ? -errno : pid, 0, pid > 0 ? remember(pid) : 0);
+		send_msg(WZY_SPAWNED, pid > 0 ? pid : -err, 0, pid > 0 && fn ? remember(pid) : 0);
 	}
 }
 

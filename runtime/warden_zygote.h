@@ -46,7 +46,11 @@
 #include "runtime/warden_call.h"
 
 /* The descriptors of one spawn request, in this order; -1 = not sent. */
-enum wzy_fd { WZY_OUT, WZY_ERR, WZY_REPLY, WZY_STATUS, WZY_CALL, WZY_NFDS };
+enum wzy_fd {
+	WZY_OUT, WZY_ERR, WZY_REPLY, WZY_STATUS, WZY_CALL,
+	WZY_CG0, /* exec'd kinds: the spare's call group, CGROUP_MAX_HIER join files */
+	WZY_NFDS = WZY_CG0 + CGROUP_MAX_HIER
+};
 
 enum wzy_type { WZY_SPAWNED = 1, WZY_EXITED = 2 };
 
