@@ -492,15 +492,16 @@ static const struct sc_rule ov_sock_on[] = {
 
 /*
  * A function kind's zygote (runtime/warden_zygote.h) runs under its
- * profile's filter plus what its loop needs: receive a spawn request
- * (recvmsg), fork a spare and reap it (clone without CLONE_THREAD, wait4);
+ * profile's filter plus what its loop needs: make a spare's pipes and hand
+ * their other ends to the warden (pipe2, sendmsg; recvmsg sees its EOF),
+ * fork a spare and reap it (clone without CLONE_THREAD, wait4);
  * and what the spare does before its call: a new session, PDEATHSIG,
  * a nested Landlock domain and stacking
  * f_spawned (PR_SET_SECCOMP). The spare inherits all of this; f_spawned
  * takes process creation back, so a function call stays one process.
  */
 static const struct sc_rule own_zygote[] = {
-	ALLOW("recvmsg"), ALLOW("wait4"), ALLOW("setsid"),
+	ALLOW("recvmsg"), ALLOW("sendmsg"), ALLOW("pipe2"), ALLOW("wait4"), ALLOW("setsid"),
 	ALLOW1("clone", M(0, P_CLONE_THREAD | P_CLONE_NEW_MASK, 0)),
 	ALLOW1("prctl", C0(SC_EQ, P_PR_SET_PDEATHSIG)), ALLOW1("prctl", C0(SC_EQ, P_PR_SET_SECCOMP)),
 	ALLOW1("prctl", C0(SC_EQ, P_PR_SET_NAME)),

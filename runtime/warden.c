@@ -379,6 +379,8 @@ static void spares_refill(struct calls *cs, struct pool *pool, const struct ward
 			continue;
 		/* Spares come from their kind's zygote, or from the warden when it has none. */
 		zy = zygote_for(cs, k, pool, cfg, ses);
+		if (zy && k % 2 == 0)
+			continue; /* a function zygote keeps its spares coming on its own */
 		if (!zy && i % WSPARE_DEPTH)
 			continue; /* one spare of a kind the warden forks */
 		/* One fork asked of a zygote at a time: its WZY_SPAWNED is that spare's. */
@@ -450,23 +452,67 @@ static void reap(struct calls *cs, struct pool *pool, const struct warden_config
  * queued while the warden waited for a pid). readable: its socket polled
  * readable (else only the queued ones).
  */
+/*
+ * A function zygote's new spare (m, and the warden's ends of its pipes in
+ * fds): into a free spare entry of kind k. -1 (fds closed) when none is free.
+ */
+static int spare_adopt(struct calls *cs, int k, struct wzygote *z, const struct wzy_msg *m,
+		       int fds[WZY_SPARE_FDS])
+{
+	int j, i;
+
+	for (j = k * WSPARE_DEPTH; j < (k + 1) * WSPARE_DEPTH; j++) {
+		struct warden_spare *sp = &cs->spare[j];
+
+		if (sp->pid >= 0)
+			continue;
+		for (i = 0; i < WZY_SPARE_FDS; i++)
+			if (fds[i] < 0)
+				goto bad;
+		sp->pid = m->pid;
+		sp->zserial = m->serial;
+		sp->zy = z;
+		sp->foster = true;
+		sp->slot = -1;
+		sp->ws = NULL;
+		sp->pout = fds[WZY_OUT];
+		sp->perr = fds[WZY_ERR];
+		sp->prep = fds[WZY_REPLY];
+		sp->pst = fds[WZY_STATUS];
+		sp->call_fd = fds[WZY_CALL];
+		sp->handed = sp->failed = false;
+		return 0;
+	}
+bad:
+	for (i = 0; i < WZY_SPARE_FDS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return -1;
+}
+
 static void zygote_messages(struct calls *cs, int k, struct pool *pool,
 			    const struct warden_config *cfg, bool readable)
 {
 	struct wzygote *z = &cs->zy[k];
 	struct wzy_msg m;
-	int i, j, r;
+	int i, j, r, fds[WZY_SPARE_FDS];
 
 	for (i = 0; i < z->nexits; i++)
 		child_ended(cs, pool, cfg, z->exits[i].pid, z->exits[i].serial, z->exits[i].status);
 	z->nexits = 0;
-	while (readable && (r = wzygote_read(z, &m, false)) != 0) {
+	while (readable && (r = wzygote_read(z, &m, fds, false)) != 0) {
 		if (r < 0) {
 			zygote_lost(cs, k, pool, cfg);
 			return;
 		}
 		if (m.type == WZY_EXITED) {
 			child_ended(cs, pool, cfg, m.pid, m.serial, m.status);
+		} else if (m.type == WZY_SPAWNED && k % 2 == 0) {
+			if (m.pid > 0 && spare_adopt(cs, k, z, &m, fds) < 0) {
+				/* More spares than it may keep: a zygote that broke its side. */
+				zygote_lost(cs, k, pool, cfg);
+				return;
+			}
 		} else if (m.type == WZY_SPAWNED) {
 			/* The one spare asked of it and not reported (spares_refill()). */
 			for (j = k * WSPARE_DEPTH; j < (k + 1) * WSPARE_DEPTH; j++) {

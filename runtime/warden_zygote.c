@@ -65,56 +65,127 @@ static void send_msg(uint32_t type, pid_t pid, int status, uint32_t serial)
 		_exit(0); /* the warden is gone */
 }
 
-/* Receive one request: 1, or 0 at EOF. The fds land in fds[] (-1 where not sent). */
-static int recv_req(int fds[WZY_NFDS])
+/*
+ * One SOCK_SEQPACKET record of exactly len bytes with up to max
+ * descriptors (SCM_RIGHTS, close-on-exec), into fds[0..max) (-1 where
+ * none). 1, 0 at EOF (or nothing waiting, with MSG_DONTWAIT in flags), -1
+ * on a malformed record (its descriptors closed).
+ */
+static int recv_record(int sock, void *buf, size_t len, int *fds, int max, int flags)
 {
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int) * WZY_NFDS)];
 	} cb;
-	struct wzy_req req;
-	struct iovec iov = { &req, sizeof(req) };
+	struct iovec iov = { buf, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b,
 			     .msg_controllen = sizeof(cb.b) };
 	struct cmsghdr *cm;
-	int got[WZY_NFDS], ngot = 0, i, j;
+	int i, n_fds = 0;
 	ssize_t n;
 
-	for (i = 0; i < WZY_NFDS; i++)
+	for (i = 0; i < max; i++)
 		fds[i] = -1;
 	do
-		n = recvmsg(WZY_SOCK_FD, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		int got[WZY_NFDS], k, j;
+
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		ngot = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (ngot > WZY_NFDS)
-			ngot = WZY_NFDS;
-		memcpy(got, CMSG_DATA(cm), (size_t)ngot * sizeof(int));
+		k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (k > WZY_NFDS)
+			k = WZY_NFDS;
+		memcpy(got, CMSG_DATA(cm), (size_t)k * sizeof(int));
+		for (j = 0; j < k; j++) {
+			if (n_fds < max)
+				fds[n_fds++] = got[j];
+			else
+				close(got[j]);
+		}
 	}
-	if (n != (ssize_t)sizeof(req) || req.magic != WZY_MAGIC || (mh.msg_flags & MSG_CTRUNC)) {
-		for (i = 0; i < ngot; i++)
-			close(got[i]);
+	if ((size_t)n != len || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+		for (i = 0; i < n_fds; i++)
+			close(fds[i]);
+		for (i = 0; i < max; i++)
+			fds[i] = -1;
+		return -1;
+	}
+	return 1;
+}
+
+/* One record with descriptors fds[0..n) (entries < 0 skipped). 0, or -1. */
+static int send_record(int sock, const void *buf, size_t len, const int *fds, int n)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * WZY_NFDS)];
+	} cb;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int send[WZY_NFDS], k = 0, i;
+	ssize_t w;
+
+	for (i = 0; i < n && k < WZY_NFDS; i++)
+		if (fds[i] >= 0)
+			send[k++] = fds[i];
+	memset(&cb, 0, sizeof(cb));
+	if (k) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cb.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)k);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)k);
+		memcpy(CMSG_DATA(cm), send, sizeof(int) * (size_t)k);
+	}
+	do
+		w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+/* Receive one spawn request (exec'd kinds): 1, 0 at EOF, -1 malformed. fds[] -1 where not sent. */
+static int recv_req(int fds[WZY_NFDS])
+{
+	struct wzy_req req;
+	int got[WZY_NFDS], i, j, r;
+
+	r = recv_record(WZY_SOCK_FD, &req, sizeof(req), got, WZY_NFDS, 0);
+	for (i = 0; i < WZY_NFDS; i++)
+		fds[i] = -1;
+	if (r <= 0)
+		return r;
+	if (req.magic != WZY_MAGIC) {
+		for (i = 0; i < WZY_NFDS; i++)
+			if (got[i] >= 0)
+				close(got[i]);
 		return -1;
 	}
 	for (i = 0, j = 0; i < WZY_NFDS; i++)
 		if (req.have & (1u << i))
-			fds[i] = j < ngot ? got[j++] : -1;
-	for (; j < ngot; j++)
-		close(got[j]);
+			fds[i] = j < WZY_NFDS ? got[j++] : -1;
+	for (; j < WZY_NFDS; j++)
+		if (got[j] >= 0)
+			close(got[j]);
 	return 1;
 }
 
-/* Reap every spare that ended and tell the warden. */
-static void reap_spares(void)
+/* Reap every spare that ended and tell the warden; how many. */
+static int reap_spares(void)
 {
 	pid_t w;
-	int st;
+	int st, n = 0;
 
 	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+		n++;
 		uint32_t serial = 0;
 
 		for (int i = 0; i < WZY_MAX_LIVE; i++)
@@ -125,6 +196,7 @@ static void reap_spares(void)
 			}
 		send_msg(WZY_EXITED, w, st, serial);
 	}
+	return n;
 }
 
 /* A serial for the new spare pid (0 when too many are alive to track: pid only). */
@@ -175,6 +247,57 @@ static void __attribute__((noreturn)) spare_main(int k, const int fds[WZY_NFDS],
 	spec.conf.prog = fn && cfg->seccomp_ok ? &cfg->prog_spawned : NULL;
 	spec.conf.report_sigsys = fn;
 	wspare_serve(&spec, child_setup_spawned(&spec, layers), cfg, ses->layers, fn);
+}
+
+/*
+ * A function kind's zygote keeps WSPARE_DEPTH spares alive on its own: that
+ * many at start, and a new one for each that ends (its call was answered,
+ * or it was lost). It makes the spare's pipes itself and hands the warden
+ * its ends with WZY_SPAWNED, so a call costs the warden no request, and the
+ * end of one spare and the pid of the next reach it back to back.
+ */
+static void spawn_fn(int k, const struct warden_config *cfg, const struct warden_session *ses,
+		     uint32_t layers, pid_t self, const sigset_t *mask)
+{
+	int p[WZY_SPARE_FDS][2], child[WZY_NFDS], ends[WZY_SPARE_FDS], i, err = 0;
+	struct wzy_msg m = { WZY_MAGIC, WZY_SPAWNED, 0, 0, 0 };
+	pid_t pid = -1;
+
+	for (i = 0; i < WZY_SPARE_FDS; i++)
+		p[i][0] = p[i][1] = -1;
+	for (i = 0; i < WZY_SPARE_FDS && !err; i++)
+		if (pipe2(p[i], O_CLOEXEC) < 0)
+			err = errno;
+	if (!err) {
+		/* The spare writes out, err, reply and status, and reads its call. */
+		for (i = 0; i < WZY_NFDS; i++)
+			child[i] = -1;
+		child[WZY_OUT] = p[WZY_OUT][1];
+		child[WZY_ERR] = p[WZY_ERR][1];
+		child[WZY_REPLY] = p[WZY_REPLY][1];
+		child[WZY_STATUS] = p[WZY_STATUS][1];
+		child[WZY_CALL] = p[WZY_CALL][0];
+		pid = fork();
+		if (pid == 0)
+			spare_main(k, child, cfg, ses, layers, self, mask);
+		if (pid < 0)
+			err = errno;
+	}
+	for (i = 0; i < WZY_SPARE_FDS; i++) {
+		/* The spare writes all but its call pipe, which it reads. */
+		int spares = i == WZY_CALL ? 0 : 1;
+
+		ends[i] = p[i][1 - spares];
+		if (p[i][spares] >= 0)
+			close(p[i][spares]);
+	}
+	m.pid = pid > 0 ? pid : -err;
+	m.serial = pid > 0 ? remember(pid) : 0;
+	if (send_record(WZY_SOCK_FD, &m, sizeof(m), pid > 0 ? ends : NULL, pid > 0 ? WZY_SPARE_FDS : 0) < 0)
+		_exit(0); /* the warden is gone */
+	for (i = 0; i < WZY_SPARE_FDS; i++)
+		if (ends[i] >= 0)
+			close(ends[i]);
 }
 
 static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct warden_config *cfg,
@@ -253,14 +376,30 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &mask);
+	if (fn) {
+		pid_t self = getpid();
+		char byte;
+
+		for (i = 0; i < WSPARE_DEPTH; i++)
+			spawn_fn(k, cfg, ses, layers, self, &mask);
+		for (;;) {
+			struct pollfd pf = { WZY_SOCK_FD, POLLIN, 0 };
+			int r = ppoll(&pf, 1, NULL, &mask), n = reap_spares();
+
+			while (n-- > 0)
+				spawn_fn(k, cfg, ses, layers, self, &mask);
+			/* The warden sends a function zygote nothing: readable is its EOF. */
+			if (r > 0 && pf.revents && recv(WZY_SOCK_FD, &byte, 1, MSG_DONTWAIT) == 0)
+				_exit(0); /* our spares die with us (PDEATHSIG) */
+		}
+	}
 	for (;;) {
 		struct pollfd pf = { WZY_SOCK_FD, POLLIN, 0 };
 		int fds[WZY_NFDS], r;
-		pid_t pid, self = getpid();
+		pid_t pid;
 		int err;
 
 		r = ppoll(&pf, 1, NULL, &mask);
-		reap_spares();
 		if (r <= 0 || !pf.revents)
 			continue;
 		r = recv_req(fds);
@@ -268,11 +407,7 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 			_exit(0); /* the warden closed: our spares die with us (PDEATHSIG) */
 		if (r < 0)
 			continue;
-		if (fn) {
-			pid = fork();
-			if (pid == 0)
-				spare_main(k, fds, cfg, ses, layers, self, &mask);
-		} else {
+		{
 			/*
 			 * An exec'd command's spare is the warden's child
 			 * (CLONE_PARENT): the warden reaps it and kills its tree as
@@ -290,7 +425,7 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 		for (i = 0; i < WZY_NFDS; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
-		send_msg(WZY_SPAWNED, pid > 0 ? pid : -err, 0, pid > 0 && fn ? remember(pid) : 0);
+		send_msg(WZY_SPAWNED, pid > 0 ? pid : -err, 0, 0);
 	}
 }
 
@@ -326,50 +461,28 @@ broken:
 
 int wzygote_send(struct wzygote *z, const int fds[WZY_NFDS])
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * WZY_NFDS)];
-	} cb;
 	struct wzy_req req = { WZY_MAGIC, 0 };
-	struct iovec iov = { &req, sizeof(req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int send[WZY_NFDS], n = 0, i;
-	ssize_t w;
+	int i;
 
 	if (z->sock < 0)
 		return -1;
 	for (i = 0; i < WZY_NFDS; i++)
-		if (fds[i] >= 0) {
+		if (fds[i] >= 0)
 			req.have |= 1u << i;
-			send[n++] = fds[i];
-		}
-	memset(&cb, 0, sizeof(cb));
-	if (n) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = cb.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(cm), send, sizeof(int) * (size_t)n);
-	}
-	do
-		w = sendmsg(z->sock, &mh, MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
-	return w == (ssize_t)sizeof(req) ? 0 : -1;
+	return send_record(z->sock, &req, sizeof(req), fds, WZY_NFDS);
 }
 
-int wzygote_read(struct wzygote *z, struct wzy_msg *m, bool wait)
+int wzygote_read(struct wzygote *z, struct wzy_msg *m, int fds[WZY_SPARE_FDS], bool wait)
 {
-	ssize_t n;
+	int got[WZY_SPARE_FDS], r, i;
 
+	if (fds)
+		for (i = 0; i < WZY_SPARE_FDS; i++)
+			fds[i] = -1;
 	if (z->sock < 0)
 		return -1;
 	if (wait) {
 		struct pollfd pf = { z->sock, POLLIN, 0 };
-		int r;
 
 		do
 			r = poll(&pf, 1, WZY_WAIT_MS);
@@ -377,13 +490,21 @@ int wzygote_read(struct wzygote *z, struct wzy_msg *m, bool wait)
 		if (r <= 0)
 			return -1; /* a zygote that does not answer in 2 s is as good as gone */
 	}
-	do
-		n = recv(z->sock, m, sizeof(*m), MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	r = recv_record(z->sock, m, sizeof(*m), got, WZY_SPARE_FDS, MSG_DONTWAIT);
+	if (r == 0 && !wait)
 		return 0;
-	if (n != (ssize_t)sizeof(*m) || m->magic != WZY_MAGIC)
+	if (r != 1 || m->magic != WZY_MAGIC) {
+		for (i = 0; r == 1 && i < WZY_SPARE_FDS; i++)
+			if (got[i] >= 0)
+				close(got[i]);
 		return -1;
+	}
+	for (i = 0; i < WZY_SPARE_FDS; i++) {
+		if (fds)
+			fds[i] = got[i];
+		else if (got[i] >= 0)
+			close(got[i]);
+	}
 	return 1;
 }
 
@@ -392,7 +513,7 @@ pid_t wzygote_wait_spawned(struct wzygote *z, uint32_t *serial)
 	struct wzy_msg m;
 
 	for (;;) {
-		if (wzygote_read(z, &m, true) != 1)
+		if (wzygote_read(z, &m, NULL, true) != 1)
 			return -1;
 		*serial = m.serial;
 		if (m.type == WZY_SPAWNED)

@@ -51,6 +51,12 @@ enum wzy_fd {
 	WZY_CG0, /* exec'd kinds: the spare's call group, CGROUP_MAX_HIER join files */
 	WZY_NFDS = WZY_CG0 + CGROUP_MAX_HIER
 };
+/*
+ * A function zygote's WZY_SPAWNED carries the warden's ends of the new
+ * spare's pipes, in enum wzy_fd order: the read ends of out, err, reply
+ * and status, the write end of its call pipe.
+ */
+#define WZY_SPARE_FDS WZY_CG0
 
 enum wzy_type { WZY_SPAWNED = 1, WZY_EXITED = 2 };
 
@@ -96,10 +102,11 @@ int wzygote_send(struct wzygote *z, const int fds[WZY_NFDS]);
 
 /*
  * Read one message. wait: block (bounded) until one comes. 1 with *m
- * filled, 0 when none is waiting (!wait), -1 when the zygote is gone
- * (socket closed or broken).
+ * filled (and fds, when not NULL, with the descriptors it carried, -1
+ * where none; without fds they are closed), 0 when none is waiting
+ * (!wait), -1 when the zygote is gone (socket closed or broken).
  */
-int wzygote_read(struct wzygote *z, struct wzy_msg *m, bool wait);
+int wzygote_read(struct wzygote *z, struct wzy_msg *m, int fds[WZY_SPARE_FDS], bool wait);
 
 /*
  * The pid (and *serial) of the spare asked for last: reads until its
