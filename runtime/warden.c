@@ -299,8 +299,8 @@ static struct wzygote *zygote_for(struct calls *cs, int k, struct pool *pool,
 		return NULL;
 	if (z->pid > 0)
 		return z;
-	if (k % 2 == 1) {
-		/* An exec'd kind's spares join a call group each. */
+	if (k % 2 == 1 || !cfg->cg.n) {
+		/* An exec'd kind's spares join a call group each; without cgroups there is none. */
 		if (wzygote_start(z, k, cfg, ses, NULL) < 0)
 			return NULL;
 		z->slot = -1;
@@ -366,8 +366,6 @@ static void spares_refill(struct calls *cs, struct pool *pool, const struct ward
 {
 	int i, k, slot;
 
-	if (!cfg->cg.n)
-		return; /* no pool: every call has a call manager, which takes no spare */
 	cs->refill = false;
 	for (i = 0; i < WSPARE_SLOTS; i++) {
 		struct warden_spare *sp = &cs->spare[i];
@@ -376,6 +374,12 @@ static void spares_refill(struct calls *cs, struct pool *pool, const struct ward
 
 		k = i / WSPARE_DEPTH;
 		if (!cs->spare[k * WSPARE_DEPTH].wanted || sp->pid >= 0 || (k % 2 == 0 && !fns))
+			continue;
+		/*
+		 * No pool (no cgroups): an exec'd command runs in a call manager,
+		 * which takes no spare; a function can still have its zygote's.
+		 */
+		if (!cfg->cg.n && (k % 2 == 1 || !cfg->seccomp_ok))
 			continue;
 		/* Spares come from their kind's zygote, or from the warden when it has none. */
 		zy = zygote_for(cs, k, pool, cfg, ses);
@@ -553,11 +557,15 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 			close(fd);
 		return;
 	}
+	c = wcall_recv(fd, cfg, ses);
+	if (!c)
+		return;
 	slot = cs->n < MAX_DIRECT_CALLS ? pool_take(pool, cfg) : -1;
-	if (slot >= 0) {
+	/* A function needs no group for its tree kill: without cgroups it still runs here. */
+	if (slot >= 0 || (!cfg->cg.n && cs->n < MAX_DIRECT_CALLS && wcall_single_process(c))) {
 		int k;
 
-		c = wcall_start(fd, cfg, ses, &pool->s[slot].ws, cs->spare);
+		wcall_launch(c, ses, slot >= 0 ? &pool->s[slot].ws : NULL, cs->spare, false);
 		for (k = 0; k < WSPARE_SLOTS; k++) {
 			struct warden_spare *sp = &cs->spare[k];
 
@@ -577,20 +585,19 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 				cs->spares_lost++;
 			}
 		}
-		if (!c)
-			return;
-		pool->s[slot].call = c;
+		if (slot >= 0)
+			pool->s[slot].call = c;
 		cs->c[cs->n] = c;
 		cs->slot[cs->n++] = slot;
 		return;
 	}
-	/* No cgroup for the call: a call manager (subreaper) catches its orphans. */
+	/* No cgroup for an exec'd command: a call manager (subreaper) catches its orphans. */
 	pid = fork();
 	if (pid == 0) {
 		close(ctl);
-		warden_call_manager(fd, cfg, ses);
+		warden_call_manager(c, ses);
 	}
-	close(fd);
+	wcall_forget(c);
 }
 
 static void __attribute__((noreturn)) serve(int ctl, const struct warden_config *cfg,
@@ -654,7 +661,10 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 		for (i = 0, answered = false; i < cs.n; i++) {
 			if (!wcall_step(cs.c[i], pf + base[i], now))
 				continue;
-			pool_give_back(&pool, cfg, cs.slot[i], wcall_finish(cs.c[i]));
+			if (cs.slot[i] >= 0)
+				pool_give_back(&pool, cfg, cs.slot[i], wcall_finish(cs.c[i]));
+			else
+				wcall_finish(cs.c[i]);
 			cs.c[i] = NULL;
 			answered = true;
 		}

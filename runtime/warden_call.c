@@ -115,6 +115,7 @@ struct wcall {
 	size_t st_got;
 	bool done;                   /* nothing more to wait for */
 	bool exited, timed_out, cancelled, out_tr, err_tr, rep_tr;
+	bool manager;                /* run by a call manager (no cgroup: it is the tree's subreaper) */
 	bool foster;                 /* the child is a zygote's: its end comes as WZY_EXITED */
 	bool cg_empty;               /* its call group was read empty (kill_tree()) */
 	uint32_t zserial;            /* ... with this serial */
@@ -287,8 +288,8 @@ static void wcall_free(struct wcall *c)
 	close_fd(&c->pidfd);
 	close_fd(&c->pass_fd);
 	close_fd(&c->sock);
-	/* Our own group (no pool slot): remove it; a slot stays with the warden. */
-	if (c->cg.n && !c->slot)
+	/* A call manager's own group: remove it; a slot stays with the warden. */
+	if (c->cg.n && c->manager)
 		cgroup_call_destroy(&c->cfg->cg, &c->cg);
 	sbx_payload_release(&c->pl);
 	buf_release(&c->payload);
@@ -426,7 +427,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	if (c->slot) {
 		c->cg = c->slot->cg;
 		slot_limits(cfg, c->slot, c->req.profile);
-	} else if (cfg->cg.n) {
+	} else if (cfg->cg.n && c->manager) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "call-%ld", (long)getpid());
@@ -519,9 +520,8 @@ fail:
 	}
 }
 
-struct wcall *wcall_start(int sock, const struct warden_config *cfg,
-			  const struct warden_session *ses, struct warden_slot *slot,
-			  struct warden_spare *spares)
+struct wcall *wcall_recv(int sock, const struct warden_config *cfg,
+			 const struct warden_session *ses)
 {
 	struct wcall *c = calloc(1, sizeof(*c));
 	int i;
@@ -534,7 +534,6 @@ struct wcall *wcall_start(int sock, const struct warden_config *cfg,
 	c->pass_fd = c->pout = c->perr = c->prep = c->pst = c->pidfd = -1;
 	c->pid = -1;
 	c->sigsys_nr = -1;
-	c->slot = slot;
 	c->cfg = cfg;
 	c->layers = ses->layers;
 	for (i = 0; i < WCALL_MAX_POLLFDS; i++)
@@ -544,17 +543,34 @@ struct wcall *wcall_start(int sock, const struct warden_config *cfg,
 		c->cg.procs[i] = c->cg.dirfd[i] = -1;
 	buf_init(&c->payload, SBX_MAX_REQUEST);
 	if (recv_request(c, cfg) < 0) {
-		c->slot = NULL; /* nothing ran in it */
 		wcall_free(c);
 		return NULL;
 	}
+	return c;
+}
+
+bool wcall_single_process(const struct wcall *c)
+{
+	/* A function under its filter cannot create a process (clone only with CLONE_THREAD). */
+	return c->req.fn >= 0 && c->cfg->seccomp_ok;
+}
+
+void wcall_launch(struct wcall *c, const struct warden_session *ses, struct warden_slot *slot,
+		  struct warden_spare *spares, bool manager)
+{
+	c->slot = slot;
+	c->manager = manager;
 	buf_init(&c->out, c->req.max_output);
 	buf_init(&c->err, c->req.max_output);
 	buf_init(&c->reply, c->req.max_reply);
 	c->resp.magic = SBX_MAGIC;
 	c->start = wcall_now_ms();
-	start_child(c, cfg, ses, spares);
-	return c;
+	start_child(c, c->cfg, ses, spares);
+}
+
+void wcall_forget(struct wcall *c)
+{
+	wcall_free(c);
 }
 
 pid_t wcall_pid(const struct wcall *c)
@@ -727,7 +743,7 @@ bool wcall_finish(struct wcall *c)
 	bool clean = true, ran = c->pid > 0;
 
 	if (ran) {
-		if (!c->slot) {
+		if (c->manager) {
 			/* A call manager's orphans are reparented to it: kill and reap them too. */
 			kill_tree(c);
 			warden_kill_all_children();
@@ -742,9 +758,9 @@ bool wcall_finish(struct wcall *c)
 			if (!c->exited)
 				kill_tree(c);
 			/*
-			 * No group of its own: a zygote's function spare, one
-			 * process (its filter refuses process creation), killed
-			 * by pid above; the slot it was lent stayed unused.
+			 * No group of its own: a function (a zygote's spare, or a
+			 * call in a session without cgroups), one process (its
+			 * filter refuses process creation), killed by pid above.
 			 */
 			if (c->cg.n && !c->cg_empty)
 				clean = cgroup_call_kill(&c->cg, true);
@@ -764,17 +780,12 @@ bool wcall_finish(struct wcall *c)
 	return clean;
 }
 
-void warden_call_manager(int sock, const struct warden_config *cfg,
-			 const struct warden_session *ses)
+void warden_call_manager(struct wcall *c, const struct warden_session *ses)
 {
-	struct wcall *c;
-
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Orphans of the call come to us, so the tree kill finds them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	c = wcall_start(sock, cfg, ses, NULL, NULL);
-	if (!c)
-		_exit(2);
+	wcall_launch(c, ses, NULL, NULL, true);
 	for (;;) {
 		struct pollfd pf[WCALL_MAX_POLLFDS];
 		uint64_t deadline = UINT64_MAX, now;

@@ -4,17 +4,19 @@
  *
  * A call is a small state machine the warden drives from its poll loop:
  *
- *	c = wcall_start(sock, cfg, ses, slot);    read the request, fork the child
+ *	c = wcall_recv(sock, cfg, ses);            read the request
+ *	wcall_launch(c, ses, slot, spares, false); hand it to a spare, or fork the child
  *	loop: n += wcall_pollfds(c, pf + n, &deadline); poll();
  *	      reaped child of c: wcall_child_exited(c, status)
  *	      if (wcall_step(c, pf, now)) clean = wcall_finish(c);  result sent, freed
  *
- * Direct mode (slot != NULL, the common case): the warden runs the call
- * itself, one fork per call; the call's cgroup (lent from the warden's pool)
- * is what finds every process of the call, orphans included, for the tree
- * kill. Without a cgroup the warden forks a call manager per call instead
- * (warden_call_manager()): a child subreaper, so the call's orphans are
- * reparented to it and warden_kill_all_children() finds them.
+ * Direct mode (the common case): the warden runs the call itself; the
+ * call's cgroup (lent from the warden's pool) is what finds every process of
+ * the call, orphans included, for the tree kill; a function call, which
+ * cannot create a process (wcall_single_process()), needs no group: its
+ * pid is its tree. An exec'd command without a cgroup gets a call manager
+ * instead (warden_call_manager()): a child subreaper, so the call's orphans
+ * are reparented to it and warden_kill_all_children() finds them.
  */
 #ifndef CORDON_RUNTIME_WARDEN_CALL_H
 #define CORDON_RUNTIME_WARDEN_CALL_H
@@ -118,18 +120,30 @@ struct wcall;
 
 /*
  * Read the call's request from sock (bounded waits; the supervisor sends it
- * right behind the socket) and start it: fork the confined child. NULL on a
- * protocol error (sock closed, nothing to answer). A call refused before its
- * child ran (missing layer, no pipes) comes back already finished.
- * slot: the call's cgroup in direct mode; NULL in a call manager.
- * spares: the warden's WSPARE_SLOTS spares, or NULL (call manager). The
- * call's kind is marked wanted; if its spare is alive the call is handed to
- * it (sp->handed: the call now runs in sp->ws, slot is unused) or, when
- * that fails, sp->failed is set and the call is forked fresh in slot.
+ * right behind the socket). NULL on a protocol error (sock closed, nothing
+ * to answer).
  */
-struct wcall *wcall_start(int sock, const struct warden_config *cfg,
-			  const struct warden_session *ses, struct warden_slot *slot,
-			  struct warden_spare *spares);
+struct wcall *wcall_recv(int sock, const struct warden_config *cfg,
+			 const struct warden_session *ses);
+
+/* True when the call's child cannot create a process: a function under its filter. */
+bool wcall_single_process(const struct wcall *c);
+
+/*
+ * Start the call: hand it to a spare or fork the confined child. A call
+ * refused before its child ran (missing layer, no pipes) comes back already
+ * finished. slot: the call's cgroup (direct mode), or NULL (a function
+ * without cgroups, or a call manager). spares: the warden's WSPARE_SLOTS
+ * spares, or NULL (call manager). The call's kind is marked wanted; if its
+ * spare is alive the call is handed to it (sp->handed: the call now runs in
+ * sp->ws, slot is unused) or, when that fails, sp->failed is set and the
+ * call is forked fresh in slot. manager: run by a call manager.
+ */
+void wcall_launch(struct wcall *c, const struct warden_session *ses, struct warden_slot *slot,
+		  struct warden_spare *spares, bool manager);
+
+/* Free a call that was received but will be run elsewhere (this copy of it only). */
+void wcall_forget(struct wcall *c);
 
 /* Append the call's pollfds to pf; lower *deadline (monotonic ms) to its next timer. */
 int wcall_pollfds(struct wcall *c, struct pollfd *pf, uint64_t *deadline);
@@ -157,11 +171,12 @@ bool wcall_finish(struct wcall *c);
 uint64_t wcall_now_ms(void);
 
 /*
- * The call manager process (no cgroup for the call): runs one call with its
- * own poll loop and exits when the result is sent. Never returns.
+ * The call manager process (an exec'd command without a cgroup): runs the
+ * received call c with its own poll loop and exits when the result is
+ * sent. Never returns.
  */
-void warden_call_manager(int sock, const struct warden_config *cfg,
-			 const struct warden_session *ses) __attribute__((noreturn));
+void warden_call_manager(struct wcall *c, const struct warden_session *ses)
+	__attribute__((noreturn));
 
 /*
  * Kill and reap every descendant of the calling process (which must be a
