@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -546,10 +547,11 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 	r = sbx_send_fd(sb->ctl, &m, sizeof(m), sv[1]);
 	close(sv[1]);
 	sv[1] = -1;
-	if (r == 0)
-		r = sbx_send_msg(sv[0], &req, sizeof(req));
-	if (r == 0)
-		r = sbx_send_bytes(sv[0], payload.data, payload.len);
+	if (r == 0) {
+		struct iovec parts[2] = { { &req, sizeof(req) }, { payload.data, payload.len } };
+
+		r = sbx_send_records(sv[0], parts, 2);
+	}
 	if (r == 0 && call->pass)
 		r = sbx_send_fd(sv[0], &m, sizeof(m), call->pass_fd);
 	if (r == 0)

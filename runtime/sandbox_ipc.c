@@ -38,6 +38,61 @@ int sbx_send_bytes(int fd, const void *p, size_t n)
 	return 0;
 }
 
+#define SBX_BATCH 16
+
+static int send_batch(int fd, struct mmsghdr *mm, unsigned n)
+{
+	unsigned sent = 0;
+
+	while (sent < n) {
+		int r = sendmmsg(fd, mm + sent, n - sent, MSG_NOSIGNAL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -CORDON_ESYS;
+		for (int j = 0; j < r; j++)
+			if (mm[sent + (unsigned)j].msg_len != mm[sent + (unsigned)j].msg_hdr.msg_iov->iov_len)
+				return -CORDON_EPROTO;
+		sent += (unsigned)r;
+	}
+	return 0;
+}
+
+int sbx_send_records(int fd, const struct iovec *parts, size_t nparts)
+{
+	struct mmsghdr mm[SBX_BATCH];
+	struct iovec iov[SBX_BATCH];
+	unsigned n = 0;
+	size_t i;
+	int r;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < nparts; i++) {
+		const char *p = parts[i].iov_base;
+		size_t left = parts[i].iov_len;
+
+		do {
+			size_t k = i == 0 || left < SBX_CHUNK ? left : SBX_CHUNK;
+
+			if (i > 0 && k == 0)
+				break; /* an empty part is no record */
+			iov[n].iov_base = (void *)p;
+			iov[n].iov_len = k;
+			mm[n].msg_hdr.msg_iov = &iov[n];
+			mm[n].msg_hdr.msg_iovlen = 1;
+			if (++n == SBX_BATCH) {
+				if ((r = send_batch(fd, mm, n)) < 0)
+					return r;
+				n = 0;
+			}
+			p += k;
+			left -= k;
+		} while (left);
+	}
+	return n ? send_batch(fd, mm, n) : 0;
+}
+
 static int wait_readable(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };

@@ -97,6 +97,15 @@ int sbx_send_msg(int fd, const void *msg, size_t len);
 int sbx_send_bytes(int fd, const void *p, size_t n);
 
 /*
+ * sbx_send_msg(parts[0]) then sbx_send_bytes() of every other part, in as
+ * few sendmmsg() calls as the records allow: the peer finds them all queued
+ * when it wakes, instead of waking once per record. Same records, same
+ * order, same errors.
+ */
+struct iovec;
+int sbx_send_records(int fd, const struct iovec *parts, size_t nparts);
+
+/*
  * Receive one message of exactly len bytes, waiting at most timeout_ms (-1 =
  * forever). -CORDON_EPROTO for EOF or a wrong size, -CORDON_ETIMEOUT.
  */
