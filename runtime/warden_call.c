@@ -167,7 +167,13 @@ static const char *getenv_in(char **envp, size_t n, const char *name)
 	return NULL;
 }
 
-static void build_env(struct wcall *c, const struct warden_config *cfg, const char *tmp)
+/*
+ * A child's environment in two steps: what is the same for every call of
+ * the session (the allowlisted variables of the supervisor, the profile's
+ * defaults; a spare builds this while it waits), then the call's own
+ * variables, TMPDIR, HOME and a default PATH. Returns the count so far.
+ */
+static size_t build_env_base(struct wcall *c, const struct warden_config *cfg)
 {
 	const char *const *d;
 	size_t n = 0;
@@ -177,6 +183,13 @@ static void build_env(struct wcall *c, const struct warden_config *cfg, const ch
 		env_set(c->envp, &n, cfg->base_env[i]);
 	for (d = profile_env_defaults(); *d; d++)
 		env_set(c->envp, &n, (char *)*d);
+	return n;
+}
+
+static void build_env_call(struct wcall *c, size_t n, const char *tmp)
+{
+	uint32_t i;
+
 	for (i = 0; i < c->req.envc; i++)
 		if (!env_secretish(c->pl.env[i]))
 			env_set(c->envp, &n, (char *)c->pl.env[i]);
@@ -187,6 +200,11 @@ static void build_env(struct wcall *c, const struct warden_config *cfg, const ch
 	if (!getenv_in(c->envp, n, "PATH"))
 		env_set(c->envp, &n, (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
 	c->envp[n] = NULL;
+}
+
+static void build_env(struct wcall *c, const struct warden_config *cfg, const char *tmp)
+{
+	build_env_call(c, build_env_base(c, cfg), tmp);
 }
 
 unsigned warden_child_layers(const struct warden_config *cfg)
@@ -847,9 +865,14 @@ void wspare_serve(struct child_spec *s, int status, const struct warden_config *
 {
 	const char *tmp = (layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	struct wcall *c = calloc(1, sizeof(*c));
+	size_t nenv;
 
+	if (!c)
+		child_fail(status, CHILD_FDS);
+	/* What does not depend on the call, while there is none yet. */
+	nenv = build_env_base(c, cfg);
 	errno = EPROTO;
-	if (!c || fd_read_exact(CHILD_CALL_FD, &c->req, sizeof(c->req)) < 0 ||
+	if (fd_read_exact(CHILD_CALL_FD, &c->req, sizeof(c->req)) < 0 ||
 	    c->req.magic != SBX_MAGIC || c->req.payload_len > SBX_MAX_REQUEST ||
 	    (c->req.fn >= 0) != fn)
 		child_fail(status, CHILD_FDS);
@@ -864,7 +887,7 @@ void wspare_serve(struct child_spec *s, int status, const struct warden_config *
 	if (sbx_payload_parse(&c->req, PROFILE__COUNT, cfg->n_fns, c->payload.data,
 			      c->payload.len, &c->pl) < 0)
 		child_fail(status, CHILD_FDS);
-	build_env(c, cfg, tmp);
+	build_env_call(c, nenv, tmp);
 	/* The spare sits in the workspace already (child_setup). */
 	s->call_cwd = c->pl.cwd[0] && strcmp(c->pl.cwd, cfg->workspace) ? c->pl.cwd : NULL;
 	s->argv = (char *const *)c->pl.argv;
