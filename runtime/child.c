@@ -195,27 +195,42 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	return 0;
 }
 
-int child_setup(const struct child_spec *s)
+/*
+ * The start every child shares: its own session, PDEATHSIG (then a check
+ * that the forking process, s->parent, is still there: do not run
+ * orphaned), optionally a name, its call group, its fd layout (*status
+ * becomes the status fd's number in it). Returns LAYER_CGROUP if joined.
+ */
+static uint32_t child_begin(const struct child_spec *s, int *status, const char *name)
 {
 	uint32_t layers = 0;
-	int status = s->status_fd, stage, i;
+	int i;
 
 	if (setsid() < 0)
-		child_fail(status, CHILD_SETSID);
+		child_fail(*status, CHILD_SETSID);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		child_fail(status, CHILD_SETSID);
-	/* The parent (warden or call manager) died between fork and PDEATHSIG: do not run orphaned. */
+		child_fail(*status, CHILD_SETSID);
+	if (name)
+		prctl(PR_SET_NAME, name, 0, 0, 0);
 	if (getppid() != s->parent)
 		_exit(CHILD_EXIT_SETUP);
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++) {
 		if (s->cg_procs[i] < 0)
 			continue;
 		if (write(s->cg_procs[i], "0\n", 2) != 2)
-			child_fail(status, CHILD_CGROUP);
+			child_fail(*status, CHILD_CGROUP);
 		layers |= LAYER_BIT(LAYER_CGROUP);
 	}
-	if (arrange_fds(s, &status) < 0)
-		child_fail(status, CHILD_FDS);
+	if (arrange_fds(s, status) < 0)
+		child_fail(*status, CHILD_FDS);
+	return layers;
+}
+
+int child_setup(const struct child_spec *s)
+{
+	int status = s->status_fd, stage;
+	uint32_t layers = child_begin(s, &status, NULL);
+
 	if (s->cwd && chdir(s->cwd) < 0)
 		child_fail(status, CHILD_CWD);
 	{
@@ -235,25 +250,9 @@ int child_setup(const struct child_spec *s)
 
 int child_setup_spawned(const struct child_spec *s, uint32_t layers)
 {
-	int status = s->status_fd, i;
+	int status = s->status_fd;
 
-	if (setsid() < 0)
-		child_fail(status, CHILD_SETSID);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		child_fail(status, CHILD_SETSID);
-	prctl(PR_SET_NAME, "cordon-spare", 0, 0, 0);
-	/* The zygote died between fork and PDEATHSIG: do not run orphaned. */
-	if (getppid() != s->parent)
-		_exit(CHILD_EXIT_SETUP);
-	for (i = 0; i < CHILD_MAX_CGROUPS; i++) {
-		if (s->cg_procs[i] < 0)
-			continue;
-		if (write(s->cg_procs[i], "0\n", 2) != 2)
-			child_fail(status, CHILD_CGROUP);
-		layers |= LAYER_BIT(LAYER_CGROUP);
-	}
-	if (arrange_fds(s, &status) < 0)
-		child_fail(status, CHILD_FDS);
+	layers |= child_begin(s, &status, "cordon-spare");
 	if (s->conf.report_sigsys && install_sigsys(status) < 0)
 		child_fail(status, CHILD_SECCOMP);
 	/*
