@@ -77,4 +77,35 @@ if [ "$rc" -eq 0 ] && [ "${out#*not implemented}" = "$out" ]; then
 else
 	t_skip "oversized output is persisted" "Grep not available: $out"
 fi
+
+# Unprivileged (no cgroup can be made): function calls run in the warden with
+# their zygote's spares, no call manager (runtime/warden.c, accept_call). A
+# session of several calls of each kind: results, and the file boundary.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	uws=$(mktemp -d /tmp/cordon-toolcli-uid-XXXXXX)
+	printf 'one\ntwo\nthree\n' >"$uws/u.txt"
+	chown -R 65534:65534 "$uws"
+	calls=""
+	for i in 1 2 3; do
+		calls="$calls{\"name\":\"Read\",\"input\":{\"file_path\":\"u.txt\"}}
+{\"name\":\"Grep\",\"input\":{\"pattern\":\"tw\",\"output_mode\":\"content\"}}
+{\"name\":\"Glob\",\"input\":{\"pattern\":\"*.txt\"}}
+"
+	done
+	calls="$calls{\"name\":\"Read\",\"input\":{\"file_path\":\"/etc/shadow\"}}
+{\"name\":\"Edit\",\"input\":{\"file_path\":\"u.txt\",\"old_string\":\"two\",\"new_string\":\"2\"}}"
+	out=$(printf '%s\n' "$calls" | (cd "$uws" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CORDON" tool --workspace "$uws" --stdin 2>/dev/null))
+	# The first Read returns the file; the next two, unchanged, say so (as the reference).
+	t_eq "unprivileged: Read returns the file" "$(printf '%s\n' "$out" | grep -c '1\\tone\\n2\\ttwo')" 1
+	t_eq "unprivileged: no call failed but the refused one" "$(printf '%s\n' "$out" | grep -c '"is_error":true')" 1
+	t_eq "unprivileged: every Grep finds the line" "$(printf '%s\n' "$out" | grep -c '"u.txt:2:two"')" 3
+	t_eq "unprivileged: every Glob lists the file" "$(printf '%s\n' "$out" | grep -c '"content":"u.txt"')" 3
+	t_contains "unprivileged: a path outside stays refused" "$(printf '%s\n' "$out" | sed -n 10p)" \
+		"outside the directories"
+	t_contains "unprivileged: Edit after Read writes" "$(cat "$uws/u.txt")" "2"
+	rm -rf "$uws"
+else
+	t_skip "unprivileged session" "needs root and setpriv to switch to uid 65534"
+fi
 t_done
