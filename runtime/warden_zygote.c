@@ -24,7 +24,7 @@
 #define WZY_SOCK_FD 3         /* the zygote's socket (writable under every filter) */
 #define WZY_RULESET_FD 4      /* the prebuilt ruleset until it is enforced */
 #define WZY_WAIT_MS 2000
-#define WZY_MAX_LIVE 256     /* spares alive at once: one waiting, the rest running calls */
+#define WZY_MAX_LIVE 256     /* spares alive at once: two waiting, the rest running calls */
 
 struct wzy_req {
 	uint32_t magic;

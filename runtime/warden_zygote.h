@@ -1,39 +1,44 @@
 /*
- * warden_zygote.h — a confined fork server for the spares of one function
- * kind (untrusted side).
+ * warden_zygote.h — a confined fork server for the spares of one kind
+ * (untrusted side).
  *
  * A spare (warden_call.h) used to be forked by the warden itself: the fork,
  * the copy-on-write faults it leaves in the warden, and the confinement of
  * the new child (its seccomp filter alone is a BPF compile and JIT) ran on
- * the one process that serves every call, between two calls. For the
- * built-in tools, a zygote takes that off the warden:
+ * the one process that serves every call, between two calls. A zygote
+ * takes that off the warden:
  *
- *	warden                          zygote (one per function kind)
+ *	warden                          zygote (one per kind)
  *	wzygote_start()  ── fork ──►   confine once: rlimits, capabilities,
  *	                                NO_NEW_PRIVS, Landlock, seccomp
- *	wzygote_send(fds) ─────────►   fork a spare; it does what is per child
- *	                                (session, fds, a nested Landlock domain,
- *	                                a stacked filter) and waits for its call
- *	wzygote_read()   ◄──────────   WZY_SPAWNED pid, WZY_EXITED pid status
+ *	function kind:
+ *	wzygote_read()   ◄──────────   keeps two spares alive: WZY_SPAWNED pid
+ *	                                + the warden's ends of its pipes; relays
+ *	                                each spare's end (WZY_EXITED pid status)
+ *	exec'd kind:
+ *	wzygote_send(fds) ─────────►   forks a spare as the warden's child
+ *	wzygote_read()   ◄──────────   (CLONE_PARENT): WZY_SPAWNED pid
  *
- * The zygote is the parent of its spares: it reaps them and relays each
- * wait status, so a call run by such a spare ("foster" in warden_call.c)
- * ends when its WZY_EXITED arrives. A zygote never sees call data: it only
- * reads spawn requests from the warden.
+ * A spare does what is per child (session, fds, its call group for exec'd
+ * kinds, a nested Landlock domain, the no-process filter for functions)
+ * and waits for its call. A function zygote is the parent of its spares: it
+ * reaps them and relays each wait status, so a call run by such a spare
+ * ("foster" in warden_call.c) ends when its WZY_EXITED arrives (or early:
+ * warden_call.c). A zygote never sees call data.
  *
  * Security argument (docs/sandbox.md "Zygotes"): a spare forked here holds
  * the layers a spare forked by the warden gets, applied by the same code
  * from the same ruleset and filter, only once per session instead of once
- * per child. The zygote's filter adds what its loop and a spare's setup
- * need (recvmsg, wait4, fork, setsid, PR_SET_PDEATHSIG, PR_SET_NAME,
- * PR_SET_SECCOMP, landlock_restrict_self); every spare
- * stacks a filter that refuses process creation again, so a function call
- * is still one process, killed by pid, and enters a nested Landlock domain
- * with the signal and abstract-socket scopes, so it cannot signal its
- * zygote, other spares or other calls. Spares share their zygote's cgroup
- * (their kind's limits) instead of joining a call group each. The zygote
- * is not dumpable and no filter allows ptrace. Exec'd commands (Bash) are
- * still forked by the warden: they may fork, so they need a call group.
+ * per child. A function zygote's filter adds what its loop and a spare's
+ * setup need (pipe2, sendmsg, recvmsg, wait4, fork, setsid,
+ * PR_SET_PDEATHSIG, PR_SET_NAME, PR_SET_SECCOMP, landlock_restrict_self);
+ * every function spare stacks a filter that refuses process creation again,
+ * so a function call is still one process, killed by pid; function spares
+ * share their zygote's cgroup (their kind's limits). Every spare enters a
+ * nested Landlock domain with the signal and abstract-socket scopes, so it
+ * cannot signal its zygote, other spares or other calls. An exec'd kind's
+ * spares join a call group each (they may fork) and run under the filter
+ * they inherit. The zygote is not dumpable and no filter allows ptrace.
  */
 #ifndef CORDON_RUNTIME_WARDEN_ZYGOTE_H
 #define CORDON_RUNTIME_WARDEN_ZYGOTE_H
