@@ -979,7 +979,7 @@ made:
 		close(prep[1]);
 	sp->pid = pid;
 	sp->zy = zy;
-	sp->foster = zy && fn;
+	sp->foster = false; /* the warden's child: forked here, or CLONE_PARENT by an exec zygote */
 	sp->slot = slot;
 	sp->ws = ws;
 	sp->call_fd = pcall[1];

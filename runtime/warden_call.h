@@ -93,9 +93,10 @@ struct warden_spare {
 
 /*
  * Fork and confine a spare of kind k in the cgroup slot ws (limits set
- * for its profile here; NULL: no slot of its own). With zy, the zygote of
- * kind k forks it instead (sp->pid stays 0 until its WZY_SPAWNED). 0, or
- * -1 (nothing left behind).
+ * for its profile here; NULL: no slot of its own). With zy (an exec'd
+ * kind's zygote; a function zygote makes its spares unasked) the zygote
+ * forks it instead (sp->pid stays 0 until its WZY_SPAWNED). 0, or -1
+ * (nothing left behind).
  */
 int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 		const struct warden_session *ses, struct warden_slot *ws, int slot,
