@@ -276,6 +276,51 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * The pipes between the warden and a child: stdout, stderr, status, the
+ * reply (functions) and the call (spares); [0] is the read end. -1 unused.
+ */
+struct child_pipes {
+	int out[2], err[2], rep[2], st[2], call[2];
+};
+
+static void pipes_close(struct child_pipes *p)
+{
+	int saved = errno, i;
+
+	for (i = 0; i < 2; i++) {
+		close_fd(&p->out[i]);
+		close_fd(&p->err[i]);
+		close_fd(&p->rep[i]);
+		close_fd(&p->st[i]);
+		close_fd(&p->call[i]);
+	}
+	errno = saved;
+}
+
+/* Make the pipes a child of this kind uses. 0, or -1 (errno set, none left open). */
+static int pipes_open(struct child_pipes *p, bool fn, bool call)
+{
+	memset(p, -1, sizeof(*p));
+	if (pipe2(p->out, O_CLOEXEC) < 0 || pipe2(p->err, O_CLOEXEC) < 0 ||
+	    pipe2(p->st, O_CLOEXEC) < 0 || (fn && pipe2(p->rep, O_CLOEXEC) < 0) ||
+	    (call && pipe2(p->call, O_CLOEXEC) < 0)) {
+		pipes_close(p);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the fork: the child's ends (write ends, the call pipe's read end) are its only. */
+static void pipes_forked(struct child_pipes *p)
+{
+	close_fd(&p->out[1]);
+	close_fd(&p->err[1]);
+	close_fd(&p->rep[1]);
+	close_fd(&p->st[1]);
+	close_fd(&p->call[0]);
+}
+
 /* Read the request (header, payload, passed fd). 0, or -1 on a protocol error. */
 static int recv_request(struct wcall *c, const struct warden_config *cfg)
 {
@@ -438,7 +483,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	struct child_spec spec;
 	struct landlock_paths ll;
 	const struct profile_limits *lim = profile_default_limits(c->req.profile);
-	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
+	struct child_pipes p;
 	const char *tmp = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
 	bool fn = c->req.fn >= 0;
 	unsigned avail = session_layers | warden_child_layers(cfg), missing;
@@ -480,10 +525,9 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 		}
 	}
 	build_env(c, cfg, tmp);
-	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
-	    pipe2(pst, O_CLOEXEC) < 0 || (fn && pipe2(prep, O_CLOEXEC) < 0)) {
+	if (pipes_open(&p, fn, false) < 0) {
 		setup_error(&c->resp, "cannot create pipes", ": ", errno);
-		goto fail;
+		return;
 	}
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
@@ -491,10 +535,10 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	ll.in_view = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
 	spec.call_fd = -1;
-	spec.out_fd = pout[1];
-	spec.err_fd = perr[1];
-	spec.reply_fd = prep[1];
-	spec.status_fd = pst[1];
+	spec.out_fd = p.out[1];
+	spec.err_fd = p.err[1];
+	spec.reply_fd = p.rep[1];
+	spec.status_fd = p.st[1];
 	spec.pass_fd = c->pass_fd;
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
 		spec.cg_procs[i] = i < CGROUP_MAX_HIER ? c->cg.procs[i] : -1;
@@ -540,26 +584,17 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 		child_run(&spec);
 	/* Wakes poll() the moment the child exits (Linux 5.3+; else we poll in short steps). */
 	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
-	close(pout[1]);
-	close(perr[1]);
-	close(pst[1]);
-	if (prep[1] >= 0)
-		close(prep[1]);
+	pipes_forked(&p);
 	/* The passed descriptor is the child's now; ours goes. */
 	close_fd(&c->pass_fd);
-	c->pout = pout[0];
-	c->perr = perr[0];
-	c->prep = prep[0];
-	c->pst = pst[0];
+	c->pout = p.out[0];
+	c->perr = p.err[0];
+	c->prep = p.rep[0];
+	c->pst = p.st[0];
 	c->done = false;
 	return;
 fail:
-	for (i = 0; i < 2; i++) {
-		close_fd(&pout[i]);
-		close_fd(&perr[i]);
-		close_fd(&prep[i]);
-		close_fd(&pst[i]);
-	}
+	pipes_close(&p);
 }
 
 struct wcall *wcall_recv(int sock, const struct warden_config *cfg,
@@ -906,16 +941,14 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	uint32_t profile = (uint32_t)(k / 2);
 	bool fn = (k % 2) == 0;
 	const char *tmp = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : cfg->session_tmp;
-	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 }, pst[2] = { -1, -1 };
-	int pcall[2] = { -1, -1 }, i;
+	struct child_pipes p;
 	struct landlock_paths ll;
 	struct child_spec spec;
 	pid_t pid;
+	int i;
 
-	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
-	    pipe2(pst, O_CLOEXEC) < 0 || pipe2(pcall, O_CLOEXEC) < 0 ||
-	    (fn && pipe2(prep, O_CLOEXEC) < 0))
-		goto fail;
+	if (pipes_open(&p, fn, true) < 0)
+		return -1;
 	if (ws)
 		slot_limits(cfg, ws, profile);
 	if (zy) {
@@ -923,11 +956,11 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 
 		for (i = 0; i < WZY_NFDS; i++)
 			fds[i] = -1;
-		fds[WZY_OUT] = pout[1];
-		fds[WZY_ERR] = perr[1];
-		fds[WZY_REPLY] = prep[1];
-		fds[WZY_STATUS] = pst[1];
-		fds[WZY_CALL] = pcall[0];
+		fds[WZY_OUT] = p.out[1];
+		fds[WZY_ERR] = p.err[1];
+		fds[WZY_REPLY] = p.rep[1];
+		fds[WZY_STATUS] = p.st[1];
+		fds[WZY_CALL] = p.call[0];
 		for (i = 0; !fn && ws && i < CGROUP_MAX_HIER; i++)
 			fds[WZY_CG0 + i] = ws->cg.procs[i];
 		if (wzygote_send(zy, fds) < 0)
@@ -940,12 +973,12 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	ll.tmp = tmp;
 	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
-	spec.out_fd = pout[1];
-	spec.err_fd = perr[1];
-	spec.reply_fd = prep[1];
-	spec.status_fd = pst[1];
+	spec.out_fd = p.out[1];
+	spec.err_fd = p.err[1];
+	spec.reply_fd = p.rep[1];
+	spec.status_fd = p.st[1];
 	spec.pass_fd = -1;
-	spec.call_fd = pcall[0];
+	spec.call_fd = p.call[0];
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
 		spec.cg_procs[i] = i < CGROUP_MAX_HIER && ws ? ws->cg.procs[i] : -1;
 	spec.cwd = cfg->workspace;
@@ -971,32 +1004,21 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 		wspare_serve(&spec, status, cfg, ses->layers, fn);
 	}
 made:
-	close(pout[1]);
-	close(perr[1]);
-	close(pst[1]);
-	close(pcall[0]);
-	if (prep[1] >= 0)
-		close(prep[1]);
+	pipes_forked(&p);
 	sp->pid = pid;
 	sp->zy = zy;
 	sp->foster = false; /* the warden's child: forked here, or CLONE_PARENT by an exec zygote */
 	sp->slot = slot;
 	sp->ws = ws;
-	sp->call_fd = pcall[1];
-	sp->pout = pout[0];
-	sp->perr = perr[0];
-	sp->prep = prep[0];
-	sp->pst = pst[0];
+	sp->call_fd = p.call[1];
+	sp->pout = p.out[0];
+	sp->perr = p.err[0];
+	sp->prep = p.rep[0];
+	sp->pst = p.st[0];
 	sp->handed = sp->failed = false;
 	return 0;
 fail:
-	for (i = 0; i < 2; i++) {
-		close_fd(&pout[i]);
-		close_fd(&perr[i]);
-		close_fd(&prep[i]);
-		close_fd(&pst[i]);
-		close_fd(&pcall[i]);
-	}
+	pipes_close(&p);
 	return -1;
 }
 
