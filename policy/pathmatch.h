@@ -2,7 +2,8 @@
  * pathmatch.h — lexical path normalization and gitignore-style globbing.
  *
  * Pure string functions (no syscalls): the policy judges the path the model
- * wrote, lexically. `..` and `.` are folded without looking at the file
+ * wrote, lexically, as common/path.h resolves it (the child opens that same
+ * resolved path). `..` and `.` are folded without looking at the file
  * system, so a symlink inside the workspace that points elsewhere is NOT
  * seen here; the sandbox (Landlock, openat2 RESOLVE_BENEATH in the tool
  * child) enforces the real resolution. That split is deliberate: the policy
@@ -21,23 +22,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/path.h" /* path_normalize(), path_within(): the one normaliser */
+
 /* Ceiling on path and pattern lengths (bytes, without the NUL). */
-#define PATHMATCH_MAX 4096
+#define PATHMATCH_MAX PATH_NORM_MAX
 /* Ceiling on the number of segments of a path or pattern. */
-#define PATHMATCH_MAX_SEGS 256
-
-/*
- * Make `path` absolute and lexically normal into out[size]: a relative path
- * is joined to `base` (which must be absolute; NULL refuses relative paths),
- * repeated slashes and `.` segments go, `..` removes the previous segment
- * (and stays at "/" at the top). The result never ends in '/' except "/".
- * Returns 0, -CORDON_EINVAL (empty path, relative path without a usable
- * base) or -CORDON_ETOOBIG (longer than PATHMATCH_MAX or too many segments).
- */
-int path_normalize(char *out, size_t size, const char *path, const char *base);
-
-/* Whether normalized absolute `path` is `dir` or lies beneath it. */
-bool path_within(const char *path, const char *dir);
+#define PATHMATCH_MAX_SEGS PATH_NORM_MAX_SEGS
 
 /*
  * Whether normalized absolute `path` matches the absolute glob `pattern`.

@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/path.h"
 #include "common/utf8.h"
 
 #include <errno.h>
@@ -62,8 +63,8 @@ int toolhost_open(struct toolhost **out, const struct toolhost_opts *opts)
 	th->decide = opts->decide;
 	th->decide_ctx = opts->decide_ctx;
 	th->deny_paths = opts->deny_paths;
-	if (pathres_normalize(&th->workspace, NULL, opts->workspace) < 0 ||
-	    pathres_normalize(&th->cwd, NULL, opts->cwd ? opts->cwd : opts->workspace) < 0)
+	if (path_normalize_dup(&th->workspace, opts->workspace, NULL) < 0 ||
+	    path_normalize_dup(&th->cwd, opts->cwd ? opts->cwd : opts->workspace, NULL) < 0)
 		goto fail;
 	if (opts->output_dir && !(th->output_dir = strdup(opts->output_dir)))
 		goto fail;
@@ -149,7 +150,7 @@ static char *state_key(const struct toolhost *th, const char *tool, const json_t
 	if (strcmp(tool, "Read") && strcmp(tool, "Write") && strcmp(tool, "Edit"))
 		return NULL;
 	p = json_string_value(json_object_get(input, "file_path"));
-	if (!p || pathres_normalize(&key, th->cwd, p) < 0)
+	if (!p || path_normalize_dup(&key, p, th->cwd) < 0)
 		return NULL;
 	return key;
 }

@@ -10,6 +10,7 @@
  */
 #include "tools/pathres.h"
 #include "common/error.h"
+#include "common/path.h"
 #include "policy/profile.h"
 
 #include <errno.h>
@@ -31,61 +32,6 @@ void pathres_force_fallback(bool on)
 	force_fallback = on;
 }
 
-int pathres_normalize(char **out, const char *cwd, const char *path)
-{
-	char *buf = NULL, *o;
-	const char *p, *seg;
-	size_t n, cl;
-
-	*out = NULL;
-	if (!path || !*path)
-		return -CORDON_EINVAL;
-	cl = path[0] == '/' ? 0 : (cwd ? strlen(cwd) : 0);
-	if (path[0] != '/' && (!cwd || cwd[0] != '/'))
-		return -CORDON_EINVAL;
-	n = cl + 1 + strlen(path);
-	if (n > PATHRES_MAX_PATH)
-		return -CORDON_EINVAL;
-	buf = malloc(n + 2);
-	if (!buf)
-		return -CORDON_ENOMEM;
-	o = buf;
-	*o = 0;
-	/* Two passes over the same segment logic: cwd first, then path. */
-	for (int pass = 0; pass < 2; pass++) {
-		p = pass == 0 ? (path[0] == '/' ? "" : cwd) : path;
-		while (*p) {
-			while (*p == '/')
-				p++;
-			seg = p;
-			while (*p && *p != '/')
-				p++;
-			n = (size_t)(p - seg);
-			if (n == 0 || (n == 1 && seg[0] == '.'))
-				continue;
-			if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-				char *slash = strrchr(buf, '/');
-
-				if (slash) {
-					*slash = 0;
-					o = slash;
-				}
-				continue;
-			}
-			*o++ = '/';
-			memcpy(o, seg, n);
-			o += n;
-			*o = 0;
-		}
-	}
-	if (!buf[0]) {
-		buf[0] = '/';
-		buf[1] = 0;
-	}
-	*out = buf;
-	return 0;
-}
-
 static void root_release(struct pathres_root *r)
 {
 	free(r->path);
@@ -103,7 +49,7 @@ static int root_open(struct pathres_root *r, const char *path, bool writable)
 
 	r->fd = -1;
 	r->real = NULL;
-	rc = pathres_normalize(&r->path, NULL, path);
+	rc = path_normalize_dup(&r->path, path, NULL);
 	if (rc < 0)
 		return rc;
 	/* The root itself is trusted configuration (the user chose it). */
@@ -155,7 +101,7 @@ int pathres_init(struct pathres *pr, const char *workspace, const char *cwd,
 			goto fail;
 		pr->nroots++;
 	}
-	rc = pathres_normalize(&pr->cwd, NULL, cwd ? cwd : workspace);
+	rc = path_normalize_dup(&pr->cwd, cwd ? cwd : workspace, NULL);
 	if (rc < 0)
 		goto fail;
 	return 0;
@@ -229,7 +175,7 @@ int pathres_locate(const struct pathres *pr, const char *model_path, struct path
 
 	memset(out, 0, sizeof(*out));
 	out->rootfd = -1;
-	rc = pathres_normalize(&norm, pr->cwd, model_path);
+	rc = path_normalize_dup(&norm, model_path, pr->cwd);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < pr->nroots; i++) {

@@ -104,13 +104,6 @@ bool pathres_is_placeholder(const json_t *request, const char *abs);
 void pathres_release(struct pathres *pr);
 
 /*
- * Lexically normalise `path` (absolute, or relative to `cwd`) into *out
- * (malloc'd): "." and empty components dropped, ".." pops (never above
- * "/"). -CORDON_EINVAL for an empty path or one with a NUL/too long.
- */
-int pathres_normalize(char **out, const char *cwd, const char *path);
-
-/*
  * Map a model path to a root. The longest matching root wins. Returns
  * -CORDON_EDENIED when the path lies under no root, -CORDON_EINVAL when it
  * is empty or too long. On success *out must be released.

@@ -1,8 +1,9 @@
-/* Unit tests for common/: buf, utf8, error. */
+/* Unit tests for common/: buf, utf8, error, path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/path.h"
 #include "common/utf8.h"
 
 static void buf_append_respects_ceiling(void **state)
@@ -126,6 +128,82 @@ static void fd_read_exact_reads_all_or_reports_eof(void **state)
 	close(p[0]);
 }
 
+static void path_normalize_folds_dots(void **state)
+{
+	char o[PATH_NORM_MAX + 1], *d;
+
+	(void)state;
+	assert_int_equal(path_normalize(o, sizeof(o), "../y/./z//q/..", "/w/x"), 0);
+	assert_string_equal(o, "/w/y/z");
+	assert_int_equal(path_normalize(o, sizeof(o), "/../../etc", "/w"), 0);
+	assert_string_equal(o, "/etc");
+	assert_int_equal(path_normalize(o, sizeof(o), "/", "/w"), 0);
+	assert_string_equal(o, "/");
+	assert_int_equal(path_normalize(o, sizeof(o), "..", "/"), 0);
+	assert_string_equal(o, "/");
+	assert_int_equal(path_normalize(o, sizeof(o), "a/", "//w//"), 0);
+	assert_string_equal(o, "/w/a");
+	assert_int_equal(path_normalize(o, sizeof(o), "", "/w"), -CORDON_EINVAL);
+	assert_int_equal(path_normalize(o, sizeof(o), "x", "rel"), -CORDON_EINVAL);
+	assert_int_equal(path_normalize(o, sizeof(o), "x", NULL), -CORDON_EINVAL);
+	assert_int_equal(path_normalize(o, 4, "/abcd", NULL), -CORDON_ETOOBIG);
+	assert_int_equal(path_normalize_dup(&d, "b/../c", "/a"), 0);
+	assert_string_equal(d, "/a/c");
+	free(d);
+}
+
+/* A path longer than the ceiling on the way may still fold to a short one. */
+static void path_normalize_bounds(void **state)
+{
+	char o[PATH_NORM_MAX + 1], in[3 * PATH_NORM_MAX];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < PATH_NORM_MAX_SEGS + 1; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "/s");
+	assert_int_equal(path_normalize(o, sizeof(o), in, NULL), -CORDON_ETOOBIG);
+	n = 0;
+	for (i = 0; i < 1000; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "/x/..");
+	assert_int_equal(path_normalize(o, sizeof(o), in, NULL), 0);
+	assert_string_equal(o, "/");
+	memset(in, 'a', PATH_NORM_MAX + 1);
+	in[0] = '/';
+	in[PATH_NORM_MAX + 1] = 0;
+	assert_int_equal(path_normalize(o, sizeof(o), in, NULL), -CORDON_ETOOBIG);
+	in[PATH_NORM_MAX] = 0;
+	assert_int_equal(path_normalize(o, sizeof(o), in, NULL), 0);
+}
+
+/* The model's `~` means the home directory; everything else the cwd. */
+static void path_resolve_expands_home(void **state)
+{
+	char o[PATH_NORM_MAX + 1];
+
+	(void)state;
+	assert_int_equal(path_resolve(o, sizeof(o), "~/../secrets/k", "/ws", "/ws/h1/h2"), 0);
+	assert_string_equal(o, "/ws/h1/secrets/k");
+	assert_int_equal(path_resolve(o, sizeof(o), "~", "/ws", "/home/u"), 0);
+	assert_string_equal(o, "/home/u");
+	assert_int_equal(path_resolve(o, sizeof(o), "~/", "/ws", "/home/u"), 0);
+	assert_string_equal(o, "/home/u");
+	assert_int_equal(path_resolve(o, sizeof(o), "~//etc/x", "/ws", "/home/u"), 0);
+	assert_string_equal(o, "/home/u/etc/x");
+	/* "~user" and "a/~" are plain names. */
+	assert_int_equal(path_resolve(o, sizeof(o), "~root/x", "/ws", "/home/u"), 0);
+	assert_string_equal(o, "/ws/~root/x");
+	assert_int_equal(path_resolve(o, sizeof(o), "a/~/b", "/ws", "/home/u"), 0);
+	assert_string_equal(o, "/ws/a/~/b");
+	assert_int_equal(path_resolve(o, sizeof(o), "~/x", "/ws", NULL), -CORDON_EINVAL);
+	assert_int_equal(path_resolve(o, sizeof(o), "~/x", "/ws", "rel"), -CORDON_EINVAL);
+	assert_int_equal(path_resolve(o, sizeof(o), "x", "/ws", NULL), 0);
+	assert_string_equal(o, "/ws/x");
+	assert_true(path_within("/ws/a", "/ws"));
+	assert_true(path_within("/ws", "/ws"));
+	assert_false(path_within("/wsx", "/ws"));
+	assert_true(path_within("/x", "/"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +215,9 @@ int main(void)
 		cmocka_unit_test(utf8_cut_never_splits_a_character),
 		cmocka_unit_test(diag_formats_position),
 		cmocka_unit_test(fd_read_exact_reads_all_or_reports_eof),
+		cmocka_unit_test(path_normalize_folds_dots),
+		cmocka_unit_test(path_normalize_bounds),
+		cmocka_unit_test(path_resolve_expands_home),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

@@ -116,24 +116,6 @@ static int try_open(struct fx *fx, const char *p, int *err)
 	return rc;
 }
 
-static void normalize_folds_dots(void **state)
-{
-	char *o;
-
-	(void)state;
-	assert_int_equal(pathres_normalize(&o, "/w/x", "../y/./z//q/.."), 0);
-	assert_string_equal(o, "/w/y/z");
-	free(o);
-	assert_int_equal(pathres_normalize(&o, "/w", "/../../etc"), 0);
-	assert_string_equal(o, "/etc");
-	free(o);
-	assert_int_equal(pathres_normalize(&o, "/w", "/"), 0);
-	assert_string_equal(o, "/");
-	free(o);
-	assert_int_equal(pathres_normalize(&o, "/w", ""), -CORDON_EINVAL);
-	assert_int_equal(pathres_normalize(&o, "rel", "x"), -CORDON_EINVAL);
-}
-
 static void locate_maps_to_root(void **state)
 {
 	struct fx *fx = *state;
@@ -259,7 +241,6 @@ static void protected_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(normalize_folds_dots),
 		cmocka_unit_test(protected_names),
 		BOTH(locate_maps_to_root),
 		BOTH(opens_regular_files),
