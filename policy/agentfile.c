@@ -1,4 +1,5 @@
 #include "policy/agentfile.h"
+#include "policy/catalog.h"
 #include "policy/policy.h"
 #include "policy/rule.h"
 #include "common/buf.h"
@@ -194,12 +195,11 @@ static int tools_item(const char *item, size_t len, void *arg)
 		return r;
 	}
 	{
-		const char *const *t;
+		const struct tool_entry *t = catalog_find(rl.tool);
 
-		for (t = policy_builtin_tools; *t && strcmp(*t, rl.tool); t++)
-			;
-		r = *t ? 0 : warn_at(a->c, a->n, "'%s' lists '%s', which is not a cordon tool; it is never offered",
-				     a->key, rl.tool);
+		r = t && t->builtin ? 0
+				    : warn_at(a->c, a->n, "'%s' lists '%s', which is not a cordon tool; it is never offered",
+					      a->key, rl.tool);
 	}
 	rule_release(&rl);
 	if (r == 0)

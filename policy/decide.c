@@ -4,6 +4,7 @@
  * Pure: string work on the input and the policy, no syscalls. Every path is
  * judged lexically (pathmatch.h); the sandbox enforces the real resolution.
  */
+#include "policy/catalog.h"
 #include "policy/pathmatch.h"
 #include "policy/policy.h"
 #include "policy/readonly.h"
@@ -224,20 +225,13 @@ static void list_limits(struct dctx *d, const char *tool)
 		}
 }
 
-/* Resolve what the model wrote into an absolute lexical path. */
+/*
+ * Resolve what the model wrote into an absolute lexical path: the one
+ * resolution (common/path.h) whose result the child also opens.
+ */
 static int resolve(const struct dctx *d, const char *cwd, const char *in, char *out, size_t size)
 {
-	char tmp[PATHMATCH_MAX + 2];
-
-	if (in[0] == '~' && (in[1] == '/' || !in[1])) {
-		/* Checked as the home path: the conservative reading. */
-		if (!d->has_home)
-			return -CORDON_EINVAL;
-		if (snprintf(tmp, sizeof(tmp), "%s%s", d->home, in + 1) >= (int)sizeof(tmp))
-			return -CORDON_ETOOBIG;
-		in = tmp;
-	}
-	return path_normalize(out, size, in, cwd);
+	return path_resolve(out, size, in, cwd, d->has_home ? d->home : NULL);
 }
 
 static enum policy_verdict decide_path(struct dctx *d, bool write, const char *shown, const char *abs)
@@ -364,14 +358,32 @@ static enum policy_verdict bad_path(struct dctx *d, const char *shown)
 	return finish(d, POLICY_DENY, NULL);
 }
 
+/*
+ * The absolute normal path of a call's path parameter: the parameter
+ * resolved against the cwd and home, or the cwd when an optional path is
+ * absent or empty (Grep and Glob search there). -CORDON_EINVAL when it is
+ * not a string or cannot be resolved.
+ */
+static int call_path(const struct dctx *d, const struct tool_entry *t, const json_t *input, char *out, size_t size)
+{
+	const json_t *v = json_object_get(input, t->path_param);
+	const char *s;
+
+	if (!v || (json_is_string(v) && !json_string_length(v)))
+		return path_normalize(out, size, d->cwd, NULL);
+	s = json_string_value(v);
+	if (!s || strlen(s) != json_string_length(v))
+		return -CORDON_EINVAL;
+	return resolve(d, d->cwd, s, out, size);
+}
+
 static enum policy_verdict decide_file(struct dctx *d, const json_t *input, bool write)
 {
 	char abs[PATHMATCH_MAX + 1];
 	const char *fp;
 	bool failed;
 
-	fp = param(d, input, write && !strcmp(d->tool, "NotebookEdit") ? "notebook_path" : "file_path", true,
-		   &failed);
+	fp = param(d, input, catalog_find(d->tool)->path_param, true, &failed);
 	if (failed)
 		return d->out->verdict;
 	if (resolve(d, d->cwd, fp, abs, sizeof(abs)) < 0)
@@ -1334,6 +1346,7 @@ out:
 enum policy_verdict policy_decide(const struct policy *p, const char *tool, const json_t *input,
 				  const struct policy_ctx *ctx, struct policy_decision *out)
 {
+	const struct tool_entry *entry;
 	struct dctx d;
 
 	memset(out, 0, sizeof(*out));
@@ -1343,12 +1356,10 @@ enum policy_verdict policy_decide(const struct policy *p, const char *tool, cons
 	d.tool = tool ? tool : "";
 	d.mode = policy_mode(p);
 	out->verdict = POLICY_DENY;
+	entry = catalog_find(tool);
 	if (!tool || !policy_tool_enabled(p, tool)) {
-		const char *const *t;
-		bool known = false;
+		bool known = entry && entry->builtin;
 
-		for (t = policy_builtin_tools; tool && *t; t++)
-			known |= !strcmp(*t, tool);
 		out->validation_error = true;
 		if (known)
 			reason(&d, "Error: No such tool available: %s %s exists but is not enabled in this context. "
@@ -1371,18 +1382,44 @@ enum policy_verdict policy_decide(const struct policy *p, const char *tool, cons
 		       tool);
 		return finish(&d, POLICY_DENY, NULL);
 	}
-	if (!strcmp(tool, "Read"))
+	/* The path the child will open, whatever the verdict: the caller
+	 * hands exactly this to the tool (policy.h, policy_decision.path). */
+	if (entry->path_param && call_path(&d, entry, input, out->path, sizeof(out->path)) < 0)
+		out->path[0] = '\0';
+	switch (entry->check) {
+	case CHECK_READ_FILE:
 		return decide_file(&d, input, false);
-	if (!strcmp(tool, "Write") || !strcmp(tool, "Edit"))
+	case CHECK_WRITE_FILE:
 		return decide_file(&d, input, true);
-	if (!strcmp(tool, "Glob"))
+	case CHECK_GLOB:
 		return decide_glob(&d, input);
-	if (!strcmp(tool, "Grep"))
+	case CHECK_GREP:
 		return decide_grep(&d, input);
-	if (!strcmp(tool, "Bash"))
+	case CHECK_COMMAND:
 		return decide_bash(&d, input, ctx->cwd);
-	if (!strcmp(tool, "WebFetch"))
+	case CHECK_URL:
 		return decide_fetch(&d, input);
+	case CHECK_NONE:
+		break;
+	}
 	/* TodoWrite touches nothing outside the supervisor. */
 	return finish(&d, POLICY_ALLOW, NULL);
+}
+
+int policy_call_path(const char *tool, const json_t *input, const struct policy_ctx *ctx, char *out, size_t size)
+{
+	const struct tool_entry *entry = catalog_find(tool);
+	struct policy_decision dummy;
+	struct dctx d;
+
+	memset(&d, 0, sizeof(d));
+	d.out = &dummy;
+	out[0] = '\0';
+	if (!entry || !entry->path_param)
+		return 0;
+	if (!ctx || !ctx->cwd || path_normalize(d.cwd, sizeof(d.cwd), ctx->cwd, NULL) < 0)
+		return -CORDON_EINVAL;
+	if (ctx->home && path_normalize(d.home, sizeof(d.home), ctx->home, NULL) == 0)
+		d.has_home = true;
+	return call_path(&d, entry, input, out, size);
 }

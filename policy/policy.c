@@ -1,21 +1,16 @@
 #include "policy/policy.h"
+#include "policy/catalog.h"
 #include "policy/pathmatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const policy_builtin_tools[] = { "Read", "Write", "Edit", "Glob", "Grep",
-					     "Bash", "WebFetch", "TodoWrite", NULL };
-
 static bool is_builtin(const char *name)
 {
-	const char *const *t;
+	const struct tool_entry *t = catalog_find(name);
 
-	for (t = policy_builtin_tools; *t; t++)
-		if (!strcmp(*t, name))
-			return true;
-	return false;
+	return t && t->builtin;
 }
 
 void policy_init(struct policy *p)
@@ -228,10 +223,11 @@ int policy_apply_agent(struct policy *p, const struct agent_file *af, struct cor
 	}
 	for (i = 0; i < af->disallowed.n; i++) {
 		if (!strcmp(af->disallowed.v[i], "*")) {
-			const char *const *t;
+			const struct tool_entry *t;
+			size_t n, k;
 
-			for (t = policy_builtin_tools; *t; t++)
-				if ((r = strvec_push_unique(&p->disabled, *t)) < 0)
+			for (t = catalog_rows(&n), k = 0; k < n; k++)
+				if (t[k].builtin && (r = strvec_push_unique(&p->disabled, t[k].name)) < 0)
 					return r;
 			continue;
 		}
@@ -347,10 +343,11 @@ static json_t *limit_json(long long v)
 json_t *policy_to_json(const struct policy *p)
 {
 	json_t *o, *enabled = json_array();
-	const char *const *t;
+	const struct tool_entry *t;
+	size_t n, k;
 
-	for (t = policy_builtin_tools; enabled && *t; t++)
-		if (policy_tool_enabled(p, *t) && json_array_append_new(enabled, json_string(*t)) < 0) {
+	for (t = catalog_rows(&n), k = 0; enabled && k < n; k++)
+		if (policy_tool_enabled(p, t[k].name) && json_array_append_new(enabled, json_string(t[k].name)) < 0) {
 			json_decref(enabled);
 			enabled = NULL;
 		}

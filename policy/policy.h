@@ -53,6 +53,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/path.h"
 #include "policy/agentfile.h"
 #include "policy/mode.h"
 #include "policy/rule.h"
@@ -110,6 +111,15 @@ struct policy_decision {
 	bool validation_error;
 	const struct rule *rule; /* the rule that decided, borrowed; NULL if none */
 	char reason[POLICY_REASON_MAX]; /* empty for a plain allow */
+	/*
+	 * For a tool with a path parameter (policy/catalog.h): the absolute,
+	 * normal path the call names (common/path.h: "~" is ctx->home,
+	 * relative paths start at ctx->cwd, an absent optional path is the
+	 * cwd); "" when it cannot be resolved or the tool has none. This is
+	 * the path the verdict judged, and the one the tool child must open
+	 * (the request's "resolved_path"): one resolution, no second opinion.
+	 */
+	char path[PATH_NORM_MAX + 1];
 };
 
 void policy_init(struct policy *p);
@@ -145,14 +155,11 @@ int policy_add_dir(struct policy *p, const char *dir);
 enum perm_mode policy_mode(const struct policy *p);
 
 /*
- * Whether a tool is offered to the model: a built-in tool (Read, Write,
- * Edit, Glob, Grep, Bash, WebFetch, TodoWrite) listed by the agent (or the
- * agent lists none), and not disabled.
+ * Whether a tool is offered to the model: a builtin row of the catalog
+ * (policy/catalog.h) listed by the agent (or the agent lists none), and not
+ * disabled.
  */
 bool policy_tool_enabled(const struct policy *p, const char *name);
-
-/* The built-in tools cordon knows, NULL-terminated. */
-extern const char *const policy_builtin_tools[];
 
 /*
  * Decide one call. `input` is the tool_use input object (may be NULL or not
@@ -161,6 +168,13 @@ extern const char *const policy_builtin_tools[];
  */
 enum policy_verdict policy_decide(const struct policy *p, const char *tool, const json_t *input,
 				  const struct policy_ctx *ctx, struct policy_decision *out);
+
+/*
+ * policy_decision.path without a decision (a session with no policy):
+ * the same resolution into out[size] ("" for a tool with no path
+ * parameter). 0, or -CORDON_EINVAL when the path cannot be resolved.
+ */
+int policy_call_path(const char *tool, const json_t *input, const struct policy_ctx *ctx, char *out, size_t size);
 
 /*
  * Whether Read deny rules cover the normalized absolute path: for search

@@ -1,4 +1,5 @@
 #include "policy/rule.h"
+#include "policy/catalog.h"
 #include "policy/pathmatch.h"
 #include "common/buf.h"
 
@@ -20,16 +21,12 @@ const char *rule_action_name(enum rule_action a)
 	return "?";
 }
 
-static const char *const path_tools[] = { "Read", "Edit", "Write", "Grep", "Glob", "NotebookEdit" };
-
-static bool is_path_tool(const char *t)
+/* What the tool's specifiers mean (policy/catalog.h); RULES_OTHER for tools cordon does not know. */
+static enum tool_rules rules_of(const char *tool)
 {
-	size_t i;
+	const struct tool_entry *t = catalog_find(tool);
 
-	for (i = 0; i < sizeof(path_tools) / sizeof(path_tools[0]); i++)
-		if (!strcmp(t, path_tools[i]))
-			return true;
-	return false;
+	return t ? t->rules : RULES_OTHER;
 }
 
 bool rule_valid_tool_name(const char *name, size_t len)
@@ -173,7 +170,7 @@ int rule_parse(struct rule *out, const char *text, enum rule_action action, cons
 		free(content);
 		content = NULL;
 		out->form = RULE_BARE;
-	} else if (!strcmp(out->tool, "Bash")) {
+	} else if (rules_of(out->tool) == RULES_COMMAND) {
 		size_t n = strlen(content);
 
 		if (n > 2 && !strcmp(content + n - 2, ":*") && !has_unescaped_star(content, n - 2)) {
@@ -186,13 +183,13 @@ int rule_parse(struct rule *out, const char *text, enum rule_action action, cons
 			unescape_stars(content);
 			out->form = RULE_BASH_EXACT;
 		}
-	} else if (is_path_tool(out->tool)) {
+	} else if (rules_of(out->tool) == RULES_PATH) {
 		if (strlen(content) > PATHMATCH_MAX) {
 			r = diag_set(diag, 0, (int)(open - text) + 2, "path pattern is too long");
 			goto fail;
 		}
 		out->form = RULE_PATH;
-	} else if (!strcmp(out->tool, "WebFetch")) {
+	} else if (rules_of(out->tool) == RULES_DOMAIN) {
 		char *h;
 
 		if (strncmp(content, "domain:", 7) || !content[7]) {
@@ -296,15 +293,7 @@ int rule_split_list(const char *s, int (*fn)(const char *item, size_t len, void 
 
 bool rule_governs(const struct rule *r, const char *tool)
 {
-	const char *t = r->tool;
-
-	if (!strcmp(t, tool))
-		return true;
-	if (!strcmp(t, "Read"))
-		return !strcmp(tool, "Grep") || !strcmp(tool, "Glob");
-	if (!strcmp(t, "Edit") || !strcmp(t, "Write"))
-		return !strcmp(tool, "Edit") || !strcmp(tool, "Write") || !strcmp(tool, "NotebookEdit");
-	return false;
+	return catalog_rule_governs(r->tool, tool);
 }
 
 /* Wildcard match over a whole command: `*` any run (spaces too), `\*` a star. */

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "policy/catalog.h"
 #include "policy/load.h"
 #include "policy/pathmatch.h"
 #include "runtime/cli.h"
@@ -300,10 +301,10 @@ static void print_limit(const char *name, long long v)
 
 static int do_show(int argc, char **argv)
 {
-	const char *const *t;
+	const struct tool_entry *t;
 	struct popts o;
 	struct policy p;
-	size_t i;
+	size_t i, k, nrows;
 	int first, n;
 
 	first = parse_opts(argc, argv, &o, "policy show");
@@ -338,14 +339,14 @@ static int do_show(int argc, char **argv)
 		printf(" [bypassPermissions refused: disableBypassPermissionsMode]");
 	printf("\n");
 	printf("tools enabled:");
-	for (t = policy_builtin_tools, n = 0; *t; t++)
-		if (policy_tool_enabled(&p, *t))
-			printf("%s%s", n++ ? ", " : " ", *t);
+	for (t = catalog_rows(&nrows), k = 0, n = 0; k < nrows; k++)
+		if (t[k].builtin && policy_tool_enabled(&p, t[k].name))
+			printf("%s%s", n++ ? ", " : " ", t[k].name);
 	printf("%s\n", n ? "" : " (none)");
 	printf("tools not offered:");
-	for (t = policy_builtin_tools, n = 0; *t; t++)
-		if (!policy_tool_enabled(&p, *t))
-			printf("%s%s", n++ ? ", " : " ", *t);
+	for (t = catalog_rows(&nrows), k = 0, n = 0; k < nrows; k++)
+		if (t[k].builtin && !policy_tool_enabled(&p, t[k].name))
+			printf("%s%s", n++ ? ", " : " ", t[k].name);
 	printf("%s\n", n ? "" : " (none)");
 	if (p.ntool_limits) {
 		printf("tool limits (the agent's tools line):\n");

@@ -5,11 +5,13 @@
  *	cordon tool [options] --stdin      JSONL {"name":..,"input":..[,"id":..]} in,
  *	                                   JSONL {"content":..,"is_error":..} out
  *
- * All calls of one invocation are one session (runtime/toolhost.h): the
- * read-before-write state and the todo list carry from call to call.
+ * All calls of one invocation are one session (runtime/session.h), the same
+ * seam the agent loop uses: the read-before-write state and the todo list
+ * carry from call to call, and the policy of --agent/--settings decides
+ * each call as it would in `cordon -p`.
  */
 #include "runtime/cli.h"
-#include "runtime/toolhost.h"
+#include "runtime/session.h"
 #include "policy/load.h"
 #include "policy/policy.h"
 #include "policy/profile.h"
@@ -25,39 +27,8 @@
 #include <unistd.h>
 
 #define TOOL_MAX_LINE (64u << 20) /* one JSONL request */
-#define TOOL_MAX_ROOTS 8
+#define TOOL_MAX_ROOTS SESSION_MAX_ROOTS
 #define TOOL_MAX_SETTINGS 8
-
-/* The policy of --agent/--settings, asked before every call. */
-struct tool_policy {
-	struct policy p;
-	struct policy_ctx ctx;
-};
-
-static int decide(void *arg, const char *tool, const json_t *input, char **out_reason)
-{
-	struct tool_policy *tp = arg;
-	struct policy_decision dec;
-
-	*out_reason = NULL;
-	if (policy_decide(&tp->p, tool, input, &tp->ctx, &dec) == POLICY_ALLOW)
-		return 0;
-	/* Headless `cordon tool` has no approval hook runner: an ask that
-	 * reaches us is a deny (fail closed), with the policy's reason. */
-	if (asprintf(out_reason, "%s%s%s", dec.validation_error ? "<tool_use_error>" : "",
-		     dec.reason[0] ? dec.reason : "Permission to use this tool was denied by the policy.",
-		     dec.validation_error ? "</tool_use_error>" : "") < 0)
-		return -CORDON_ENOMEM;
-	return 1;
-}
-
-/* The Read deny rules as absolute patterns, for the search child's walk. */
-static int deny_paths(void *arg, const char *tool, json_t **out)
-{
-	struct tool_policy *tp = arg;
-
-	return policy_read_deny_patterns(&tp->p, tool, &tp->ctx, out);
-}
 
 static void warn(const struct cordon_diag *w, void *arg)
 {
@@ -105,10 +76,8 @@ static char *absolute(const char *dir)
 	return out;
 }
 
-static void print_content(const json_t *res)
+static void print_content(const json_t *c)
 {
-	json_t *c = json_object_get(res, "content");
-
 	if (json_is_string(c)) {
 		fwrite(json_string_value(c), 1, json_string_length(c), stdout);
 		fputc('\n', stdout);
@@ -121,7 +90,25 @@ static void print_content(const json_t *res)
 	}
 }
 
-static int run_stdin(struct toolhost *th)
+/* One call as a JSONL result line: {"content":..,"is_error":..}; NULL on ENOMEM. */
+static json_t *call_line(struct session *s, const char *name, const json_t *input, const char *id)
+{
+	struct session_result r;
+	json_t *res;
+	char msg[256];
+	int rc;
+
+	rc = session_call(s, name, input, id, &r);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "the call could not be run: %s", cordon_strerror(rc));
+		return json_pack("{s:s, s:b}", "content", msg, "is_error", 1);
+	}
+	res = json_pack("{s:O, s:b}", "content", r.content, "is_error", r.is_error);
+	session_result_release(&r);
+	return res;
+}
+
+static int run_stdin(struct session *sess)
 {
 	struct buf line;
 	int c, rc = 0, last_error = 0;
@@ -153,15 +140,8 @@ static int run_stdin(struct toolhost *th)
 					 req ? "expected {\"name\": ..., \"input\": {...}}" : jerr.text);
 				res = json_pack("{s:s, s:b}", "content", msg, "is_error", 1);
 			} else {
-				rc = toolhost_call(th, json_string_value(json_object_get(req, "name")),
-						   json_object_get(req, "input"),
-						   json_string_value(json_object_get(req, "id")), &res);
-				if (rc < 0) {
-					char msg[256];
-
-					snprintf(msg, sizeof(msg), "the call could not be run: %s", cordon_strerror(rc));
-					res = json_pack("{s:s, s:b}", "content", msg, "is_error", 1);
-				}
+				res = call_line(sess, json_string_value(json_object_get(req, "name")),
+						json_object_get(req, "input"), json_string_value(json_object_get(req, "id")));
 			}
 		}
 		json_decref(req);
@@ -200,17 +180,19 @@ int cmd_tool(int argc, char **argv)
 		{ "stdin", no_argument, NULL, 'i' },           { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct toolhost_opts opts = { 0 };
-	struct toolhost *th = NULL;
+	struct session_opts opts = { 0 };
+	struct session *sess = NULL;
 	char *ws = NULL, *cwd = NULL, *outdir = NULL, *roots[TOOL_MAX_ROOTS];
 	const char *agent = NULL, *settings[TOOL_MAX_SETTINGS + 1] = { NULL };
 	size_t nsettings = 0;
-	struct tool_policy tp;
+	struct policy p;
 	bool have_policy = false;
 	size_t nroots = 0, i;
 	bool from_stdin = false;
 	json_t *input = NULL, *res = NULL;
 	json_error_t jerr;
+	struct cordon_diag d;
+	char m[1024];
 	int c, rc, status = CLI_EXIT_FAIL;
 
 	optind = 1;
@@ -269,54 +251,40 @@ int cmd_tool(int argc, char **argv)
 		fprintf(stderr, "cordon tool: cannot determine the workspace: %s\n", strerror(errno));
 		goto out;
 	}
+	for (i = 0; i < nroots; i++)
+		if (!roots[i]) {
+			fprintf(stderr, "cordon tool: cannot determine a --read-root: %s\n", strerror(errno));
+			goto out;
+		}
 	if (agent || nsettings) {
 		/* The workspace is the project root the policy's rules and
 		 * settings files are relative to, as for `cordon -p`. */
 		struct policy_load_opts lo = { .cwd = ws, .home = getenv("HOME"), .agent = agent,
 					       .sources = POLICY_SOURCES_ALL, .settings = settings,
 					       .warn = warn };
-		struct cordon_diag d;
-		char m[1024];
 
 		diag_clear(&d);
-		rc = policy_load(&tp.p, &lo, &d);
+		rc = policy_load(&p, &lo, &d);
 		if (rc < 0) {
 			fprintf(stderr, "cordon tool: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(rc));
 			goto out;
 		}
 		have_policy = true;
-		tp.ctx.cwd = cwd ? cwd : ws;
-		tp.ctx.project_root = ws;
-		tp.ctx.home = getenv("HOME");
-		opts.decide = decide;
-		opts.decide_ctx = &tp;
-		opts.deny_paths = deny_paths;
-		for (i = 0; i < tp.p.sandbox_require.n; i++) {
-			int l = layer_from_name(tp.p.sandbox_require.v[i]);
-
-			if (l < 0) {
-				fprintf(stderr, "cordon tool: the policy requires an unknown sandbox layer '%s'\n",
-					tp.p.sandbox_require.v[i]);
-				goto out;
-			}
-			opts.require |= LAYER_BIT(l);
-		}
-		/* additionalDirectories become extra read-only roots. */
-		for (i = 0; i < tp.p.additional_dirs.n && nroots < TOOL_MAX_ROOTS; i++)
-			roots[nroots++] = strdup(tp.p.additional_dirs.v[i]);
+		opts.policy = &p;
 	}
 	opts.workspace = ws;
 	opts.cwd = cwd;
+	opts.home = getenv("HOME");
 	opts.output_dir = outdir;
 	opts.roots = (const char *const *)roots;
 	opts.nroots = nroots;
-	rc = toolhost_open(&th, &opts);
+	rc = session_open(&sess, &opts, &d);
 	if (rc < 0) {
-		fprintf(stderr, "cordon tool: cannot start the tool host for '%s': %s\n", ws, cordon_strerror(rc));
+		fprintf(stderr, "cordon tool: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(rc));
 		goto out;
 	}
 	if (from_stdin) {
-		status = run_stdin(th);
+		status = run_stdin(sess);
 		goto out;
 	}
 	input = json_loads(argv[optind + 1], JSON_REJECT_DUPLICATES, &jerr);
@@ -325,19 +293,19 @@ int cmd_tool(int argc, char **argv)
 					 input ? "expected {...}" : jerr.text);
 		goto out;
 	}
-	rc = toolhost_call(th, argv[optind], input, NULL, &res);
-	if (rc < 0) {
-		fprintf(stderr, "cordon tool: the call could not be run: %s\n", cordon_strerror(rc));
+	res = call_line(sess, argv[optind], input, NULL);
+	if (!res) {
+		fprintf(stderr, "cordon tool: %s\n", cordon_strerror(-CORDON_ENOMEM));
 		goto out;
 	}
-	print_content(res);
+	print_content(json_object_get(res, "content"));
 	status = json_is_true(json_object_get(res, "is_error")) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 out:
 	json_decref(input);
 	json_decref(res);
-	toolhost_close(th);
+	session_close(sess);
 	if (have_policy)
-		policy_release(&tp.p);
+		policy_release(&p);
 	for (i = 0; i < nroots; i++)
 		free(roots[i]);
 	free(ws);

@@ -3,6 +3,7 @@
  */
 #include "runtime/sandbox.h"
 #include "common/error.h"
+#include "common/secret.h"
 #include "runtime/landlock.h"
 #include "runtime/sandbox_ipc.h"
 #include "runtime/warden.h"
@@ -313,6 +314,10 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	*out = NULL;
 	if (!opts->workspace || opts->workspace[0] != '/')
 		return -CORDON_EINVAL;
+	/* The warden is a fork of this process: once a secret may be in our
+	 * memory, forking one would copy it into the sandbox (common/secret.h). */
+	if (secret_latched())
+		return -CORDON_EDENIED;
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return -CORDON_ENOMEM;
@@ -479,6 +484,26 @@ static int append_str(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s) + 1);
 }
 
+/*
+ * Wait until the call socket has the result or cancel_fd fires: 0 (result
+ * ready, or the deadline passed: the receive reports that), 1 (cancelled),
+ * negative on a poll error.
+ */
+static int wait_or_cancel(int sock, int cancel_fd, int timeout_ms)
+{
+	struct pollfd pf[2] = { { sock, POLLIN, 0 }, { cancel_fd, POLLIN, 0 } };
+	int n;
+
+	do
+		n = poll(pf, 2, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -CORDON_ESYS;
+	if (pf[1].revents && !(pf[0].revents & POLLIN))
+		return 1;
+	return 0;
+}
+
 int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sandbox_result *out)
 {
 	struct sbx_req req;
@@ -554,6 +579,15 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 	}
 	if (r == 0 && call->pass)
 		r = sbx_send_fd(sv[0], &m, sizeof(m), call->pass_fd);
+	if (r == 0 && call->cancellable) {
+		r = wait_or_cancel(sv[0], call->cancel_fd, (int)(timeout + RESULT_GRACE_MS));
+		if (r == 1) {
+			/* Our hang-up is the warden's signal to kill the call's tree. */
+			out->end = SANDBOX_CANCELLED;
+			r = 0;
+			goto out;
+		}
+	}
 	if (r == 0)
 		r = sbx_recv_msg(sv[0], &resp, sizeof(resp), (int)(timeout + RESULT_GRACE_MS));
 	if (r < 0) {

@@ -85,6 +85,7 @@ enum sandbox_end {
 	SANDBOX_SECCOMP,  /* killed by SIGSYS; syscall names the refused call when known */
 	SANDBOX_TIMEOUT,  /* the wall-clock limit passed; the whole tree was killed */
 	SANDBOX_SETUP,    /* confinement could not be applied; nothing ran (setup_error) */
+	SANDBOX_CANCELLED, /* call.cancel_fd fired: the call's whole tree was killed */
 };
 
 struct sandbox_call {
@@ -105,6 +106,14 @@ struct sandbox_call {
 	 */
 	bool pass;
 	int pass_fd;
+	/*
+	 * Give up on the call when cancel_fd becomes readable (an eventfd or
+	 * pipe the caller writes to): the call socket is closed, which makes
+	 * the warden kill the call's whole tree, and the result is
+	 * SANDBOX_CANCELLED. The fd is only polled, never read.
+	 */
+	bool cancellable;
+	int cancel_fd;
 	unsigned require;             /* extra LAYER_BIT mask for this call */
 };
 
@@ -123,7 +132,9 @@ struct sandbox_result {
 
 /*
  * Fork the warden and build the session sandbox. -CORDON_EUNSUPPORTED when a
- * required layer is missing (one line on stderr says which). Call it from
+ * required layer is missing (one line on stderr says which); -CORDON_EDENIED
+ * when a secret may already be in this process (common/secret.h: the
+ * warden would get a copy of it), without forking anything. Call it from
  * the main thread (or one that lives as long as the session): the warden's
  * PR_SET_PDEATHSIG fires when the forking *thread* exits.
  */

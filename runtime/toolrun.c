@@ -83,6 +83,11 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts)
 	return 0;
 }
 
+unsigned toolrun_layers(const struct toolrun *tr)
+{
+	return sandbox_layers(tr->sb);
+}
+
 void toolrun_close(struct toolrun *tr)
 {
 	if (!tr)
@@ -91,21 +96,30 @@ void toolrun_close(struct toolrun *tr)
 	free(tr);
 }
 
-/* The child's reply, checked: one object whose "content" is a string or an array. */
+/*
+ * The child's reply, checked: one object whose "content" is a string or an
+ * array. Only content, is_error and effects are kept: any other key (such
+ * as "cancelled", which only we set) is the child's invention.
+ */
 static json_t *parse_reply(const struct buf *b)
 {
-	json_t *res, *content;
+	json_t *res, *content, *out = NULL;
 
 	/* jansson rejects invalid UTF-8, so text reaching the model is valid. */
 	res = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, NULL);
 	if (!res)
 		return NULL;
 	content = json_is_object(res) ? json_object_get(res, "content") : NULL;
-	if (!content || !(json_is_string(content) || json_is_array(content))) {
-		json_decref(res);
-		return NULL;
+	if (content && (json_is_string(content) || json_is_array(content)))
+		out = json_pack("{s:O, s:b}", "content", content, "is_error",
+				json_is_true(json_object_get(res, "is_error")));
+	if (out && json_object_get(res, "effects") &&
+	    json_object_set(out, "effects", json_object_get(res, "effects")) < 0) {
+		json_decref(out);
+		out = NULL;
 	}
-	return res;
+	json_decref(res);
+	return out;
 }
 
 static json_t *failure_result(const struct sandbox_result *sr, const struct toolrun *tr)
@@ -174,7 +188,7 @@ static json_t *placeholders_for(const struct toolrun *tr, const json_t *request)
 	return arr;
 }
 
-int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request,
+int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int cancel_fd,
 		 json_t **out_result)
 {
 	struct sandbox_call c;
@@ -216,6 +230,8 @@ int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t 
 	c.timeout_ms = tr->opts.timeout_ms;
 	c.max_reply = tr->opts.max_result;
 	c.max_output = 64u << 10; /* the child's own stderr chatter, for diagnostics only */
+	c.cancellable = cancel_fd >= 0;
+	c.cancel_fd = cancel_fd;
 	r = sandbox_run(tr->sb, &c, &sr);
 	free(req);
 	if (r == -CORDON_EUNSUPPORTED) {
@@ -223,8 +239,13 @@ int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t 
 		goto out;
 	}
 	if (r < 0) {
-		/* The warden is gone or broke the protocol: an error result, the session goes on. */
-		*out_result = tool_result_text("the tool's sandbox failed; the call did not run", true);
+		/* The warden is gone or broke the protocol: the caller decides. */
+		r = r == -CORDON_ENOMEM ? r : -CORDON_EPROTO;
+		goto out;
+	}
+	if (sr.end == SANDBOX_CANCELLED) {
+		*out_result = json_pack("{s:s, s:b, s:b}", "content", "the call was cancelled: cordon is stopping",
+					"is_error", 1, "cancelled", 1);
 		r = *out_result ? 0 : -CORDON_ENOMEM;
 		goto out;
 	}

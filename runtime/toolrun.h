@@ -3,7 +3,7 @@
  *
  *	struct toolrun *tr;
  *	toolrun_open(&tr, &opts);
- *	toolrun_call(tr, PROFILE_READONLY, request, &result);   (any number)
+ *	toolrun_call(tr, PROFILE_READONLY, request, -1, &result);   (any number, any thread)
  *	toolrun_close(tr);
  *
  * toolrun_call() runs tools/tool.h's tool_execute(request) in a child process
@@ -12,7 +12,11 @@
  * one JSON object with a string or array "content", and text is valid UTF-8.
  * A child that crashes, times out or breaks the protocol yields an is_error
  * result saying so (return 0); negative CORDON_E* only when nothing could be
- * run, e.g. a layer the policy requires is missing (fail closed).
+ * run: -CORDON_EUNSUPPORTED when a layer the policy requires is missing
+ * (fail closed), -CORDON_EPROTO when the warden died or broke the protocol
+ * (the sandbox is unusable; reopen it). When cancel_fd (>= 0) becomes
+ * readable, the call's tree is killed and the result is an is_error result
+ * with "cancelled": true.
  *
  * toolrun_open() starts the session sandbox (runtime/sandbox.h): call it
  * before any secret is read. The child of a call is confined by its
@@ -47,8 +51,11 @@ struct toolrun_opts {
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts);
-int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request,
+int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int cancel_fd,
 		 json_t **out_result);
+
+/* The layers the session sandbox provides (LAYER_BIT mask). */
+unsigned toolrun_layers(const struct toolrun *tr);
 void toolrun_close(struct toolrun *tr);
 
 #endif

@@ -11,6 +11,7 @@
 #include "tools/fsops.h"
 #include "tools/input.h"
 #include "tools/textfile.h"
+#include "tools/tool.h"
 #include "tools/wtarget.h"
 #include "common/buf.h"
 #include "common/error.h"
@@ -22,16 +23,8 @@
 #include <unistd.h>
 
 #define EDIT_MAX_FILE (1ull << 30) /* the reference's 1GB */
-#define EDIT_MAX_STRING (64u << 20)
+#define EDIT_MAX_STRING CATALOG_MAX_EDIT
 #define STATE_NOTE " (file state is current in your context — no need to Read it back)"
-
-static const struct input_field edit_fields[] = {
-	{ .name = "file_path", .type = INPUT_STRING, .required = true, .no_nul = true },
-	{ .name = "old_string", .type = INPUT_STRING, .required = true, .max_len = EDIT_MAX_STRING },
-	{ .name = "new_string", .type = INPUT_STRING, .required = true, .max_len = EDIT_MAX_STRING },
-	{ .name = "replace_all", .type = INPUT_BOOL },
-	{ .name = NULL },
-};
 
 static bool has_suffix(const char *s, const char *suf)
 {
@@ -40,33 +33,15 @@ static bool has_suffix(const char *s, const char *suf)
 	return n >= m && !strcasecmp(s + n - m, suf);
 }
 
-/* The reference accepts old_str/new_str for old_string/new_string. */
-static json_t *with_aliases(const json_t *input)
-{
-	json_t *c = json_deep_copy(input), *v;
-
-	if (!json_is_object(c))
-		return c;
-	if ((v = json_object_get(c, "old_str")) && !json_object_get(c, "old_string")) {
-		json_object_set(c, "old_string", v);
-		json_object_del(c, "old_str");
-	}
-	if ((v = json_object_get(c, "new_str")) && !json_object_get(c, "new_string")) {
-		json_object_set(c, "new_string", v);
-		json_object_del(c, "new_str");
-	}
-	return c;
-}
-
-int tool_edit_run(const json_t *request, json_t **out)
+int tool_edit_run(struct tool_call *call, json_t **out)
 {
 	struct wtarget t = { .dirfd = -1, .fd = -1 };
 	struct buf newstr, raw, text, result, lf, enc;
 	struct stat nst;
-	json_t *in = NULL, *input = NULL;
-	const char *path, *old, *nw;
+	const json_t *request = call->request, *in = call->input;
+	const char *path = call->path, *old, *nw;
 	size_t old_len, new_len, count = 0;
-	char *verr = NULL, msg[PATHRES_MAX_PATH + 512], size_s[32];
+	char msg[PATHRES_MAX_PATH + 512], size_s[32];
 	enum readstate_verdict v;
 	enum text_enc te = TEXT_UTF8;
 	bool replace_all, crlf = false;
@@ -79,15 +54,6 @@ int tool_edit_run(const json_t *request, json_t **out)
 	buf_init(&result, EDIT_MAX_FILE);
 	buf_init(&lf, EDIT_MAX_FILE * 2);
 	buf_init(&enc, EDIT_MAX_FILE * 2 + 2);
-	input = with_aliases(json_object_get(request, "input"));
-	rc = input_validate(&in, &verr, "Edit", edit_fields, input);
-	if (rc == -CORDON_EINVAL) {
-		rc = result_text(out, true, false, verr);
-		goto out;
-	}
-	if (rc < 0)
-		goto out;
-	path = input_str(in, "file_path");
 	old = input_str(in, "old_string");
 	old_len = json_string_length(json_object_get(in, "old_string"));
 	nw = input_str(in, "new_string");
@@ -101,7 +67,7 @@ int tool_edit_run(const json_t *request, json_t **out)
 								   : text_strip_trailing_ws(&newstr, nw, new_len);
 	if (rc < 0)
 		goto out;
-	if (wtarget_open(&t, request, path, msg, sizeof(msg)) < 0) {
+	if (wtarget_open(&t, &call->pr, call->abs, path, msg, sizeof(msg)) < 0) {
 		rc = result_text(out, true, true, msg);
 		goto out;
 	}
@@ -114,7 +80,7 @@ int tool_edit_run(const json_t *request, json_t **out)
 	if (!t.exists) {
 		if (old_len) {
 			rc = result_printf(out, true, true,
-					   "File does not exist. Note: your current working directory is %s.", t.pr.cwd);
+					   "File does not exist. Note: your current working directory is %s.", t.pr->cwd);
 			goto out;
 		}
 		if (wtarget_commit(&t, newstr.data, newstr.len, &nst, msg, sizeof(msg)) < 0) {
@@ -260,8 +226,5 @@ out:
 	buf_release(&result);
 	buf_release(&lf);
 	buf_release(&enc);
-	json_decref(in);
-	json_decref(input);
-	free(verr);
 	return rc;
 }

@@ -52,12 +52,6 @@ struct globber {
 	unsigned nth;
 };
 
-static const struct input_field glob_fields[] = {
-	{ "pattern", INPUT_STRING, .required = true },
-	{ "path", INPUT_STRING, .required = false },
-	{ 0 }
-};
-
 /* Total order: older first, then by path bytes. */
 static int hit_cmp(const struct hit *a, const struct hit *b)
 {
@@ -195,53 +189,38 @@ static int split_absolute(const char *pattern, char **out_dir, const char **out_
 	return 0;
 }
 
-int tool_glob_run(const json_t *request, json_t **out)
+int tool_glob_run(struct tool_call *call, json_t **out)
 {
 	struct globber g;
-	struct pathres pr;
 	struct pathres_loc loc = { 0 };
 	struct walk_opts wo = WALK_OPTS_INIT;
 	struct walk_stats ws;
 	struct buf text, line;
 	struct hit *all = NULL;
-	json_t *in = NULL;
-	char *msg = NULL, *absdir = NULL, errbuf[1024];
-	const char *cwd, *path, *pattern;
+	const json_t *request = call->request;
+	char *absdir = NULL, errbuf[1024];
+	const char *cwd = call->pr.cwd, *path, *open_path, *pattern;
 	struct stat st;
 	size_t nall = 0, seen = 0, i, k, shown;
-	bool pr_ok = false, bad_pattern;
+	bool bad_pattern;
 	int r;
 
 	*out = NULL;
 	memset(&g, 0, sizeof(g));
-	memset(&pr, 0, sizeof(pr));
 	gitignore_init(&g.ovr, 0);
 	buf_init(&text, 1u << 20);
 	buf_init(&line, WALK_MAX_PATH * 2);
 
-	r = input_validate(&in, &msg, "Glob", glob_fields, json_object_get(request, "input"));
-	if (r == -CORDON_EINVAL) {
-		r = result_text(out, true, false, msg);
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	if ((r = pathres_from_request(&pr, request)) < 0) {
-		r = result_printf(out, true, false, "cannot open the workspace: %s", cordon_strerror(r));
-		goto out;
-	}
-	pr_ok = true;
-	cwd = pr.cwd;
-	pattern = input_str(in, "pattern");
-	path = input_str(in, "path");
-	if (!path || !*path)
-		path = cwd;
+	pattern = input_str(call->input, "pattern");
+	/* The directory the policy judged (path, or the cwd), shown as given. */
+	path = call->path ? call->path : cwd;
+	open_path = call->abs;
 	if (pattern[0] == '/') {
 		if ((r = split_absolute(pattern, &absdir, &pattern)) < 0)
 			goto out;
-		path = absdir;
+		path = open_path = absdir;
 	}
-	r = pathres_locate(&pr, path, &loc);
+	r = pathres_locate(&call->pr, open_path, &loc);
 	if (r == 0)
 		r = pathres_stat(&loc, false, &st);
 	/* A sandbox placeholder (an empty pinned .bashrc, ...) does not exist for the model. */
@@ -266,7 +245,7 @@ int tool_glob_run(const json_t *request, json_t **out)
 		goto out;
 	g.whitelists = g.ovr.nrules - g.ovr.nwhitelist;
 	bad_pattern = g.ovr.bad > 0;
-	if ((r = search_deny_prepare(&g.deny, request, &loc, out)) != 0) {
+	if ((r = search_deny_prepare(&g.deny, request, &loc, "search", out)) != 0) {
 		if (r > 0)
 			r = 0;
 		goto out;
@@ -346,10 +325,6 @@ out:
 	buf_release(&text);
 	buf_release(&line);
 	pathres_loc_release(&loc);
-	if (pr_ok)
-		pathres_release(&pr);
-	json_decref(in);
-	free(msg);
 	free(absdir);
 	return r;
 }

@@ -95,26 +95,6 @@ struct grep {
 	bool windowed;    /* atomic: some file was searched window by window */
 };
 
-static const char *const mode_values[] = { "content", "files_with_matches", "count", NULL };
-
-static const struct input_field grep_fields[] = {
-	{ "pattern", INPUT_STRING, .required = true },
-	{ "path", INPUT_STRING, .required = false },
-	{ "glob", INPUT_STRING, .required = false },
-	{ "output_mode", INPUT_STRING, .values = mode_values },
-	{ "-B", INPUT_INT, .required = false },
-	{ "-A", INPUT_INT, .required = false },
-	{ "-C", INPUT_INT, .required = false },
-	{ "context", INPUT_INT, .required = false },
-	{ "-n", INPUT_BOOL, .required = false },
-	{ "-i", INPUT_BOOL, .required = false },
-	{ "type", INPUT_STRING, .required = false },
-	{ "head_limit", INPUT_INT, .required = false },
-	{ "offset", INPUT_INT, .required = false },
-	{ "multiline", INPUT_BOOL, .required = false },
-	{ 0 }
-};
-
 /* Tests only (search.h): a small window to exercise the big-file path. */
 static size_t test_window;
 
@@ -1072,47 +1052,31 @@ static long long nonneg(long long v)
 	return v < 0 ? 0 : v;
 }
 
-int tool_grep_run(const json_t *request, json_t **out)
+int tool_grep_run(struct tool_call *call, json_t **out)
 {
 	struct grep g;
-	struct pathres pr;
 	struct pathres_loc loc = { 0 };
 	struct outctx oc;
 	struct buf text, prefix;
 	struct grep_file **all = NULL;
-	json_t *in = NULL;
-	char *msg = NULL, errbuf[1024];
-	const char *cwd, *path, *mode, *s;
+	const json_t *request = call->request, *in = call->input;
+	char errbuf[1024];
+	const char *cwd = call->pr.cwd, *path, *mode, *s;
 	struct stat st;
 	size_t nall = 0, i, k;
-	bool pr_ok = false, regex_ok = true, type_ok = true;
+	bool regex_ok = true, type_ok = true;
 	int r, fd = -1;
 
 	*out = NULL;
 	memset(&g, 0, sizeof(g));
-	memset(&pr, 0, sizeof(pr));
 	gitignore_init(&g.ovr, 0);
 	g.window = test_window ? test_window : GREP_WINDOW;
 	buf_init(&text, GREP_MAX_OUTPUT);
 	buf_init(&prefix, WALK_MAX_PATH * 2);
 
-	r = input_validate(&in, &msg, "Grep", grep_fields, json_object_get(request, "input"));
-	if (r == -CORDON_EINVAL) {
-		r = result_text(out, true, false, msg);
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	if ((r = pathres_from_request(&pr, request)) < 0) {
-		r = result_printf(out, true, false, "cannot open the workspace: %s", cordon_strerror(r));
-		goto out;
-	}
-	pr_ok = true;
-	cwd = pr.cwd;
-	path = input_str(in, "path");
-	if (!path || !*path)
-		path = cwd;
-	r = pathres_locate(&pr, path, &loc);
+	/* The file or directory the policy judged (path, or the cwd), shown as given. */
+	path = call->path ? call->path : cwd;
+	r = pathres_locate(&call->pr, call->abs, &loc);
 	if (r == 0)
 		r = pathres_stat(&loc, false, &st);
 	/* A sandbox placeholder (an empty pinned .bashrc, ...) does not exist for the model. */
@@ -1171,7 +1135,7 @@ int tool_grep_run(const json_t *request, json_t **out)
 	 * path the model named; these keep the walk below it (and a single
 	 * file named through another form of its path) from showing denied
 	 * files. */
-	if ((r = search_deny_prepare(&g.deny, request, &loc, out)) != 0) {
+	if ((r = search_deny_prepare(&g.deny, request, &loc, "search", out)) != 0) {
 		if (r > 0)
 			r = 0;
 		goto out;
@@ -1273,9 +1237,5 @@ out:
 	buf_release(&text);
 	buf_release(&prefix);
 	pathres_loc_release(&loc);
-	if (pr_ok)
-		pathres_release(&pr);
-	json_decref(in);
-	free(msg);
 	return r;
 }

@@ -3,16 +3,11 @@
  *
  * The reference validates with a zod strictObject and reports issues in two
  * forms (spec/tools.md §1.2). We keep a small table per tool and produce the
- * same messages, wrapped in <tool_use_error>:
+ * same messages, wrapped in <tool_use_error>. Each tool's table of fields is
+ * its row in policy/catalog.h; tool_execute() validates every call with it:
  *
- *	static const struct input_field read_fields[] = {
- *		{ "file_path", INPUT_STRING, .required = true },
- *		{ "offset", INPUT_INT, .min = 0, .has_min = true },
- *		{ "limit", INPUT_INT, .min = 0, .has_min = true, .min_exclusive = true },
- *		{ 0 }
- *	};
  *	json_t *norm; char *err;
- *	if (input_validate(&norm, &err, "Read", read_fields, input) < 0) ...
+ *	if (input_validate(&norm, &err, "Read", entry->fields, input) < 0) ...
  *
  * Message forms:
  *  - unknown key        An unexpected parameter `K` was provided
@@ -33,26 +28,7 @@
 
 #include <jansson.h>
 
-enum input_type {
-	INPUT_STRING,
-	INPUT_INT,    /* a JSON integer (a number with no fraction) */
-	INPUT_BOOL,
-	INPUT_ARRAY,  /* of objects described by .items */
-};
-
-struct input_field {
-	const char *name; /* NULL ends a table */
-	enum input_type type;
-	bool required;
-	bool has_min;
-	bool min_exclusive;
-	long long min;                      /* INPUT_INT value, INPUT_STRING length */
-	const char *const *values;          /* INPUT_STRING enum, NULL-terminated */
-	const struct input_field *items;    /* INPUT_ARRAY element fields */
-	size_t max_items;                   /* INPUT_ARRAY cap; 0 = none */
-	size_t max_len;                     /* INPUT_STRING byte cap; 0 = none */
-	bool no_nul;                        /* INPUT_STRING: refuse embedded NULs (paths) */
-};
+#include "policy/catalog.h" /* struct input_field: the tables live in the catalog */
 
 /*
  * Validate `input` against `fields`. On success returns 0 and *out is a new

@@ -11,7 +11,9 @@
 #include "tools/fsops.h"
 #include "tools/input.h"
 #include "tools/pathres.h"
+#include "tools/search.h"
 #include "tools/textfile.h"
+#include "tools/tool.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/utf8.h"
@@ -33,14 +35,6 @@
 #define READ_MAX_IMAGE (3750u * 1024u)  /* 5 MB of base64, the API's image limit */
 #define READ_MAX_NOTEBOOK 262144u
 #define READ_SIMILAR_SCAN 4096          /* directory entries looked at for "did you mean" */
-
-static const struct input_field read_fields[] = {
-	{ .name = "file_path", .type = INPUT_STRING, .required = true, .no_nul = true },
-	{ .name = "offset", .type = INPUT_INT, .has_min = true, .min = 0 },
-	{ .name = "limit", .type = INPUT_INT, .has_min = true, .min = 0, .min_exclusive = true },
-	{ .name = "pages", .type = INPUT_STRING },
-	{ .name = NULL },
-};
 
 static const char *const binary_exts[] = {
 	"png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tiff", "tif", "mp4", "mov", "avi", "mkv", "webm",
@@ -637,28 +631,20 @@ static bool same_num(const json_t *v, long long want)
 	return want < 0 ? (!v || json_is_null(v)) : (json_is_integer(v) && json_integer_value(v) == want);
 }
 
-int tool_read_run(const json_t *request, json_t **out)
+int tool_read_run(struct tool_call *call, json_t **out)
 {
-	struct pathres pr = { 0 };
 	struct pathres_loc loc = { 0 };
-	json_t *in = NULL, *state;
+	struct search_deny deny = { 0 };
+	const json_t *request = call->request, *state;
 	struct stat st;
-	const char *path;
-	char *verr = NULL, ext[16], msg[PATHRES_MAX_PATH + 512], hint[PATHRES_MAX_PATH + 64];
+	const char *path = call->path;
+	char ext[16], msg[PATHRES_MAX_PATH + 512], hint[PATHRES_MAX_PATH + 64];
 	long long offset, limit;
 	int rc, fd = -1;
 
 	*out = NULL;
-	rc = input_validate(&in, &verr, "Read", read_fields, json_object_get(request, "input"));
-	if (rc == -CORDON_EINVAL) {
-		rc = result_text(out, true, false, verr);
-		goto out;
-	}
-	if (rc < 0)
-		goto out;
-	path = input_str(in, "file_path");
-	offset = input_int(in, "offset", -1);
-	limit = input_int(in, "limit", -1);
+	offset = input_int(call->input, "offset", -1);
+	limit = input_int(call->input, "limit", -1);
 	path_ext(ext, sizeof(ext), path);
 	if (ext[0] && in_list(binary_exts, ext) && !in_list(image_exts, ext)) {
 		if (!strcmp(ext, "pdf"))
@@ -673,23 +659,27 @@ int tool_read_run(const json_t *request, json_t **out)
 					   ext);
 		goto out;
 	}
-	rc = pathres_from_request(&pr, request);
-	if (rc < 0) {
-		rc = result_printf(out, true, false, "cannot open the workspace: %s", cordon_strerror(rc));
-		goto out;
-	}
-	rc = pathres_locate(&pr, path, &loc);
+	rc = pathres_locate(&call->pr, call->abs, &loc);
 	/* A sandbox placeholder (an empty pinned .bashrc, ...) does not exist for the model. */
 	if (rc == 0 && pathres_is_placeholder(request, loc.abs)) {
 		errno = ENOENT;
 		rc = -CORDON_ESYS;
 	} else if (rc == 0) {
-		rc = pathres_open_file(&loc, &fd, &st);
+		/* The policy judged this path by name; with Read deny rules, the
+		 * name must also be the file (no link on the way to another). */
+		rc = search_deny_prepare(&deny, request, &loc, "read", out);
+		if (rc > 0) {
+			rc = 0;
+			goto out;
+		}
+		/* A failed look at the path (ENOENT, ...) is reported below like a failed open. */
+		if (rc == 0)
+			rc = pathres_open_file(&loc, &fd, &st);
 	}
 	if (rc == -CORDON_ESYS && errno == ENOENT) {
 		did_you_mean(hint, sizeof(hint), &loc);
 		rc = result_printf(out, true, false, "File does not exist. Note: your current working directory is %s.%s",
-				   pr.cwd, hint);
+				   call->pr.cwd, hint);
 		goto out;
 	}
 	if (rc == -CORDON_ESYS && errno == EISDIR) {
@@ -722,9 +712,7 @@ int tool_read_run(const json_t *request, json_t **out)
 out:
 	if (fd >= 0)
 		close(fd);
+	search_deny_release(&deny);
 	pathres_loc_release(&loc);
-	pathres_release(&pr);
-	json_decref(in);
-	free(verr);
 	return rc;
 }

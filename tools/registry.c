@@ -1,43 +1,45 @@
+/* registry.c — the run function of each tool, and tool_execute(). */
 #include "tools/tool.h"
+#include "tools/input.h"
 #include "tools/result.h"
 #include "tools/search.h"
 #include "common/error.h"
+#include "common/path.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Placeholder entries; each tool's file replaces its `run` as it lands. */
-static int tool_not_implemented(const json_t *request, json_t **out)
+/* Tools with a catalog row whose run function has not landed yet. */
+static int tool_not_implemented(struct tool_call *call, json_t **out)
 {
-	(void)request;
+	(void)call;
 	*out = tool_result_text("this tool is not implemented yet", true);
 	return *out ? 0 : -CORDON_ENOMEM;
 }
 
-static const struct tool_spec registry[] = {
-	{ "Read", PROFILE_READONLY, true, tool_read_run },
-	{ "Write", PROFILE_WRITE, false, tool_write_run },
-	{ "Edit", PROFILE_WRITE, false, tool_edit_run },
-	{ "Glob", PROFILE_READONLY, true, tool_glob_run },
-	{ "Grep", PROFILE_READONLY, true, tool_grep_run },
-	{ "Bash", PROFILE_BASH, false, tool_not_implemented },
-	{ "WebFetch", PROFILE_FETCH, true, tool_not_implemented },
-	{ "TodoWrite", PROFILE_COMPUTE, false, tool_todowrite_run },
+static const struct {
+	const char *name;
+	tool_run_fn run;
+} registry[] = {
+	{ "Read", tool_read_run },
+	{ "Write", tool_write_run },
+	{ "Edit", tool_edit_run },
+	{ "Glob", tool_glob_run },
+	{ "Grep", tool_grep_run },
+	{ "Bash", tool_not_implemented },
+	{ "WebFetch", tool_not_implemented },
+	{ "TodoWrite", tool_todowrite_run },
 };
 
-const struct tool_spec *tool_list(unsigned *out_count)
-{
-	*out_count = sizeof(registry) / sizeof(registry[0]);
-	return registry;
-}
-
-const struct tool_spec *tool_find(const char *name)
+tool_run_fn tool_runner(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
+	for (i = 0; name && i < sizeof(registry) / sizeof(registry[0]); i++)
 		if (!strcmp(registry[i].name, name))
-			return &registry[i];
+			return registry[i].run;
 	return NULL;
 }
 
@@ -46,19 +48,95 @@ json_t *tool_result_text(const char *text, bool is_error)
 	return json_pack("{s:s, s:b}", "content", text, "is_error", is_error);
 }
 
+/* The input with the row's aliases folded in (old_str -> old_string); new reference. */
+static json_t *fold_aliases(const struct tool_entry *t, const json_t *input)
+{
+	json_t *c, *v;
+	size_t i;
+
+	if (!t->aliases || !json_is_object(input))
+		return json_incref((json_t *)input);
+	c = json_deep_copy(input);
+	for (i = 0; c && t->aliases[i][0]; i++) {
+		v = json_object_get(c, t->aliases[i][0]);
+		if (!v)
+			continue;
+		if (!json_object_get(c, t->aliases[i][1]) && json_object_set(c, t->aliases[i][1], v) < 0) {
+			json_decref(c);
+			return NULL;
+		}
+		json_object_del(c, t->aliases[i][0]);
+	}
+	return c;
+}
+
+/*
+ * The path to open: the supervisor's resolution when the request carries
+ * one (the path the policy judged), else the same resolution done here.
+ */
+static int take_path(struct tool_call *call, char *buf, size_t size, json_t **out)
+{
+	const json_t *req = call->request;
+	const char *given = json_string_value(json_object_get(req, "resolved_path"));
+	int rc;
+
+	call->path = input_str(call->input, call->entry->path_param);
+	if (call->path && !*call->path)
+		call->path = NULL; /* an empty optional path is the cwd, as the policy reads it */
+	if (given) {
+		call->abs = given;
+	} else {
+		rc = path_resolve(buf, size, call->path ? call->path : ".", json_string_value(json_object_get(req, "cwd")),
+				  json_string_value(json_object_get(req, "home")));
+		if (rc < 0)
+			return result_printf(out, true, true,
+					     "cannot resolve the path '%.200s': it is empty, too long or relative to an "
+					     "unknown home directory. Use an absolute path.",
+					     call->path ? call->path : ".");
+		call->abs = buf;
+	}
+	rc = pathres_from_request(&call->pr, req);
+	if (rc < 0)
+		return result_printf(out, true, false, "cannot open the workspace: %s", cordon_strerror(rc));
+	return 0;
+}
+
 int tool_execute(const json_t *request, json_t **out)
 {
-	const struct tool_spec *spec;
+	struct tool_call call = { 0 };
 	const char *name = json_string_value(json_object_get(request, "tool"));
-	char msg[256];
+	json_t *input = NULL, *valid = NULL;
+	char abs[PATH_NORM_MAX + 1], *verr = NULL;
+	tool_run_fn run;
+	int rc;
 
 	*out = NULL;
-	spec = name ? tool_find(name) : NULL;
-	if (!spec) {
-		snprintf(msg, sizeof(msg), "<tool_use_error>Error: No such tool available: %s</tool_use_error>",
-			 name ? name : "(none)");
-		*out = tool_result_text(msg, true);
-		return *out ? 0 : -CORDON_ENOMEM;
+	call.entry = catalog_find(name);
+	run = tool_runner(name);
+	if (!call.entry || !call.entry->builtin || !run)
+		return result_printf(out, true, true, "Error: No such tool available: %.200s", name ? name : "(none)");
+	call.request = request;
+	input = fold_aliases(call.entry, json_object_get(request, "input"));
+	if (!input && json_object_get(request, "input"))
+		return -CORDON_ENOMEM;
+	rc = input_validate(&valid, &verr, call.entry->name, call.entry->fields, input);
+	if (rc == -CORDON_EINVAL) {
+		rc = result_text(out, true, false, verr);
+		goto out;
 	}
-	return spec->run(request, out);
+	if (rc < 0)
+		goto out;
+	call.input = valid;
+	if (call.entry->path_param) {
+		rc = take_path(&call, abs, sizeof(abs), out);
+		if (rc < 0 || *out)
+			goto out;
+	}
+	rc = run(&call, out);
+out:
+	pathres_release(&call.pr);
+	json_decref(valid);
+	json_decref(input);
+	free(verr);
+	return rc;
 }

@@ -29,9 +29,10 @@ int result_text(json_t **out, bool is_error, bool wrap, const char *text);
 int result_effect(json_t *res, const char *key, json_t *value);
 
 /* Tool entry points (registered in tools/registry.c). */
-int tool_read_run(const json_t *request, json_t **out);
-int tool_write_run(const json_t *request, json_t **out);
-int tool_edit_run(const json_t *request, json_t **out);
-int tool_todowrite_run(const json_t *request, json_t **out);
+struct tool_call;
+int tool_read_run(struct tool_call *call, json_t **out);
+int tool_write_run(struct tool_call *call, json_t **out);
+int tool_edit_run(struct tool_call *call, json_t **out);
+int tool_todowrite_run(struct tool_call *call, json_t **out);
 
 #endif

@@ -1,6 +1,7 @@
 /* search.c — path display, pagination and the policy's deny paths, shared by Grep and Glob. */
 #include "tools/search.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -214,7 +215,7 @@ int search_deny_check_start(const struct search_deny *d, const struct pathres_lo
 }
 
 int search_deny_prepare(struct search_deny *d, const json_t *request, const struct pathres_loc *loc,
-			json_t **out)
+			const char *verb, json_t **out)
 {
 	char err[256];
 	int r;
@@ -235,9 +236,9 @@ int search_deny_prepare(struct search_deny *d, const json_t *request, const stru
 	r = search_deny_check_start(d, loc);
 	if (r == 1) {
 		r = result_printf(out, true, false,
-				  "cannot search %s: it goes through a symbolic link, and the policy's Read deny rules "
-				  "are judged by path. Search the link's target instead.",
-				  d->start);
+				  "cannot %s %s: it goes through a symbolic link, and the policy's Read deny rules "
+				  "are judged by path. %c%s the link's target instead.",
+				  verb, d->start, toupper((unsigned char)verb[0]), verb + 1);
 		return r < 0 ? r : 1;
 	}
 	return r;

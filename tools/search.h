@@ -81,11 +81,12 @@ void search_deny_release(struct search_deny *d);
  * the field is malformed, when the start path itself is denied ("Permission
  * to read PATH has been denied.", as policy_decide() would say; the
  * supervisor refuses it first, this is the child's own check), or when the
- * start path goes through a symbolic link. Returns 0 to go on (d ready),
- * 1 with *out set, or negative CORDON_E*. d must be released either way.
+ * start path goes through a symbolic link ("cannot VERB PATH: ..."). Read
+ * uses it too, for the one file it opens. Returns 0 to go on (d ready), 1
+ * with *out set, or negative CORDON_E*. d must be released either way.
  */
 int search_deny_prepare(struct search_deny *d, const json_t *request, const struct pathres_loc *loc,
-			json_t **out);
+			const char *verb, json_t **out);
 
 /*
  * With deny patterns, the start path must be reached without a symbolic
@@ -104,8 +105,9 @@ int search_deny_check_start(const struct search_deny *d, const struct pathres_lo
 void search_test_set_window(size_t bytes);
 
 /* Tool entry points (registered in tools/registry.c). */
-int tool_grep_run(const json_t *request, json_t **out);
-int tool_glob_run(const json_t *request, json_t **out);
+struct tool_call;
+int tool_grep_run(struct tool_call *call, json_t **out);
+int tool_glob_run(struct tool_call *call, json_t **out);
 
 /*
  * The reference's display form of an absolute path: relative to cwd when

@@ -9,6 +9,7 @@
 #include "tools/fsops.h"
 #include "tools/input.h"
 #include "tools/textfile.h"
+#include "tools/tool.h"
 #include "tools/wtarget.h"
 #include "common/buf.h"
 #include "common/error.h"
@@ -18,14 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define WRITE_MAX_CONTENT (64u << 20)
+#define WRITE_MAX_CONTENT CATALOG_MAX_WRITE
 #define STATE_NOTE " (file state is current in your context — no need to Read it back)"
-
-static const struct input_field write_fields[] = {
-	{ .name = "file_path", .type = INPUT_STRING, .required = true, .no_nul = true },
-	{ .name = "content", .type = INPUT_STRING, .required = true, .max_len = WRITE_MAX_CONTENT },
-	{ .name = NULL },
-};
 
 /* Markdown keeps trailing spaces (two of them are a line break). */
 static bool is_markdown(const char *path)
@@ -35,14 +30,14 @@ static bool is_markdown(const char *path)
 	return (n >= 3 && !strcasecmp(path + n - 3, ".md")) || (n >= 4 && !strcasecmp(path + n - 4, ".mdx"));
 }
 
-int tool_write_run(const json_t *request, json_t **out)
+int tool_write_run(struct tool_call *call, json_t **out)
 {
 	struct wtarget t = { .dirfd = -1, .fd = -1 };
 	struct buf content, enc;
 	struct stat nst;
-	json_t *in = NULL;
-	const char *path, *raw;
-	char *verr = NULL, msg[PATHRES_MAX_PATH + 512];
+	const json_t *request = call->request, *in = call->input;
+	const char *path = call->path, *raw;
+	char msg[PATHRES_MAX_PATH + 512];
 	enum readstate_verdict v;
 	enum text_enc te = TEXT_UTF8;
 	bool existed;
@@ -51,20 +46,12 @@ int tool_write_run(const json_t *request, json_t **out)
 	*out = NULL;
 	buf_init(&content, WRITE_MAX_CONTENT);
 	buf_init(&enc, WRITE_MAX_CONTENT * 2 + 4);
-	rc = input_validate(&in, &verr, "Write", write_fields, json_object_get(request, "input"));
-	if (rc == -CORDON_EINVAL) {
-		rc = result_text(out, true, false, verr);
-		goto out;
-	}
-	if (rc < 0)
-		goto out;
-	path = input_str(in, "file_path");
 	raw = input_str(in, "content");
 	rc = is_markdown(path) ? buf_append(&content, raw, json_string_length(json_object_get(in, "content")))
 			       : text_strip_trailing_ws(&content, raw, json_string_length(json_object_get(in, "content")));
 	if (rc < 0)
 		goto out;
-	if (wtarget_open(&t, request, path, msg, sizeof(msg)) < 0) {
+	if (wtarget_open(&t, &call->pr, call->abs, path, msg, sizeof(msg)) < 0) {
 		rc = result_text(out, true, true, msg);
 		goto out;
 	}
@@ -109,7 +96,5 @@ out:
 	wtarget_release(&t);
 	buf_release(&content);
 	buf_release(&enc);
-	json_decref(in);
-	free(verr);
 	return rc;
 }

@@ -9,26 +9,23 @@
 #include <string.h>
 #include <unistd.h>
 
-int wtarget_open(struct wtarget *t, const json_t *request, const char *path, char *msg, size_t size)
+int wtarget_open(struct wtarget *t, const struct pathres *pr, const char *abs, const char *path, char *msg,
+		 size_t size)
 {
 	struct stat fst;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	t->dirfd = t->fd = -1;
-	rc = pathres_from_request(&t->pr, request);
-	if (rc < 0) {
-		snprintf(msg, size, "cannot open the workspace: %s", cordon_strerror(rc));
-		return -1;
-	}
-	rc = pathres_locate(&t->pr, path, &t->loc);
+	t->pr = pr;
+	rc = pathres_locate(pr, abs, &t->loc);
 	if (rc == 0 && t->loc.root != 0)
 		rc = -CORDON_EDENIED;
 	if (rc == -CORDON_EDENIED) {
 		snprintf(msg, size,
 			 "cannot write '%s': it is outside the workspace (%s); the file tools only change files "
 			 "inside it",
-			 path, t->pr.roots[0].path);
+			 path, pr->roots[0].path);
 		return -1;
 	}
 	if (rc < 0) {
@@ -123,5 +120,4 @@ void wtarget_release(struct wtarget *t)
 		close(t->dirfd);
 	t->fd = t->dirfd = -1;
 	pathres_loc_release(&t->loc);
-	pathres_release(&t->pr);
 }

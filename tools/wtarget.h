@@ -2,7 +2,8 @@
  * wtarget.h — the target of a Write or Edit, resolved for writing.
  *
  *	struct wtarget t;
- *	if (wtarget_open(&t, request, path, msg, sizeof(msg)) < 0) -> msg for the model
+ *	if (wtarget_open(&t, &call->pr, call->abs, call->path, msg, sizeof(msg)) < 0)
+ *		-> msg for the model
  *	t.exists, t.st, t.fd (open read-only when the file exists)
  *	wtarget_commit(&t, data, n, &new_st)      atomic replace (creates dirs)
  *	wtarget_release(&t);
@@ -26,7 +27,7 @@
 #include "tools/pathres.h"
 
 struct wtarget {
-	struct pathres pr;
+	const struct pathres *pr; /* borrowed: the call's roots */
 	struct pathres_loc loc;
 	int dirfd;          /* parent directory; -1 when it does not exist yet */
 	const char *name;   /* final component, in loc.rel */
@@ -35,8 +36,13 @@ struct wtarget {
 	int fd;             /* the existing file, O_RDONLY; -1 otherwise */
 };
 
-/* 0, or -1 with a one-line reason in msg; -CORDON_ENOMEM. */
-int wtarget_open(struct wtarget *t, const json_t *request, const char *path, char *msg, size_t size);
+/*
+ * Resolve abs (absolute, normal: the path the policy judged) beneath pr's
+ * roots; `path` is the model's spelling, for messages. 0, or -1 with a
+ * one-line reason in msg.
+ */
+int wtarget_open(struct wtarget *t, const struct pathres *pr, const char *abs, const char *path, char *msg,
+		 size_t size);
 
 /*
  * Replace (or create) the file with data; the mode of the existing file is

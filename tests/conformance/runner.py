@@ -239,8 +239,13 @@ def compare_call(case, idx, call, res, env, files):
 
 
 def probe_tools(names, tmp):
-    """Which of these tools are still placeholders."""
-    lines = "".join(json.dumps({"name": n, "input": {}}) + "\n" for n in names)
+    """Which of these tools are still placeholders (asked with a valid input:
+    the input is validated before a tool runs)."""
+    probe = {"Bash": {"command": "true"}, "WebFetch": {"url": "https://example.invalid/", "prompt": "x"},
+             "Read": {"file_path": "probe"}, "Write": {"file_path": "probe", "content": ""},
+             "Edit": {"file_path": "probe", "old_string": "a", "new_string": "b"},
+             "Glob": {"pattern": "probe"}, "Grep": {"pattern": "probe"}, "TodoWrite": {"todos": []}}
+    lines = "".join(json.dumps({"name": n, "input": probe.get(n, {})}) + "\n" for n in names)
     p = subprocess.run([CORDON, "tool", "--workspace", tmp, "--stdin"], input=lines.encode(),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=CALL_TIMEOUT)
     out = {}

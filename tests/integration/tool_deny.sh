@@ -114,4 +114,26 @@ t_eq "Grep through a symlink with deny rules exits 1" "$rc" 1
 t_contains "and says why" "$out" "goes through a symbolic link"
 hides "Grep through a symlink with deny rules" "$out" "key material"
 
+# One resolution: "~" is HOME for the policy and for the child alike. With
+# HOME two levels inside the workspace, ~/../secrets/key.txt is
+# WS/h1/secrets/key.txt (no such file), never WS/secrets/key.txt.
+mkdir -p "$ws/h1/h2"
+out=$(HOME=$ws/h1/h2 tool --settings "$base/s.json" Read '{"file_path":"~/../secrets/key.txt"}')
+hides "Read ~/../secrets/key.txt with HOME inside the workspace" "$out" "key material"
+t_contains "and reports the file it judged as missing" "$out" "File does not exist"
+out=$(HOME=$ws/h1/h2 tool --settings "$base/s.json" Read '{"file_path":"~/../../secrets/key.txt"}'); rc=$?
+t_eq "Read of the secret by way of ~ is refused" "$rc" 1
+t_contains "by the deny rule" "$out" "Permission to read"
+hides "Read ~/../../secrets/key.txt" "$out" "key material"
+
+# A Read through a link to a denied file is refused; without the rules it works.
+ln -s secrets/key.txt "$ws/key-link"
+shows "Read through a link without a policy" "$(tool Read '{"file_path":"key-link"}')" "key material"
+out=$(tool --settings "$base/s.json" Read '{"file_path":"key-link"}'); rc=$?
+t_eq "Read through a link with deny rules exits 1" "$rc" 1
+t_contains "and says why" "$out" "goes through a symbolic link"
+hides "Read through a link with deny rules" "$out" "key material"
+out=$(tool --settings "$base/s.json" Read '{"file_path":"lnk/key.txt"}'); rc=$?
+hides "Read through a linked directory with deny rules" "$out" "key material"
+
 t_done
