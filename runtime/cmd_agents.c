@@ -196,6 +196,12 @@ static int do_validate(int argc, char **argv)
 	int i, bad = 0;
 	char tools[512];
 
+	/* Help anywhere wins, before any file is checked. */
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return CLI_EXIT_OK;
+		}
 	if (argc < 2)
 		return cli_usage_error("agents validate", "expected one or more agent files");
 	for (i = 1; i < argc; i++) {
@@ -203,10 +209,6 @@ static int do_validate(int argc, char **argv)
 		struct cordon_diag d;
 		size_t k;
 
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return CLI_EXIT_OK;
-		}
 		if (agentfile_load(&af, argv[i], &d) < 0) {
 			print_diag(argv[i], "error", &d);
 			bad++;

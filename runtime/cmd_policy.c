@@ -97,9 +97,13 @@ static int parse_sources(const char *list, unsigned *out)
 	return 0;
 }
 
-/* Parse the options of `policy check|show`; returns the index of the first
- * positional argument, or -CLI_EXIT_USAGE / -CLI_EXIT_OK (help printed). */
-static int parse_opts(int argc, char **argv, struct popts *o, const char *sub)
+#define PARSE_GO_ON (-1)
+
+/* Parse the options of `policy check|show`. Returns PARSE_GO_ON with *first
+ * the index of the first positional argument, or the exit status to end
+ * with: CLI_EXIT_OK once the help is printed, CLI_EXIT_USAGE or
+ * CLI_EXIT_FAIL with the error reported. */
+static int parse_opts(int argc, char **argv, struct popts *o, const char *sub, int *first)
 {
 	enum { O_AGENT = 256, O_SETTINGS, O_SOURCES, O_MODE, O_ALLOWED, O_DISALLOWED, O_ADD_DIR, O_CWD, O_JSON,
 	       O_HELP };
@@ -138,14 +142,13 @@ static int parse_opts(int argc, char **argv, struct popts *o, const char *sub)
 			break;
 		case O_SOURCES:
 			if (parse_sources(optarg, &o->load.sources) < 0) {
-				cli_usage_error(sub, "bad --setting-sources '%s' (use user,project,local)", optarg);
-				return -CLI_EXIT_USAGE;
+				return cli_usage_error(sub, "bad --setting-sources '%s' (use user,project,local)",
+						       optarg);
 			}
 			break;
 		case O_MODE:
 			if (perm_mode_parse(optarg) < 0) {
-				cli_usage_error(sub, "unknown permission mode '%s'", optarg);
-				return -CLI_EXIT_USAGE;
+				return cli_usage_error(sub, "unknown permission mode '%s'", optarg);
 			}
 			o->load.mode = optarg;
 			break;
@@ -167,30 +170,26 @@ static int parse_opts(int argc, char **argv, struct popts *o, const char *sub)
 		case 'h':
 		case O_HELP:
 			usage(stdout);
-			return -CLI_EXIT_OK;
+			return CLI_EXIT_OK;
 		default:
-			cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
-			return -CLI_EXIT_USAGE;
+			return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
 		}
-		if (bad) {
-			cli_usage_error(sub, "too many repeated options (at most %d)", MAX_MULTI);
-			return -CLI_EXIT_USAGE;
-		}
+		if (bad)
+			return cli_usage_error(sub, "too many repeated options (at most %d)", MAX_MULTI);
 	}
 	if (!getcwd(here, sizeof(here))) {
 		fprintf(stderr, "cordon %s: cannot get the current directory: %s\n", sub, strerror(errno));
-		return -CLI_EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	}
-	if (path_normalize(o->cwd, sizeof(o->cwd), cwd ? cwd : here, here) < 0) {
-		cli_usage_error(sub, "bad --cwd '%s'", cwd ? cwd : here);
-		return -CLI_EXIT_USAGE;
-	}
+	if (path_normalize(o->cwd, sizeof(o->cwd), cwd ? cwd : here, here) < 0)
+		return cli_usage_error(sub, "bad --cwd '%s'", cwd ? cwd : here);
 	o->load.cwd = o->cwd;
 	o->load.settings = o->settings;
 	o->load.allowed = o->allowed;
 	o->load.disallowed = o->disallowed;
 	o->load.add_dirs = o->dirs;
-	return optind;
+	*first = optind;
+	return PARSE_GO_ON;
 }
 
 static int load(struct popts *o, struct policy *p, const char *sub)
@@ -215,11 +214,11 @@ static int do_check(int argc, char **argv)
 	struct policy p;
 	json_error_t jerr;
 	json_t *input;
-	int first;
+	int first, r;
 
-	first = parse_opts(argc, argv, &o, "policy check");
-	if (first < 0)
-		return -first;
+	r = parse_opts(argc, argv, &o, "policy check", &first);
+	if (r != PARSE_GO_ON)
+		return r;
 	if (argc - first != 2)
 		return cli_usage_error("policy check", "expected TOOL and 'JSON-INPUT'");
 	input = json_loads(argv[first + 1], JSON_REJECT_DUPLICATES, &jerr);
@@ -305,11 +304,11 @@ static int do_show(int argc, char **argv)
 	struct popts o;
 	struct policy p;
 	size_t i, k, nrows;
-	int first, n;
+	int first, n, r;
 
-	first = parse_opts(argc, argv, &o, "policy show");
-	if (first < 0)
-		return -first;
+	r = parse_opts(argc, argv, &o, "policy show", &first);
+	if (r != PARSE_GO_ON)
+		return r;
 	if (argc != first)
 		return cli_usage_error("policy show", "unexpected argument '%s'", argv[first]);
 	if (load(&o, &p, "policy show") < 0)
