@@ -6,12 +6,16 @@
 #   make check-valgrind          unit tests under valgrind
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer (clang) on every fuzz target
 #   make bench                   benchmarks (scripts/bench/), writes results to build/bench/
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=...]   the binary and the shipped agents
 #   V=1                          show the compiler's command lines
 #
 # Sources are picked up by directory: a new module needs no Makefile edit.
 
 PREFIX   ?= /usr/local
+# Where `make install` puts the shipped agents ($(DATADIR)/agents), compiled
+# into agent discovery; CORDON_DATADIR in the environment overrides it at run
+# time. A changed value rebuilds what uses it ($(B)/datadir.stamp).
+DATADIR  ?= $(PREFIX)/share/cordon
 CC       ?= cc
 SANITIZE ?=
 PKGS     := jansson libcurl libgit2 yaml-0.1 libpcre2-8 gumbo libseccomp libcap
@@ -54,8 +58,17 @@ HELP_SRCS := $(wildcard tests/helpers/*.c)
 HELP_BINS := $(HELP_SRCS:tests/helpers/%.c=$(B)/tests/helpers/%)
 
 .SECONDARY:
-.PHONY: all check check-unit check-valgrind test-bins fuzz bench install clean
+.PHONY: all check check-unit check-valgrind test-bins fuzz bench install clean FORCE
 all: $(B)/cordon
+
+# Rewritten only when DATADIR changes, so `make install PREFIX=/usr` after a
+# plain `make` rebuilds discovery for /usr instead of installing a binary that
+# searches /usr/local.
+$(B)/datadir.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(B)/policy/discover.o: $(B)/datadir.stamp
+$(B)/policy/discover.o: CPPFLAGS += -DCORDON_DATADIR='"$(DATADIR)"'
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -119,10 +132,12 @@ fuzz:
 bench: $(B)/cordon $(HELP_BINS)
 	@B=$(B) scripts/bench/run
 
+# agents/ holds agent files only (tests/integration/agents.sh checks that each
+# one validates), so the glob installs nothing else.
 install: $(B)/cordon
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cordon/agents
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/agents
 	install -m 0755 $(B)/cordon $(DESTDIR)$(PREFIX)/bin/cordon
-	install -m 0644 agents/*.md $(DESTDIR)$(PREFIX)/share/cordon/agents/
+	install -m 0644 agents/*.md $(DESTDIR)$(DATADIR)/agents/
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -9,6 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The Makefile passes DATADIR ($(PREFIX)/share/cordon unless set); a build
+ * without it would search a directory nobody installed to. */
+#ifndef CORDON_DATADIR
+#error "CORDON_DATADIR must name the installed data directory (the Makefile's DATADIR)"
+#endif
+
 struct seen {
 	dev_t dev[DISCOVER_MAX_FILES];
 	ino_t ino[DISCOVER_MAX_FILES];
@@ -190,6 +196,17 @@ static int project_dirs(struct walk *w, const char *cwd, const char *home)
 	return 0;
 }
 
+int agents_installed_dir(char *out, size_t size)
+{
+	const char *env = getenv("CORDON_DATADIR");
+	int n;
+
+	n = snprintf(out, size, "%s/agents", env && *env ? env : CORDON_DATADIR);
+	if (n < 0 || (size_t)n >= size)
+		return -CORDON_ETOOBIG;
+	return 0;
+}
+
 int agents_discover(struct agent_set *out, const struct discover_opts *o)
 {
 	struct seen *seen;
@@ -204,7 +221,14 @@ int agents_discover(struct agent_set *out, const struct discover_opts *o)
 		return -CORDON_ENOMEM;
 	w.set = out;
 	w.seen = seen;
-	if (o->home && !o->no_user) {
+	/* First, so that every other source overrides what is installed. */
+	if (!(o->installed_dir && !*o->installed_dir)) {
+		w.scope = "installed";
+		r = o->installed_dir ? 0 : agents_installed_dir(dir, sizeof(dir));
+		if (r == 0)
+			r = walk_dir(&w, o->installed_dir ? o->installed_dir : dir, 0);
+	}
+	if (r == 0 && o->home && !o->no_user) {
 		w.scope = "user";
 		snprintf(dir, sizeof(dir), "%s/.claude/agents", o->home);
 		r = walk_dir(&w, dir, 0);

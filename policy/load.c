@@ -50,9 +50,14 @@ static int load_agent(struct policy *p, const struct policy_load_opts *o, struct
 	}
 	e = agents_find(&set, o->agent);
 	if (!e) {
+		char installed[PATHMATCH_MAX + 1];
+
+		if (agents_installed_dir(installed, sizeof(installed)) < 0)
+			snprintf(installed, sizeof(installed), "the installed agents");
 		diag_clear(diag);
-		diag_set(diag, 0, 0, "no agent named '%s' in .claude/agents/ of %s or its parents, or ~/.claude/agents/",
-			 o->agent, o->cwd);
+		diag_set(diag, 0, 0,
+			 "no agent named '%s' in .claude/agents/ of %s or its parents, ~/.claude/agents/ or %.300s",
+			 o->agent, o->cwd, installed);
 		/* An invalid file may be the one meant: say so. */
 		for (i = 0, bad = 0; i < set.n; i++)
 			bad += !set.v[i].ok;

@@ -4,10 +4,12 @@
  *	cordon agents list [--json] [--cwd DIR] [--agent FILE]...
  *	cordon agents validate FILE...        exit 1 if any file is invalid
  *
- * `list` discovers agents as Claude Code does (policy/discover.h) and also
- * reports the files that failed to load, with file:line:column, rather than
- * leaving them out. `validate` prints one line per file (ok or the error)
- * plus its warnings, in the file:line:column: form editors understand.
+ * `list` discovers agents as Claude Code does, plus the installed ones
+ * (policy/discover.h), names each one's source (installed, user, project,
+ * cli, managed) and also reports the files that failed to load, with
+ * file:line:column, rather than leaving them out. `validate` prints one
+ * line per file (ok or the error) plus its warnings, in the
+ * file:line:column: form editors understand.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,10 +33,11 @@ static void usage(FILE *f)
 	fputs("usage: cordon agents list [--json] [--cwd DIR] [--agent FILE]...\n"
 	      "       cordon agents validate FILE...\n"
 	      "\n"
-	      "list shows the agents found in .claude/agents/ of the project and its\n"
-	      "parents, ~/.claude/agents/ and --agent files (later sources win), and\n"
-	      "the files that failed to load. validate checks files and exits 1 if any\n"
-	      "is invalid.\n",
+	      "list shows the agents found in cordon's installed agents directory,\n"
+	      "~/.claude/agents/, .claude/agents/ of the project and its parents and\n"
+	      "--agent files (later sources win), each with its source, and the files\n"
+	      "that failed to load. validate checks files and exits 1 if any is\n"
+	      "invalid.\n",
 	      f);
 }
 
@@ -163,11 +166,11 @@ static int do_list(int argc, char **argv)
 			const struct agent_entry *e = &set.v[i];
 
 			if (!e->ok) {
-				printf("%-24s %-8s invalid: %s\n", "-", e->scope, diag_format(&e->diag, m, sizeof(m)));
+				printf("%-24s %-9s invalid: %s\n", "-", e->scope, diag_format(&e->diag, m, sizeof(m)));
 				continue;
 			}
 			tools_text(&e->af, tools, sizeof(tools));
-			printf("%-24s %-8s %-8s tools: %s  %s%s\n", e->af.name, e->scope,
+			printf("%-24s %-9s %-8s tools: %s  %s%s\n", e->af.name, e->scope,
 			       e->af.model ? e->af.model : "inherit", tools, e->path,
 			       e->shadowed ? "  (shadowed)" : "");
 		}

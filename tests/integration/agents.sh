@@ -6,6 +6,9 @@ seed=$ROOT/tests/data/agents/backend-engineer.md
 tmp=$(t_tmpdir)
 export HOME=$tmp/home
 mkdir -p "$HOME"
+# No installed agents unless a test says so (a cordon installed on this host
+# must not change what discovery finds here).
+export CORDON_DATADIR=$tmp/no-datadir
 
 out=$("$CORDON" agents validate "$seed" 2>&1); rc=$?
 t_eq "seed validates" "$rc" 0
@@ -13,8 +16,10 @@ t_contains "seed has its eight tools" "$out" \
 	"ok: backend-engineer (tools: Read, Write, Edit, Grep, Glob, WebFetch, TodoWrite, Bash; model: sonnet)"
 t_contains "seed's color is a warning with its position" "$out" "backend-engineer.md:6:8: warning: 'color' 'indigo'"
 
-for f in "$ROOT"/agents/*.md; do
-	[ "$(basename "$f")" = README.md ] && continue
+# agents/ is installed as it is (make install): every file in it is an agent.
+out=$("$CORDON" agents validate "$ROOT"/agents/*.md 2>&1); rc=$?
+t_eq "agents validate agents/*.md exits 0" "$rc" 0
+for f in "$ROOT"/agents/*; do
 	out=$("$CORDON" agents validate "$f" 2>&1); rc=$?
 	t_eq "agents/$(basename "$f") validates" "$rc" 0
 	t_contains "agents/$(basename "$f") is ok without warnings" "$out" ": ok: "
@@ -97,4 +102,22 @@ fi
 
 out=$(cd "$proj" && "$CORDON" agents list --agent "$seed" 2>&1)
 t_contains "list --agent FILE: cli scope" "$out" "backend-engineer         cli"
+
+# Installed agents ($CORDON_DATADIR/agents): found, named as installed, and
+# overridden by every other source.
+mkdir -p "$tmp/data/agents"
+mk "$tmp/data/agents/helper.md" helper "installed helper"
+mk "$tmp/data/agents/shipped.md" shipped "installed only" "tools: Read\n"
+out=$(cd "$proj" && CORDON_DATADIR=$tmp/data "$CORDON" agents list 2>&1); rc=$?
+t_eq "list with installed agents: exit 0" "$rc" 0
+t_contains "list: installed agent with its source" "$out" \
+	"shipped                  installed inherit  tools: Read  $tmp/data/agents/shipped.md"
+t_contains "list: an installed agent is overridden by a user one" "$out" "$tmp/data/agents/helper.md  (shadowed)"
+out=$(cd "$proj" && CORDON_DATADIR=$tmp/data "$CORDON" agents list --json 2>&1)
+t_contains "list --json: installed scope" "$out" '"scope": "installed"'
+out=$(cd "$proj" && CORDON_DATADIR=$tmp/data "$CORDON" policy show --agent shipped 2>&1); rc=$?
+t_eq "--agent NAME finds an installed agent" "$rc" 0
+t_contains "--agent NAME: the installed file" "$out" "agent: shipped ($tmp/data/agents/shipped.md)"
+out=$(cd "$proj" && CORDON_DATADIR=$tmp/data "$CORDON" policy show --agent nosuch 2>&1)
+t_contains "--agent unknown NAME: the installed directory is named" "$out" "or $tmp/data/agents"
 t_done
