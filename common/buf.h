@@ -1,7 +1,7 @@
 /*
  * buf.h — a growable byte buffer with a ceiling.
  *
- * Every buffer that holds outside data has a ceiling (security invariant 4):
+ * Every buffer that holds outside data has a ceiling:
  * growing a struct buf past `max` fails with -CORDON_ETOOBIG and leaves the
  * buffer as it was. The data is always NUL-terminated (the NUL is not counted
  * in len and does not count against max), so text can be used as a C string;

@@ -1,5 +1,5 @@
 /*
- * agentfile.h — agent files: Markdown with YAML frontmatter (spec §12.2).
+ * agentfile.h — agent files: Markdown with YAML frontmatter (docs/agents.md).
  *
  *	---
  *	name: code-reviewer

@@ -126,7 +126,8 @@ static bool in_working_dirs(const struct dctx *d, const char *path)
 /*
  * Paths whose change would alter what runs next or what the policy is:
  * VCS internals, agent and editor settings, shell start-up files. Writes to
- * them ask even in bypassPermissions and acceptEdits (spec §13.3).
+ * them ask even in bypassPermissions and acceptEdits (docs/policy.md,
+ * "How a call is decided").
  */
 static bool is_protected(const char *path)
 {
@@ -1161,7 +1162,8 @@ static void judge_split(struct bash_state *b, const struct sh_split *sp, int nes
 		judge_part(b, &sp->cmds[i], nesting);
 }
 
-/* Spec §1.3: a leading `cd <cwd> && ` is dropped, `\\;` becomes `\;`. */
+/* As Claude Code does before judging: a leading `cd <cwd> && ` is dropped,
+ * `\\;` becomes `\;` (docs/policy.md, "Bash: every part must be allowed"). */
 static int normalize_command(const struct dctx *d, const char *cmd, const char *raw_cwd, struct buf *out)
 {
 	const char *cwds[2] = { raw_cwd, d->cwd };

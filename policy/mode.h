@@ -1,5 +1,5 @@
 /*
- * mode.h — permission modes (spec/tools.md §13.3).
+ * mode.h — permission modes (docs/policy.md, "How a call is decided").
  *
  * The mode decides what happens to a call no rule speaks about: `default`
  * asks (which headless means deny), `acceptEdits` also allows edits inside

@@ -19,7 +19,7 @@
  *	if (dec.verdict != POLICY_ALLOW) -> error tool_result with dec.reason
  *	policy_release(&p);
  *
- * Decision order (spec §13.3): a disabled tool is refused first; then deny
+ * Decision order (docs/policy.md, "How a call is decided"): a disabled tool is refused first; then deny
  * rules, then ask rules, then allow rules (first match wins, deny beats ask
  * beats allow whatever their specificity); then the permission mode's
  * default for the call's class. Headless, nobody answers an ask: it becomes
@@ -38,8 +38,9 @@
  * is refused (acts as default) when disableBypassPermissionsMode is set.
  *
  * policy_decide() is pure: no syscalls, no allocation that outlives it;
- * the reason is the text the model sees (spec §13.4 wording where Claude
- * Code has one, followed by cordon's explanation in parentheses).
+ * the reason is the text the model sees (Claude Code's wording where it has
+ * one, followed by cordon's explanation in parentheses: docs/policy.md,
+ * "What the model sees").
  *
  * Ownership: the policy owns copies of everything it was given; the agent
  * file and settings may be released after the apply calls.

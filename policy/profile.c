@@ -1,10 +1,10 @@
 /*
  * profile.c — the sandbox profiles as data (see profile.h).
  *
- * The seccomp tables follow spec/sandbox.md §6.0–6.4: cordon's own code
- * (readonly, write, compute, fetch) gets a small allowlist whose default kills
- * the process; an exec'd program (Bash, `cordon sandbox`) gets a Docker-style
- * allowlist with default EPERM minus the always-deny set.
+ * The seccomp tables are those of docs/sandbox.md, "Profiles": cordon's own
+ * code (readonly, write, compute, fetch) gets a small allowlist whose default
+ * kills the process; an exec'd program (Bash, `cordon sandbox`) gets a
+ * Docker-style allowlist with default EPERM minus the always-deny set.
  */
 #include "policy/profile.h"
 #include "common/error.h"
@@ -156,9 +156,10 @@ const char *layer_format_list(unsigned mask, char *buf, size_t size)
 /* All rights on a directory tree except device nodes and device ioctls. */
 #define RW_TREE (LL_FS_ALL & ~(LL_FS_IOCTL_DEV | LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK))
 /*
- * Write/Edit: spec §6.2. No REFER (cross-directory rename/link → EXDEV,
- * which stops hard-link planting; same-directory atomic rename needs none),
- * no symlinks, fifos, sockets, devices, no execute, no rmdir.
+ * Write/Edit (docs/sandbox.md, "Profiles"). No REFER (cross-directory
+ * rename/link → EXDEV, which stops hard-link planting, FS09; same-directory
+ * atomic rename needs none), no symlinks, fifos, sockets, devices, no
+ * execute, no rmdir.
  */
 #define WRITE_TREE                                                                            \
 	(LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_MAKE_REG | \
@@ -372,7 +373,8 @@ static const struct sc_rule own_fetch[] = {
 
 /*
  * Docker-style allowlist for exec'd programs (moby default.json), minus the
- * always-deny set of spec §6.0. Everything not listed returns EPERM.
+ * always-deny set (always_denied[] below; docs/sandbox.md, "Profiles").
+ * Everything not listed returns EPERM.
  */
 static const char *const bash_allow[] = {
 	"accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "cachestat", "capget",

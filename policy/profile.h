@@ -1,7 +1,7 @@
 /*
  * profile.h — the sandbox profiles a tool call can run under, as pure data.
  *
- * A profile names what a child may do (design.md §3, "Tool profiles"). This
+ * A profile names what a child may do (docs/sandbox.md, "Profiles"). This
  * header holds everything about a profile that is a decision rather than a
  * syscall, so it can be unit-tested without a kernel:
  *

@@ -1,5 +1,6 @@
 /*
- * readonly.h — the built-in read-only command allowlist (spec §13.2).
+ * readonly.h — the built-in read-only command allowlist (docs/policy.md,
+ * "The read-only allowlist").
  *
  * Claude Code runs commands like `ls`, `cat`, `grep` and `git status` without
  * asking, in any mode. cordon does the same for the commands listed in

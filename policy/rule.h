@@ -1,7 +1,7 @@
 /*
  * rule.h — one permission rule: `Tool` or `Tool(specifier)`.
  *
- * The syntax is Claude Code's (spec/tools.md §13.2):
+ * The syntax is Claude Code's (docs/policy.md, "Rules"):
  *   Bash(npm run build)     exact command
  *   Bash(npm run test:*)    legacy prefix: the command equals the prefix or
  *                           starts with prefix + space (so NOT test:unit)

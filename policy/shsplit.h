@@ -2,7 +2,8 @@
  * shsplit.h — split a shell command into the simple commands it would run.
  *
  * The policy judges a Bash call by each simple command in it: `a && b | c`
- * is three commands and all three must be allowed (design.md §4). This is a
+ * is three commands and all three must be allowed (docs/policy.md, "Bash:
+ * every part must be allowed"). This is a
  * real shell-word lexer, not a regex: it knows quotes ('..', "..", $'..'),
  * backslash escapes and line continuations, the operators && || ; | |& &
  * and newlines, subshells ( ), groups { }, [[ ]] tests, the keywords of

@@ -1,5 +1,6 @@
 /*
- * caps.h — drop every capability in a child (design.md §3 step 3).
+ * caps.h — drop every capability in a child (docs/sandbox.md, "The child,
+ * in order", step 4).
  *
  * caps_drop_all() locks the securebits (NOROOT, NO_SETUID_FIXUP, KEEP_CAPS,
  * NO_CAP_AMBIENT_RAISE, all *_LOCKED), clears the bounding set, the ambient

@@ -11,7 +11,7 @@
  *	sandbox_result_release(&res);
  *	sandbox_close(sb);
  *
- * Process model (design.md §2): sandbox_open() forks the warden from the
+ * Process model (docs/sandbox.md, "Process model"): sandbox_open() forks the warden from the
  * supervisor while it holds no secret. Where the kernel allows, the warden
  * enters new user (only the caller's uid/gid mapped), mount, pid, net (lo
  * up), ipc, uts and cgroup namespaces, builds the mount view (system dirs
@@ -32,7 +32,7 @@
  * (or call.require) that is not active makes sandbox_open() / sandbox_run()
  * fail with -CORDON_EUNSUPPORTED: fail closed, never run unconfined.
  *
- * Each child, in this order (spec/sandbox.md §6.0): setsid, PDEATHSIG,
+ * Each child, in this order (docs/sandbox.md, "The child, in order"): setsid, PDEATHSIG,
  * cgroup, stdin /dev/null, stdout/stderr pipes, close every other fd,
  * rlimits, cwd, capabilities dropped (securebits locked), NO_NEW_PRIVS,
  * allowlisted environment, Landlock, seccomp (compiled once per session).

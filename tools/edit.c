@@ -1,8 +1,9 @@
 /*
- * edit.c — the Edit tool (spec/tools.md §4), run in a write tool child.
+ * edit.c — the Edit tool (docs/tools.md, "Edit"), run in a write tool
+ * child.
  *
- * Validation in the reference's order (§4.2), matching in editapply.c, the
- * write through wtarget_commit(). The file is decoded (BOM, UTF-16LE) and
+ * Validation in the reference's order (listed there), matching in
+ * editapply.c, the write through wtarget_commit(). The file is decoded (BOM, UTF-16LE) and
  * CRLF folded to LF for matching; both are restored on write, and bytes
  * that are not valid UTF-8 pass through untouched.
  */

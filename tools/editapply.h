@@ -1,7 +1,7 @@
 /*
  * editapply.h — apply one Edit to text in memory (pure; fuzzed).
  *
- * The matching rules of spec/tools.md §4.3:
+ * The matching rules of the reference (docs/tools.md, "Edit"):
  *  1. exact byte substring search for old;
  *  2. else search again with curly quotes folded to straight ones in both
  *     the text and old (‘ ’ → ', “ ” → "); the matched span of the text
@@ -39,7 +39,7 @@ struct edit_req {
 int edit_apply(struct buf *out, size_t *out_count, const char *text, size_t n, const struct edit_req *req);
 
 /*
- * Undo the API's sanitizing of special tokens (spec/tools.md §1.3): "<fnr>"
+ * Undo the API's sanitizing of special tokens (docs/tools.md, "Edit"): "<fnr>"
  * → "<function_results>", "<n>"/"</n>" → "<name>"/"</name>", likewise
  * o/e/s/r → output/error/system/result, "\n\nH:" → "\n\nHuman:", "\n\nA:" →
  * "\n\nAssistant:". Appends to out; *changed says whether anything was.

@@ -1,15 +1,15 @@
 /*
  * fsops.h — file operations of the file tools, on fds from tools/pathres.h.
  *
- *  - fs_read_all(): read an open file with a ceiling (invariant 4);
+ *  - fs_read_all(): read an open file with a ceiling (every buffer has one);
  *  - fs_replace(): the only way Write and Edit change a file. A temp file
  *    in the same directory (O_CREAT|O_EXCL|O_NOFOLLOW), written, chmod'ed
  *    (setuid/setgid/sticky never set), fsync'ed, then renamed over the name
  *    and the directory fsync'ed: a reader sees the old or the new file,
  *    never half of one; the old inode is never written through, so a
  *    symlink or hard link at the name cannot redirect the write;
- *  - the read-state rules of spec/tools.md §1.6 on the entry the supervisor
- *    passes in the request's "state" (see readstate_check()).
+ *  - the read-state rules (docs/tools.md, "Write") on the entry the
+ *    supervisor passes in the request's "state" (see readstate_check()).
  */
 #ifndef CORDON_TOOLS_FSOPS_H
 #define CORDON_TOOLS_FSOPS_H

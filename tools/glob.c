@@ -1,5 +1,5 @@
 /*
- * glob.c — the Glob tool (spec/tools.md §6).
+ * glob.c — the Glob tool (docs/tools.md, "Glob").
  *
  * The reference runs `rg --files --glob PATTERN --sort=modified --no-ignore
  * --hidden` in the search directory: every regular file below it (hidden

@@ -1,6 +1,6 @@
 /*
  * grep.c — the Grep tool: ripgrep's search and the reference's output
- * (spec/tools.md §7), in-process with PCRE2 over a parallel walk.
+ * (docs/tools.md, "Grep"), in-process with PCRE2 over a parallel walk.
  *
  * What the reference runs:
  *   rg --hidden --glob !.git --glob !.svn --glob !.hg --glob !.bzr --glob !.jj

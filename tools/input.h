@@ -2,9 +2,10 @@
  * input.h — validate a tool's input object the way the reference does.
  *
  * The reference validates with a zod strictObject and reports issues in two
- * forms (spec/tools.md §1.2). We keep a small table per tool and produce the
- * same messages, wrapped in <tool_use_error>. Each tool's table of fields is
- * its row in policy/catalog.h; tool_execute() validates every call with it:
+ * forms (docs/tools.md, "Results, errors and oversized output"). We keep a
+ * small table per tool and produce the same messages, wrapped in
+ * <tool_use_error>. Each tool's table of fields is its row in
+ * policy/catalog.h; tool_execute() validates every call with it:
  *
  *	json_t *norm; char *err;
  *	if (input_validate(&norm, &err, "Read", entry->fields, input) < 0) ...

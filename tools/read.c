@@ -1,5 +1,6 @@
 /*
- * read.c — the Read tool (spec/tools.md §2), run in a read-only tool child.
+ * read.c — the Read tool (docs/tools.md, "Read"), run in a read-only tool
+ * child.
  *
  * Text files stream through a line splitter so a limit read of a huge file
  * stops early and every buffer has a ceiling: a whole-file read is capped

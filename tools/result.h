@@ -1,10 +1,11 @@
 /*
  * result.h — building tool result objects (tools/tool.h's result shape).
  *
- * Three kinds of failure text, as the reference sends them (§1.1):
+ * Three kinds of failure text, as the reference sends them (docs/tools.md,
+ * "Results, errors and oversized output"):
  * validation errors wrapped in <tool_use_error>, runtime errors bare, and
  * success text. Results longer than RESULT_MAX_ERROR for errors are cut to
- * first 5000 + "... [N characters truncated] ..." + last 5000 (§1.1).
+ * first 5000 + "... [N characters truncated] ..." + last 5000.
  */
 #ifndef CORDON_TOOLS_RESULT_H
 #define CORDON_TOOLS_RESULT_H

@@ -3,7 +3,8 @@
  *
  * Both tools run in a read-only tool child (PROFILE_READONLY): they resolve
  * the search path beneath an allowed root (tools/pathres.h), walk the tree
- * with tools/walk.h, and build the reference's text (spec/tools.md §6, §7).
+ * with tools/walk.h, and build the reference's text (docs/tools.md, "Grep",
+ * "Glob").
  * The shared helpers below deal with the reference's path forms and its
  * head_limit/offset pagination.
  */

@@ -1,9 +1,10 @@
 /*
- * write.c — the Write tool (spec/tools.md §3), run in a write tool child.
+ * write.c — the Write tool (docs/tools.md, "Write"), run in a write tool
+ * child.
  *
  * An existing file must have been read in this session and not changed
- * since (§1.6); the write itself is wtarget_commit(): temp file, fsync,
- * rename, never through a link.
+ * since (the read state); the write itself is wtarget_commit(): temp file,
+ * fsync, rename, never through a link.
  */
 #include "tools/result.h"
 #include "tools/fsops.h"

@@ -22,8 +22,8 @@
 #                 confined child, search, result over IPC, persisted-output
 #                 step); the session set-up and teardown cancel out.
 #                 N = BENCH_SESSION_CALLS, default 10.
-#   rg            ripgrep with the flags the reference passes (§7.2), one
-#                 process per call (as Claude Code runs it)
+#   rg            ripgrep with the flags the reference passes (docs/tools.md,
+#                 "Grep"), one process per call (as Claude Code runs it)
 # and the ratios cordon/rg, cordon-tool/rg and session/rg (goal: <= 1.0).
 # The session's result (the N-th call's; a persisted output read from its
 # file) is checked against rg's set like the in-process one.

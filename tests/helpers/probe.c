@@ -332,7 +332,7 @@ static int write_file(const char *path, const char *s)
 	return rc;
 }
 
-/* unshare -rm sh -c 'mount -o remount,bind,rw /' (spec FS16). Everything
+/* unshare -rm sh -c 'mount -o remount,bind,rw /' (FS16, docs/threats.md). Everything
  * happens in a private user and mount namespace, so the host is untouched. */
 static void p_userns_remount(struct outcome *o, int argc, char **argv)
 {

@@ -2,10 +2,11 @@
 # grep_vs_rg.sh — cordon's Grep and Glob against ripgrep on a generated tree.
 #
 # For each pattern/flag set, runs ripgrep with the command line the
-# reference builds (spec/tools.md §7.2, §6.2) and cordon's tool in-process
-# (tests/helpers/toolcall, head_limit 0), and compares the result *sets*
-# (files, or per-file lines, paths made relative the same way). Order is
-# not compared here: rg runs multi-threaded; the unit tests pin the order.
+# reference builds (docs/tools.md, "Grep" and "Glob") and cordon's tool
+# in-process (tests/helpers/toolcall, head_limit 0), and compares the
+# result *sets* (files, or per-file lines, paths made relative the same
+# way). Order is not compared here: rg runs multi-threaded; the unit tests
+# pin the order.
 . "$ROOT/tests/lib.sh"
 
 RG=$(command -v rg || true)
