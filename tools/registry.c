@@ -11,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tools with a catalog row whose run function has not landed yet. */
-static int tool_not_implemented(struct tool_call *call, json_t **out)
-{
-	(void)call;
-	*out = tool_result_text("this tool is not implemented yet", true);
-	return *out ? 0 : -CORDON_ENOMEM;
-}
-
 static const struct {
 	const char *name;
 	tool_run_fn run;
@@ -28,8 +20,7 @@ static const struct {
 	{ "Edit", tool_edit_run },
 	{ "Glob", tool_glob_run },
 	{ "Grep", tool_grep_run },
-	{ "Bash", tool_not_implemented },
-	{ "WebFetch", tool_not_implemented },
+	/* Bash and WebFetch: catalog rows whose run functions have not landed yet. */
 	{ "TodoWrite", tool_todowrite_run },
 };
 
@@ -113,8 +104,10 @@ int tool_execute(const json_t *request, json_t **out)
 	*out = NULL;
 	call.entry = catalog_find(name);
 	run = tool_runner(name);
-	if (!call.entry || !call.entry->builtin || !run)
+	if (!call.entry || !call.entry->builtin)
 		return result_printf(out, true, true, "Error: No such tool available: %.200s", name ? name : "(none)");
+	if (!run)
+		return result_text(out, true, false, "this tool is not implemented yet");
 	call.request = request;
 	input = fold_aliases(call.entry, json_object_get(request, "input"));
 	if (!input && json_object_get(request, "input"))

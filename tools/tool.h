@@ -61,7 +61,10 @@ struct tool_call {
  */
 typedef int (*tool_run_fn)(struct tool_call *call, json_t **out);
 
-/* The run function of a builtin tool, or NULL (unknown, or rules only). */
+/*
+ * The run function of a builtin tool, or NULL (unknown, rules only, or not
+ * implemented yet: the agent loop offers only tools that have one).
+ */
 tool_run_fn tool_runner(const char *name);
 
 /*
