@@ -5,7 +5,7 @@
  * supervisor's memory. The rule that keeps API keys out of every child is
  * an order: the sandbox is opened before any secret is read. Code that
  * reads a secret (a provider taking ANTHROPIC_API_KEY from the environment
- * or a file) calls secret_latch() first; runtime/sandbox.c refuses to fork
+ * or a file) calls secret_latch() first; runtime/sandbox/sandbox.c refuses to fork
  * a warden once the latch is set (fail closed: -CORDON_EDENIED), so a
  * change in call order cannot silently copy a key into the sandbox.
  *

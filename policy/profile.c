@@ -454,7 +454,7 @@ static const struct sc_rule bash_args[] = {
  * openat2's mode sits behind a pointer: ENOSYS makes callers fall back to
  * openat, whose mode the main filter checks. In the overlay, not the main
  * filter: the warden loads the main filter once for the whole session
- * (runtime/warden.c, "the exec base") and every exec'd command stacks its
+ * (runtime/sandbox/warden.c, "the exec base") and every exec'd command stacks its
  * overlay on it, while the built-in tools, which resolve paths with
  * openat2 beneath their roots, stack their own filter instead.
  */
@@ -493,7 +493,7 @@ static const struct sc_rule ov_sock_on[] = {
 };
 
 /*
- * A function kind's zygote (runtime/warden_zygote.h) runs under its
+ * A function kind's zygote (runtime/sandbox/warden_zygote.h) runs under its
  * profile's filter plus what its loop needs: make a spare's pipes and hand
  * their other ends to the warden (pipe2, sendmsg; recvmsg sees its EOF),
  * fork a spare and reap it (clone without CLONE_THREAD, wait4);

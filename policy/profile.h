@@ -10,7 +10,7 @@
  *   - the Landlock rights per profile and kind of path (profile_fs_rules());
  *     the bits mirror the kernel's LANDLOCK_ACCESS_FS_* positions, and the
  *     runtime drops the ones the running kernel's ABI does not know;
- *   - the seccomp rule tables (profile_seccomp()), compiled by runtime/seccomp.c;
+ *   - the seccomp rule tables (profile_seccomp()), compiled by runtime/sandbox/seccomp.c;
  *   - the protected paths inside a writable workspace;
  *   - the environment allowlist for children.
  *
@@ -213,7 +213,7 @@ const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool e
 const struct sc_filter *profile_seccomp_exec_unisolated(void);
 
 /*
- * The filter of a function kind's zygote (runtime/warden_zygote.h): the
+ * The filter of a function kind's zygote (runtime/sandbox/warden_zygote.h): the
  * function filter of profile p plus the zygote's loop (recvmsg, wait4,
  * fork) and a spare's own setup. Bash has no variant: its filter allows all that.
  */

@@ -1,8 +1,8 @@
-/* cordon's entry point: process-wide setup, then the CLI (runtime/cli.c). */
+/* cordon's entry point: process-wide setup, then the CLI (runtime/cli/cli.c). */
 #include <stdio.h>
 #include <sys/prctl.h>
 
-#include "runtime/cli.h"
+#include "runtime/cli/cli.h"
 
 int main(int argc, char **argv)
 {

@@ -95,7 +95,7 @@ int pathres_from_request(struct pathres *pr, const json_t *request);
 /*
  * Whether abs (a pathres_loc.abs) is one of the request's "placeholders":
  * absolute paths of empty read-only files or directories the sandbox made
- * to pin protected paths that do not exist on the host (runtime/sandbox.h).
+ * to pin protected paths that do not exist on the host (runtime/sandbox/sandbox.h).
  * The tools report them as missing. Exact, lexical comparison.
  */
 bool pathres_is_placeholder(const json_t *request, const char *abs);

@@ -2,7 +2,7 @@
  * todowrite.c — the TodoWrite tool (docs/tools.md, "TodoWrite"), run in a
  * compute child with no file access. It only validates (tool_execute()
  * checks the list against the catalog's fields): the list itself lives in
- * the supervisor (runtime/session.c), which takes it from the "todos"
+ * the supervisor (runtime/session/session.c), which takes it from the "todos"
  * effect. A list where every item is completed is stored as empty.
  */
 #include "tools/result.h"

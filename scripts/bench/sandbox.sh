@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench/sandbox.sh — what confinement costs per call (issue 3).
 #
-# 1. tests/helpers/bench-sandbox: one session sandbox (runtime/sandbox.h),
+# 1. tests/helpers/bench-sandbox: one session sandbox (runtime/sandbox/sandbox.h),
 #    then interleaved rounds of
 #      Bash-profile /bin/true through the open session,
 #      plain fork + execve /bin/true from the same process,

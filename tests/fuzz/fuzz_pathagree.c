@@ -4,7 +4,7 @@
  * "//", names, links, the workspace's absolute path); the first byte picks
  * the tool (Read, or a Grep search rooted at the path). The path is judged
  * by policy_decide() under a deny rule for Read of ./secrets (all below), then run the way
- * the session runs it (runtime/session.c: "resolved_path" = the decision's
+ * the session runs it (runtime/session/session.c: "resolved_path" = the decision's
  * path, the Read deny patterns), in-process against a real tree with
  * symlinked directories and files. It must hold that:
  *  - an allowed call never returns the secret's content;

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the call manager's request parser (runtime/sandbox_ipc.h).
+ * Fuzz target: the call manager's request parser (runtime/sandbox/sandbox_ipc.h).
  * Input: a struct sbx_req (its first bytes; missing bytes are zero) followed
  * by the payload. Checks that a parse either fails cleanly or yields strings
  * and input that lie inside the payload.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/sandbox_ipc.h"
+#include "runtime/sandbox/sandbox_ipc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  *	bench-sandbox [-r ROUNDS] [-n CALLS] [-b CALLS] [-P CALLS] [-w WORKSPACE]
  *	              [--no-bwrap] [--no-namespaces] [--only sandbox|fork|fn|bwrap]
  *
- * Opens one session (runtime/sandbox.h) and then, in ROUNDS interleaved
+ * Opens one session (runtime/sandbox/sandbox.h) and then, in ROUNDS interleaved
  * rounds, times with CLOCK_MONOTONIC:
  *   sandbox  N Bash-profile calls of /bin/true through the open session
  *   fork     N plain fork + execve /bin/true + waitpid from this process
@@ -49,7 +49,7 @@
 
 #include "common/buf.h"
 #include "common/error.h"
-#include "runtime/sandbox.h"
+#include "runtime/sandbox/sandbox.h"
 
 #define MAX_ROUNDS 1000
 #define MAX_PACED 1000

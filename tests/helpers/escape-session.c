@@ -4,7 +4,7 @@
  *	escape-session [--no-namespaces] WORKSPACE PROBE ARGV_MARKER
  *
  * `cordon sandbox` runs one call per session; an agent runs many, some at
- * the same time, in one session (runtime/sandbox.h). This driver opens a
+ * the same time, in one session (runtime/sandbox/sandbox.h). This driver opens a
  * session on WORKSPACE and plays:
  *   call A (in a thread): /bin/sleep 3 with ESCAPE_MARKER=<random> in its
  *          env (made up here: in no argv, in no environment of ours);
@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "runtime/sandbox.h"
+#include "runtime/sandbox/sandbox.h"
 
 struct bg_call {
 	struct sandbox *sb;

@@ -112,7 +112,7 @@ t_eq "no inherited fds" "$(sbx -- ls /proc/self/fd | tr '\n' ' ')" "0 1 2 3 "
 if "$CORDON" sandbox --workspace "$ws" --require userns,pidns,netns -- true 2>/dev/null; then
 	t_eq "pid 1 is the warden" "$(sbx -- cat /proc/1/comm)" "cordon-warden"
 	# Every process in view is the session's own: the warden, its zygotes and
-	# spares (runtime/warden_zygote.h), and this command (sh, cat).
+	# spares (runtime/sandbox/warden_zygote.h), and this command (sh, cat).
 	comms=$(sbx -- sh -c 'for p in /proc/[0-9]*; do cat "$p/comm" 2>/dev/null; done' | sort -u | tr '\n' ' ')
 	others=$(printf '%s\n' $comms | grep -vxE 'cordon-warden|cordon-zygote|cordon-spare|sh|cat' | tr '\n' ' ')
 	t_eq "host processes are invisible (seen: $comms)" "$others" ""

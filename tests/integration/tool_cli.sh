@@ -79,7 +79,7 @@ else
 fi
 
 # Unprivileged (no cgroup can be made): function calls run in the warden with
-# their zygote's spares, no call manager (runtime/warden.c, accept_call). A
+# their zygote's spares, no call manager (runtime/sandbox/warden.c, accept_call). A
 # session of several calls of each kind: results, and the file boundary.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	uws=$(mktemp -d /tmp/cordon-toolcli-uid-XXXXXX)

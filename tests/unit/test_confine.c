@@ -36,9 +36,9 @@
 
 #include "common/buf.h"
 #include "common/fileio.h"
-#include "runtime/child.h"
-#include "runtime/landlock.h"
-#include "runtime/seccomp.h"
+#include "runtime/sandbox/child.h"
+#include "runtime/sandbox/landlock.h"
+#include "runtime/sandbox/seccomp.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40

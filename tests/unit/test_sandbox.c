@@ -29,8 +29,8 @@
 #include <valgrind/valgrind.h>
 
 #include "common/error.h"
-#include "runtime/landlock.h"
-#include "runtime/sandbox.h"
+#include "runtime/sandbox/landlock.h"
+#include "runtime/sandbox/sandbox.h"
 
 static char ws[] = "/tmp/cordon-sbx.XXXXXX";
 
@@ -569,7 +569,7 @@ static void *worker_main(void *arg)
 
 /*
  * Functions of one kind after the first come from the kind's zygote
- * (runtime/warden_zygote.h) whenever the session has call groups: the
+ * (runtime/sandbox/warden_zygote.h) whenever the session has call groups: the
  * second and later calls here are spares it forked. Each must still be one
  * process that cannot create another (fresh children die of SIGSYS at
  * clone; a zygote's spares get EPERM from their stacked filter), must not

@@ -23,7 +23,7 @@
 #include "common/secret.h"
 #include "policy/catalog.h"
 #include "policy/policy.h"
-#include "runtime/session.h"
+#include "runtime/session/session.h"
 
 /* `seq 1 6500` as Bash returns it: the reference case bash_output_over_limit. */
 static void preview_matches_reference(void **state)

@@ -1,0 +1,194 @@
+/*
+ * cordon sandbox — run any command inside the sandbox (like `srt` or
+ * `codex sandbox`).
+ *
+ *	cordon sandbox [--profile bash|readonly|write] [--workspace DIR] [--net none]
+ *	               [--timeout S] [--require LAYERS] [--max-output BYTES]
+ *	               [--no-namespaces] -- CMD ARGS...
+ *
+ * Exit status: the command's; 128+N when a signal killed it (SIGSYS from the
+ * seccomp filter included); 124 when the timeout killed it; 125 when cordon
+ * refused to run it (a required layer missing, the sandbox could not be
+ * applied, bad workspace); 126/127 when the command could not be executed /
+ * found inside the sandbox; 2 for usage errors.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "runtime/cli/cli.h"
+#include "runtime/sandbox/sandbox.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: cordon sandbox [options] -- CMD [ARGS...]\n"
+	      "\n"
+	      "Run CMD confined as a tool call of the given profile would be.\n"
+	      "\n"
+	      "options:\n"
+	      "  --profile P        bash (default), readonly or write; readonly/write get\n"
+	      "                     their Landlock rights plus read+execute on system dirs\n"
+	      "  --workspace DIR    the read-write root (default: the current directory)\n"
+	      "  --net none         no network (the only mode until the egress proxy lands)\n"
+	      "  --timeout S        wall-clock limit in seconds (default 120); exit 124\n"
+	      "  --require LAYERS   comma list of layers that must be active, else exit 125:\n"
+	      "                     userns,mountns,pidns,netns,landlock,seccomp,cgroup,caps,rlimits,all\n"
+	      "  --max-output N     bytes kept per stream (default 10 MiB; the rest is dropped)\n"
+	      "  --no-namespaces    run degraded on purpose (Landlock, seccomp, caps, rlimits)\n"
+	      "\n"
+	      "exit status: the command's; 128+N on signal N; 124 timeout; 125 refused;\n"
+	      "126/127 cannot execute / not found\n",
+	      f);
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_sandbox(int argc, char **argv)
+{
+	struct sandbox_opts o;
+	struct sandbox_call c;
+	struct sandbox_result res;
+	struct sandbox *sb = NULL;
+	char ws[PATH_MAX], cwd[PATH_MAX], bad[64];
+	const char *workspace = NULL;
+	unsigned long long v;
+	int i, r, profile = PROFILE_BASH, rc = SANDBOX_EXIT_REFUSED;
+
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	c.timeout_ms = 120000;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		if (a[0] != '-')
+			break;
+		if (!strcmp(a, "--no-namespaces")) {
+			o.no_namespaces = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return cli_usage_error("sandbox", "option '%s' needs a value", a);
+		if (!strcmp(a, "--profile")) {
+			profile = profile_from_name(argv[++i]);
+			if (profile != PROFILE_BASH && profile != PROFILE_READONLY &&
+			    profile != PROFILE_WRITE)
+				return cli_usage_error("sandbox", "unknown profile '%s'", argv[i]);
+		} else if (!strcmp(a, "--workspace")) {
+			workspace = argv[++i];
+		} else if (!strcmp(a, "--net")) {
+			if (strcmp(argv[++i], "none"))
+				return cli_usage_error("sandbox",
+						       "only '--net none' is supported, not '%s'",
+						       argv[i]);
+		} else if (!strcmp(a, "--timeout")) {
+			if (parse_uint(argv[++i], 86400, &v) < 0 || v == 0)
+				return cli_usage_error("sandbox", "bad timeout '%s' (seconds, 1-86400)",
+						       argv[i]);
+			c.timeout_ms = (unsigned)v * 1000u;
+		} else if (!strcmp(a, "--require")) {
+			if (layer_parse_list(&o.require, argv[++i], bad, sizeof(bad)) < 0)
+				return cli_usage_error("sandbox", "unknown sandbox layer '%s'", bad);
+		} else if (!strcmp(a, "--max-output")) {
+			if (parse_uint(argv[++i], 1ull << 30, &v) < 0 || v == 0)
+				return cli_usage_error("sandbox", "bad --max-output '%s'", argv[i]);
+			c.max_output = (size_t)v;
+		} else {
+			return cli_usage_error("sandbox", "unknown option '%s'", a);
+		}
+	}
+	if (i >= argc)
+		return cli_usage_error("sandbox", "no command given");
+	if (!workspace) {
+		if (!getcwd(ws, sizeof(ws))) {
+			fprintf(stderr, "cordon sandbox: cannot get the current directory: %s\n",
+				strerror(errno));
+			return SANDBOX_EXIT_REFUSED;
+		}
+		workspace = ws;
+	}
+	if (!realpath(workspace, ws)) {
+		fprintf(stderr, "cordon sandbox: cannot use workspace '%s': %s\n", workspace,
+			strerror(errno));
+		return SANDBOX_EXIT_REFUSED;
+	}
+	o.workspace = ws;
+	r = sandbox_open(&sb, &o);
+	if (r < 0) {
+		if (r != -CORDON_EUNSUPPORTED)
+			fprintf(stderr, "cordon sandbox: cannot start the sandbox: %s%s%s\n",
+				cordon_strerror(r), r == -CORDON_ESYS ? ": " : "",
+				r == -CORDON_ESYS ? strerror(errno) : "");
+		return SANDBOX_EXIT_REFUSED;
+	}
+	/* Keep the caller's directory when it lies inside the workspace. */
+	if (getcwd(cwd, sizeof(cwd)) && !strncmp(cwd, ws, strlen(ws)) &&
+	    (cwd[strlen(ws)] == '\0' || cwd[strlen(ws)] == '/'))
+		c.cwd = cwd;
+	c.profile = (enum sandbox_profile)profile;
+	c.argv = (const char *const *)&argv[i];
+	r = sandbox_run(sb, &c, &res);
+	if (r < 0 && r != -CORDON_EUNSUPPORTED) {
+		fprintf(stderr, "cordon sandbox: the sandbox failed: %s\n", cordon_strerror(r));
+		goto out;
+	}
+	fflush(stdout);
+	if (fd_write_all(1, res.out.data, res.out.len) < 0 && errno != EPIPE)
+		rc = 1;
+	fd_write_all(2, res.err.data, res.err.len);
+	if (res.out_truncated || res.err_truncated)
+		fprintf(stderr, "cordon sandbox: output truncated to %zu bytes per stream\n",
+			res.out.max);
+	switch (res.end) {
+	case SANDBOX_EXITED:
+		rc = res.exit_code;
+		break;
+	case SANDBOX_SIGNALED:
+		rc = 128 + res.signal;
+		break;
+	case SANDBOX_SECCOMP:
+		rc = 128 + res.signal;
+		fprintf(stderr, "cordon sandbox: killed by the seccomp filter%s%s\n",
+			res.syscall[0] ? ": " : "", res.syscall);
+		break;
+	case SANDBOX_TIMEOUT:
+		rc = SANDBOX_EXIT_TIMEOUT;
+		fprintf(stderr, "cordon sandbox: timed out after %u s; the command's processes were killed\n",
+			c.timeout_ms / 1000u);
+		break;
+	case SANDBOX_SETUP:
+	default:
+		rc = res.exit_code ? res.exit_code : SANDBOX_EXIT_REFUSED;
+		fprintf(stderr, "cordon sandbox: %s\n", res.setup_error);
+		break;
+	}
+out:
+	sandbox_result_release(&res);
+	sandbox_close(sb);
+	return rc;
+}

@@ -1,0 +1,315 @@
+/*
+ * cmd_tool.c — `cordon tool`: run tool calls confined, without a model.
+ *
+ *	cordon tool [options] NAME 'JSON-INPUT'
+ *	cordon tool [options] --stdin      JSONL {"name":..,"input":..[,"id":..]} in,
+ *	                                   JSONL {"content":..,"is_error":..} out
+ *
+ * All calls of one invocation are one session (runtime/session/session.h), the same
+ * seam the agent loop uses: the read-before-write state and the todo list
+ * carry from call to call, and the policy of --agent/--settings decides
+ * each call as it would in `cordon -p`.
+ */
+#include "runtime/cli/cli.h"
+#include "runtime/session/session.h"
+#include "policy/load.h"
+#include "policy/policy.h"
+#include "policy/profile.h"
+#include "common/buf.h"
+#include "common/error.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TOOL_MAX_LINE (64u << 20) /* one JSONL request */
+#define TOOL_MAX_ROOTS SESSION_MAX_ROOTS
+#define TOOL_MAX_SETTINGS 8
+
+static void warn(const struct cordon_diag *w, void *arg)
+{
+	char m[1024];
+
+	(void)arg;
+	fprintf(stderr, "cordon tool: warning: %s\n", diag_format(w, m, sizeof(m)));
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: cordon tool [options] NAME 'JSON-INPUT'\n"
+	      "       cordon tool [options] --stdin\n"
+	      "\n"
+	      "Run tool calls (Read, Write, Edit, Grep, Glob, Bash, WebFetch, TodoWrite) in\n"
+	      "confined children, as the agent loop would, and print the results.\n"
+	      "With --stdin, read one JSON object per line ({\"name\":..,\"input\":..}) and write\n"
+	      "one {\"content\":..,\"is_error\":..} line per call; all calls share one session.\n"
+	      "\n"
+	      "options:\n"
+	      "  --workspace DIR   the writable root (default: the current directory)\n"
+	      "  --cwd DIR         the directory relative paths start from (default: workspace)\n"
+	      "  --read-root DIR   an extra read-only root (repeatable)\n"
+	      "  --output-dir DIR  where results over the size limits are saved\n"
+	      "  --agent FILE      apply this agent file's tool policy\n"
+	      "  --settings FILE   apply this settings file's permission rules\n"
+	      "  --stdin           read calls as JSONL from standard input\n"
+	      "  -h, --help        show this help\n"
+	      "\n"
+	      "exit status: 0 success, 1 the (last) call returned is_error, 2 usage error\n",
+	      f);
+}
+
+/* An absolute copy of dir (relative to the process cwd). */
+static char *absolute(const char *dir)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (dir[0] == '/')
+		return strdup(dir);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, dir) < 0)
+		return NULL;
+	return out;
+}
+
+static void print_content(const json_t *c)
+{
+	if (json_is_string(c)) {
+		fwrite(json_string_value(c), 1, json_string_length(c), stdout);
+		fputc('\n', stdout);
+	} else {
+		char *s = json_dumps(c, JSON_INDENT(2));
+
+		if (s)
+			puts(s);
+		free(s);
+	}
+}
+
+/* One call as a JSONL result line: {"content":..,"is_error":..}; NULL on ENOMEM. */
+static json_t *call_line(struct session *s, const char *name, const json_t *input, const char *id)
+{
+	struct session_result r;
+	json_t *res;
+	char msg[256];
+	int rc;
+
+	rc = session_call(s, name, input, id, &r);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "the call could not be run: %s", cordon_strerror(rc));
+		return json_pack("{s:s, s:b}", "content", msg, "is_error", 1);
+	}
+	res = json_pack("{s:O, s:b}", "content", r.content, "is_error", r.is_error);
+	session_result_release(&r);
+	return res;
+}
+
+static int run_stdin(struct session *sess)
+{
+	struct buf line;
+	int c, rc = 0, last_error = 0;
+
+	buf_init(&line, TOOL_MAX_LINE);
+	for (;;) {
+		json_t *req = NULL, *res = NULL;
+		json_error_t jerr;
+		bool eof = false, toolong = false;
+		char *s;
+
+		buf_truncate(&line, 0);
+		while ((c = getchar()) != EOF && c != '\n')
+			if (!toolong && buf_putc(&line, (char)c) < 0)
+				toolong = true;
+		if (c == EOF) {
+			eof = true;
+			if (!line.len)
+				break;
+		}
+		if (toolong) {
+			res = json_pack("{s:s, s:b}", "content", "the request line is too long", "is_error", 1);
+		} else {
+			req = json_loadb(line.data, line.len, JSON_REJECT_DUPLICATES, &jerr);
+			if (!json_is_object(req) || !json_is_string(json_object_get(req, "name"))) {
+				char msg[256];
+
+				snprintf(msg, sizeof(msg), "invalid request line: %s",
+					 req ? "expected {\"name\": ..., \"input\": {...}}" : jerr.text);
+				res = json_pack("{s:s, s:b}", "content", msg, "is_error", 1);
+			} else {
+				res = call_line(sess, json_string_value(json_object_get(req, "name")),
+						json_object_get(req, "input"), json_string_value(json_object_get(req, "id")));
+			}
+		}
+		json_decref(req);
+		if (!res) {
+			rc = -CORDON_ENOMEM;
+			break;
+		}
+		last_error = json_is_true(json_object_get(res, "is_error"));
+		s = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(res);
+		if (!s) {
+			rc = -CORDON_ENOMEM;
+			break;
+		}
+		puts(s);
+		fflush(stdout);
+		free(s);
+		rc = 0;
+		if (eof)
+			break;
+	}
+	buf_release(&line);
+	if (rc < 0) {
+		fprintf(stderr, "cordon tool: %s\n", cordon_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	return last_error ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+int cmd_tool(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "workspace", required_argument, NULL, 'w' }, { "cwd", required_argument, NULL, 'C' },
+		{ "output-dir", required_argument, NULL, 'o' }, { "read-root", required_argument, NULL, 'r' },
+		{ "agent", required_argument, NULL, 'a' },     { "settings", required_argument, NULL, 's' },
+		{ "stdin", no_argument, NULL, 'i' },           { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct session_opts opts = { 0 };
+	struct session *sess = NULL;
+	char *ws = NULL, *cwd = NULL, *outdir = NULL, *roots[TOOL_MAX_ROOTS];
+	const char *agent = NULL, *settings[TOOL_MAX_SETTINGS + 1] = { NULL };
+	size_t nsettings = 0;
+	struct policy p;
+	bool have_policy = false;
+	size_t nroots = 0, i;
+	bool from_stdin = false;
+	json_t *input = NULL, *res = NULL;
+	json_error_t jerr;
+	struct cordon_diag d;
+	char m[1024];
+	int c, rc, status = CLI_EXIT_FAIL;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			free(ws);
+			ws = absolute(optarg);
+			break;
+		case 'C':
+			free(cwd);
+			cwd = absolute(optarg);
+			break;
+		case 'o':
+			free(outdir);
+			outdir = absolute(optarg);
+			break;
+		case 'r':
+			if (nroots == TOOL_MAX_ROOTS) {
+				status = cli_usage_error("tool", "at most %d --read-root options", TOOL_MAX_ROOTS);
+				goto out;
+			}
+			roots[nroots++] = absolute(optarg);
+			break;
+		case 'a':
+			agent = optarg;
+			break;
+		case 's':
+			if (nsettings == TOOL_MAX_SETTINGS) {
+				status = cli_usage_error("tool", "at most %d --settings options", TOOL_MAX_SETTINGS);
+				goto out;
+			}
+			settings[nsettings++] = optarg;
+			break;
+		case 'i':
+			from_stdin = true;
+			break;
+		case 'h':
+			usage(stdout);
+			status = CLI_EXIT_OK;
+			goto out;
+		default:
+			status = cli_usage_error("tool", "unknown or incomplete option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (from_stdin ? optind != argc : optind + 2 != argc) {
+		status = cli_usage_error("tool", from_stdin ? "--stdin takes no NAME or JSON"
+							    : "expected NAME and 'JSON-INPUT'");
+		goto out;
+	}
+	if (!ws)
+		ws = absolute(".");
+	if (!ws) {
+		fprintf(stderr, "cordon tool: cannot determine the workspace: %s\n", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < nroots; i++)
+		if (!roots[i]) {
+			fprintf(stderr, "cordon tool: cannot determine a --read-root: %s\n", strerror(errno));
+			goto out;
+		}
+	if (agent || nsettings) {
+		/* The workspace is the project root the policy's rules and
+		 * settings files are relative to, as for `cordon -p`. */
+		struct policy_load_opts lo = { .cwd = ws, .home = getenv("HOME"), .agent = agent,
+					       .sources = POLICY_SOURCES_ALL, .settings = settings,
+					       .warn = warn };
+
+		diag_clear(&d);
+		rc = policy_load(&p, &lo, &d);
+		if (rc < 0) {
+			fprintf(stderr, "cordon tool: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(rc));
+			goto out;
+		}
+		have_policy = true;
+		opts.policy = &p;
+	}
+	opts.workspace = ws;
+	opts.cwd = cwd;
+	opts.home = getenv("HOME");
+	opts.output_dir = outdir;
+	opts.roots = (const char *const *)roots;
+	opts.nroots = nroots;
+	rc = session_open(&sess, &opts, &d);
+	if (rc < 0) {
+		fprintf(stderr, "cordon tool: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(rc));
+		goto out;
+	}
+	if (from_stdin) {
+		status = run_stdin(sess);
+		goto out;
+	}
+	input = json_loads(argv[optind + 1], JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(input)) {
+		status = cli_usage_error("tool", "the input is not a JSON object: %s",
+					 input ? "expected {...}" : jerr.text);
+		goto out;
+	}
+	res = call_line(sess, argv[optind], input, NULL);
+	if (!res) {
+		fprintf(stderr, "cordon tool: %s\n", cordon_strerror(-CORDON_ENOMEM));
+		goto out;
+	}
+	print_content(json_object_get(res, "content"));
+	status = json_is_true(json_object_get(res, "is_error")) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+out:
+	json_decref(input);
+	json_decref(res);
+	session_close(sess);
+	if (have_policy)
+		policy_release(&p);
+	for (i = 0; i < nroots; i++)
+		free(roots[i]);
+	free(ws);
+	free(cwd);
+	free(outdir);
+	return status;
+}

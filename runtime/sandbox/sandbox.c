@@ -1,0 +1,635 @@
+/*
+ * sandbox.c — supervisor side of the session sandbox (see sandbox.h).
+ */
+#include "runtime/sandbox/sandbox.h"
+#include "common/error.h"
+#include "common/secret.h"
+#include "runtime/sandbox/landlock.h"
+#include "runtime/sandbox/sandbox_ipc.h"
+#include "runtime/sandbox/warden.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define READY_TIMEOUT_MS 15000
+#define RESULT_GRACE_MS 15000
+#define DEFAULT_TIMEOUT_MS 120000u
+#define DEFAULT_MAX_OUTPUT (10u << 20)
+#define DEFAULT_MAX_REPLY (16u << 20)
+#define DEFAULT_TMP_SIZE (512ull << 20)
+
+struct sandbox {
+	int ctl;
+	pid_t warden;
+	unsigned layers;
+	unsigned require;
+	char reason[256];
+	struct warden_config cfg;
+	char **env; /* the allowlisted part of our environment, for the warden */
+	uint64_t placeholders; /* protected paths missing at open (bit = index) */
+	char **ph_paths;       /* the placeholders the warden made, absolute, NULL-terminated */
+	char **roots;          /* our copy of opts.read_roots (the warden wipes argv) */
+};
+
+/* Which protected paths do not exist yet (the warden pins them with placeholders). */
+static uint64_t missing_protected(const char *ws)
+{
+	const char *const *p = profile_protected_paths();
+	char path[PATH_MAX];
+	struct stat st;
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; p[i] && i < 64; i++)
+		if (snprintf(path, sizeof(path), "%s/%s", ws, p[i]) < (int)sizeof(path) &&
+		    lstat(path, &st) < 0 && errno == ENOENT)
+			m |= 1ull << i;
+	return m;
+}
+
+/* Remove the placeholders that are still empty (anything with content is the user's now). */
+static void remove_placeholders(const char *ws, uint64_t m)
+{
+	const char *const *p = profile_protected_paths();
+	char path[PATH_MAX];
+	struct stat st;
+	int i;
+
+	for (i = 63; i >= 0; i--) {
+		if (!(m & (1ull << i)) || !p[i])
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", ws, p[i]) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rmdir(path);
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			unlink(path);
+	}
+}
+
+/*
+ * Keep only the placeholders the warden made (an empty file or directory is
+ * there now; a parent that is missing or a symlink got none), and list them.
+ */
+static int list_placeholders(struct sandbox *sb)
+{
+	const char *const *p = profile_protected_paths();
+	char path[PATH_MAX];
+	struct stat st;
+	size_t k = 0;
+	int i;
+
+	sb->ph_paths = calloc(65, sizeof(char *));
+	if (!sb->ph_paths)
+		return -CORDON_ENOMEM;
+	for (i = 0; i < 64 && p[i]; i++) {
+		if (!(sb->placeholders & (1ull << i)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", sb->cfg.workspace, p[i]) >=
+			    (int)sizeof(path) ||
+		    lstat(path, &st) < 0 ||
+		    !(S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0))) {
+			sb->placeholders &= ~(1ull << i);
+			continue;
+		}
+		if (!(sb->ph_paths[k] = strdup(path)))
+			return -CORDON_ENOMEM;
+		k++;
+	}
+	return 0;
+}
+
+const char *const *sandbox_placeholders(const struct sandbox *sb)
+{
+	static const char *const none[] = { NULL };
+
+	return sb->ph_paths ? (const char *const *)sb->ph_paths : none;
+}
+
+const char *sandbox_workspace(const struct sandbox *sb)
+{
+	return sb->cfg.workspace;
+}
+
+static atomic_uint session_counter;
+
+/*
+ * A workspace that is "/", a system directory or an ancestor of one would
+ * make the system writable (Landlock rules add up down the tree).
+ */
+static bool workspace_too_wide(const char *ws)
+{
+	static const char *const extra[] = { "/proc", "/dev", "/sys", "/run", "/boot", NULL };
+	const char *const *lists[] = { profile_system_dirs(), extra };
+	size_t n = strlen(ws), i;
+	const char *const *d;
+
+	if (!strcmp(ws, "/"))
+		return true;
+	for (i = 0; i < 2; i++)
+		for (d = lists[i]; *d; d++)
+			if (!strncmp(*d, ws, n) && ((*d)[n] == '\0' || (*d)[n] == '/'))
+				return true;
+	return false;
+}
+
+static void free_env(char **env)
+{
+	char **e;
+
+	for (e = env; e && *e; e++)
+		free(*e);
+	free(env);
+}
+
+/* The allowlisted variables of the supervisor's environment (copied). */
+static char **collect_env(void)
+{
+	size_t n = 0, k = 0;
+	char **e, **out;
+
+	for (e = environ; e && *e; e++)
+		n++;
+	out = calloc(n + 1, sizeof(char *));
+	if (!out)
+		return NULL;
+	for (e = environ; e && *e; e++) {
+		char name[128];
+		size_t len = strcspn(*e, "=");
+
+		if (!(*e)[len] || len >= sizeof(name))
+			continue;
+		memcpy(name, *e, len);
+		name[len] = '\0';
+		if (!profile_env_allowed(name))
+			continue;
+		out[k] = strdup(*e);
+		if (!out[k]) {
+			free_env(out);
+			return NULL;
+		}
+		k++;
+	}
+	return out;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void reap_warden(struct sandbox *sb)
+{
+	struct pollfd pfd;
+	int i, rounds = 200;
+
+	if (sb->ctl >= 0) {
+		close(sb->ctl);
+		sb->ctl = -1;
+	}
+	if (sb->warden <= 0)
+		return;
+	/*
+	 * EOF on the control socket makes the warden kill every call and exit:
+	 * wait on a pidfd (up to 2 s; polling in 10 ms steps where there is none).
+	 */
+	pfd.fd = (int)syscall(SYS_pidfd_open, sb->warden, 0);
+	pfd.events = POLLIN;
+	if (pfd.fd >= 0) {
+		while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
+			;
+		close(pfd.fd);
+		rounds = 1;
+	}
+	for (i = 0; i < rounds; i++) {
+		pid_t w = waitpid(sb->warden, NULL, WNOHANG);
+
+		if (w == sb->warden || (w < 0 && errno != EINTR))
+			break;
+		if (i + 1 < rounds)
+			usleep(10000);
+	}
+	if (i == rounds) {
+		kill(sb->warden, SIGKILL);
+		while (waitpid(sb->warden, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	sb->warden = -1;
+}
+
+static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
+{
+	int sv[2], r;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -CORDON_ESYS;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -CORDON_ESYS;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		warden_main(sv[1], &sb->cfg);
+	}
+	close(sv[1]);
+	sb->ctl = sv[0];
+	sb->warden = pid;
+	r = sbx_recv_msg(sb->ctl, rd, sizeof(*rd), READY_TIMEOUT_MS);
+	if (r == 0 && rd->magic != SBX_MAGIC)
+		r = -CORDON_EPROTO;
+	if (r < 0)
+		reap_warden(sb);
+	rd->reason[sizeof(rd->reason) - 1] = '\0';
+	return r;
+}
+
+static int compile_all(struct warden_config *cfg)
+{
+	struct cordon_diag d;
+	int p, r;
+
+	diag_clear(&d);
+	for (p = 0; p < PROFILE__COUNT; p++) {
+		r = seccomp_prog_compile_reporting(&cfg->prog_fn[p],
+						   profile_seccomp((enum sandbox_profile)p, false, false),
+						   &d);
+		if (r < 0)
+			goto fail;
+	}
+	for (p = 0; p < PROFILE__COUNT; p++) {
+		r = seccomp_prog_compile_reporting(&cfg->prog_zygote[p],
+						   profile_seccomp_zygote((enum sandbox_profile)p), &d);
+		if (r < 0)
+			goto fail;
+	}
+	r = seccomp_prog_compile(&cfg->prog_spawned, profile_seccomp_spawned(), &d);
+	if (r < 0)
+		goto fail;
+	r = seccomp_prog_compile(&cfg->prog_exec[0], profile_seccomp(PROFILE_BASH, false, true), &d);
+	if (r == 0)
+		r = seccomp_prog_compile(&cfg->prog_exec[1], profile_seccomp(PROFILE_BASH, true, true),
+					 &d);
+	if (r == 0)
+		r = seccomp_prog_compile(&cfg->prog_exec[2], profile_seccomp_exec_unisolated(), &d);
+	if (r == 0)
+		return 0;
+fail:
+	fprintf(stderr, "cordon: cannot compile the seccomp filters: %s\n", d.msg);
+	return r;
+}
+
+int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
+{
+	struct sandbox *sb;
+	struct sbx_ready rd;
+	struct stat st;
+	char name[64], missing[128];
+	int r, p;
+
+	*out = NULL;
+	if (!opts->workspace || opts->workspace[0] != '/')
+		return -CORDON_EINVAL;
+	/* The warden is a fork of this process: once a secret may be in our
+	 * memory, forking one would copy it into the sandbox (common/secret.h). */
+	if (secret_latched())
+		return -CORDON_EDENIED;
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return -CORDON_ENOMEM;
+	sb->ctl = -1;
+	sb->warden = -1;
+	sb->require = opts->require;
+	for (p = 0; p < CGROUP_MAX_HIER; p++)
+		sb->cfg.cg.dirfd[p] = -1;
+	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0) {
+		r = -CORDON_ESYS;
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		r = -CORDON_ESYS;
+		goto fail;
+	}
+	if (workspace_too_wide(sb->cfg.workspace)) {
+		fprintf(stderr, "cordon: refusing workspace '%s': it is or contains a system directory\n",
+			sb->cfg.workspace);
+		r = -CORDON_EINVAL;
+		goto fail;
+	}
+	/* A copy: the caller's strings may live in argv, which the warden wipes. */
+	for (p = 0; opts->read_roots && opts->read_roots[p]; p++)
+		;
+	sb->roots = calloc((size_t)p + 1, sizeof(char *));
+	if (!sb->roots) {
+		r = -CORDON_ENOMEM;
+		goto fail;
+	}
+	for (p = 0; opts->read_roots && opts->read_roots[p]; p++)
+		if (!(sb->roots[p] = strdup(opts->read_roots[p]))) {
+			r = -CORDON_ENOMEM;
+			goto fail;
+		}
+	sb->cfg.read_roots = (const char *const *)sb->roots;
+	sb->cfg.tmp_size = opts->tmp_size ? opts->tmp_size : DEFAULT_TMP_SIZE;
+	sb->cfg.uid = geteuid();
+	sb->cfg.gid = getegid();
+	sb->cfg.landlock_abi = landlock_abi();
+	sb->cfg.seccomp_ok = seccomp_probe() == 1;
+	sb->cfg.fns = opts->fns;
+	sb->cfg.n_fns = opts->n_fns;
+	r = compile_all(&sb->cfg);
+	if (r < 0)
+		goto fail;
+	sb->env = collect_env();
+	if (!sb->env) {
+		r = -CORDON_ENOMEM;
+		goto fail;
+	}
+	sb->cfg.base_env = sb->env;
+	if (snprintf(sb->cfg.session_tmp, sizeof(sb->cfg.session_tmp), "%.3800s/cordon-session.XXXXXX",
+		     access("/tmp", W_OK) == 0 ? "/tmp" : sb->cfg.workspace) >=
+		    (int)sizeof(sb->cfg.session_tmp) ||
+	    !mkdtemp(sb->cfg.session_tmp)) {
+		sb->cfg.session_tmp[0] = '\0';
+		r = -CORDON_ESYS;
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "cordon.%ld.%u", (long)getpid(),
+		 atomic_fetch_add(&session_counter, 1));
+	cgroup_session_open(&sb->cfg.cg, name);
+
+	sb->cfg.use_namespaces = !opts->no_namespaces;
+	sb->cfg.placeholders = !opts->no_placeholders;
+	if (sb->cfg.use_namespaces && sb->cfg.placeholders)
+		sb->placeholders = missing_protected(sb->cfg.workspace);
+	r = fork_warden(sb, &rd);
+	if (r == 0 && rd.status < 0 && sb->cfg.use_namespaces) {
+		/* Namespaces refused: a fresh warden without them (degraded mode). */
+		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
+		reap_warden(sb);
+		sb->cfg.use_namespaces = false;
+		r = fork_warden(sb, &rd);
+	} else if (opts->no_namespaces) {
+		snprintf(sb->reason, sizeof(sb->reason), "namespaces disabled on request");
+	} else if (r == 0 && rd.status == 0 && rd.reason[0]) {
+		/* Root without a user namespace: the other namespaces, mounts unlocked. */
+		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
+	}
+	if (r == 0 && rd.status < 0)
+		r = rd.status;
+	if (r < 0)
+		goto fail;
+	sb->layers = rd.layers | warden_child_layers(&sb->cfg);
+	if (!(rd.layers & LAYER_BIT(LAYER_MOUNTNS)))
+		sb->placeholders = 0; /* degraded: the warden pinned nothing */
+	r = list_placeholders(sb);
+	if (r < 0)
+		goto fail;
+	if (opts->require & ~sb->layers) {
+		fprintf(stderr, "cordon: required sandbox layer(s) not available here: %s%s%s%s\n",
+			layer_format_list(opts->require & ~sb->layers, missing, sizeof(missing)),
+			sb->reason[0] ? " (namespaces: " : "", sb->reason, sb->reason[0] ? ")" : "");
+		r = -CORDON_EUNSUPPORTED;
+		goto fail;
+	}
+	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)) && !opts->quiet)
+		fprintf(stderr,
+			"cordon: warning: sandbox degraded (%s%s); calls run with %s only\n",
+			sb->cfg.use_namespaces ? "no user namespace: " : "no namespaces: ", sb->reason,
+			layer_format_list(sb->layers, missing, sizeof(missing)));
+	*out = sb;
+	return 0;
+fail:
+	{
+		int saved = errno;
+
+		sandbox_close(sb);
+		errno = saved;
+	}
+	return r;
+}
+
+unsigned sandbox_layers(const struct sandbox *sb)
+{
+	return sb->layers;
+}
+
+const char *sandbox_degraded_reason(const struct sandbox *sb)
+{
+	return (sb->layers & LAYER_BIT(LAYER_USERNS)) ? "" : sb->reason;
+}
+
+void sandbox_close(struct sandbox *sb)
+{
+	int p;
+
+	if (!sb)
+		return;
+	reap_warden(sb);
+	/* After the warden: its mount namespace (which pinned them) is gone. */
+	if (sb->placeholders)
+		remove_placeholders(sb->cfg.workspace, sb->placeholders);
+	cgroup_session_close(&sb->cfg.cg);
+	if (sb->cfg.session_tmp[0])
+		nftw(sb->cfg.session_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (p = 0; p < PROFILE__COUNT; p++)
+		seccomp_prog_release(&sb->cfg.prog_fn[p]);
+	for (p = 0; p < PROFILE__COUNT; p++)
+		seccomp_prog_release(&sb->cfg.prog_zygote[p]);
+	seccomp_prog_release(&sb->cfg.prog_spawned);
+	for (p = 0; p < 3; p++)
+		seccomp_prog_release(&sb->cfg.prog_exec[p]);
+	free_env(sb->env);
+	free_env(sb->ph_paths);
+	free_env(sb->roots);
+	free(sb);
+}
+
+void sandbox_result_release(struct sandbox_result *r)
+{
+	if (!r)
+		return;
+	buf_release(&r->out);
+	buf_release(&r->err);
+	buf_release(&r->reply);
+}
+
+static int append_str(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s) + 1);
+}
+
+/*
+ * Wait until the call socket has the result or cancel_fd fires: 0 (result
+ * ready, or the deadline passed: the receive reports that), 1 (cancelled),
+ * negative on a poll error.
+ */
+static int wait_or_cancel(int sock, int cancel_fd, int timeout_ms)
+{
+	struct pollfd pf[2] = { { sock, POLLIN, 0 }, { cancel_fd, POLLIN, 0 } };
+	int n;
+
+	do
+		n = poll(pf, 2, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -CORDON_ESYS;
+	if (pf[1].revents && !(pf[0].revents & POLLIN))
+		return 1;
+	return 0;
+}
+
+int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sandbox_result *out)
+{
+	struct sbx_req req;
+	struct sbx_resp resp;
+	struct sbx_msg m = { SBX_MAGIC, SBX_MSG_CALL };
+	struct buf payload;
+	const char *const *a;
+	unsigned timeout = call->timeout_ms ? call->timeout_ms : DEFAULT_TIMEOUT_MS;
+	size_t max_out = call->max_output ? call->max_output : DEFAULT_MAX_OUTPUT;
+	size_t max_rep = call->max_reply ? call->max_reply : DEFAULT_MAX_REPLY;
+	int sv[2] = { -1, -1 }, r, fn = -1;
+	size_t i;
+	char missing[128];
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->out, max_out);
+	buf_init(&out->err, max_out);
+	buf_init(&out->reply, max_rep);
+	buf_init(&payload, SBX_MAX_REQUEST);
+	if ((unsigned)call->profile >= PROFILE__COUNT)
+		return -CORDON_EINVAL;
+	if (call->fn) {
+		for (i = 0; i < sb->cfg.n_fns; i++)
+			if (!strcmp(sb->cfg.fns[i].name, call->fn))
+				fn = (int)i;
+		if (fn < 0)
+			return -CORDON_EINVAL;
+	} else if (!call->argv || !call->argv[0]) {
+		return -CORDON_EINVAL;
+	}
+	if ((call->require | sb->require) & ~sb->layers) {
+		out->end = SANDBOX_SETUP;
+		out->exit_code = SANDBOX_EXIT_REFUSED;
+		snprintf(out->setup_error, sizeof(out->setup_error),
+			 "required sandbox layer(s) not available here: %s",
+			 layer_format_list((call->require | sb->require) & ~sb->layers, missing,
+					   sizeof(missing)));
+		return -CORDON_EUNSUPPORTED;
+	}
+	memset(&req, 0, sizeof(req));
+	req.magic = SBX_MAGIC;
+	req.profile = (uint32_t)call->profile;
+	req.flags = (call->fn ? 0 : SBX_F_EXEC) | (call->net ? SBX_F_NET : 0) |
+		    (call->pass ? SBX_F_FD : 0);
+	req.timeout_ms = timeout;
+	req.max_output = max_out;
+	req.max_reply = max_rep;
+	req.fn = fn;
+	req.require = call->require | sb->require;
+	r = append_str(&payload, call->cwd ? call->cwd : "");
+	for (a = call->argv; r == 0 && a && *a && !call->fn; a++, req.argc++)
+		r = append_str(&payload, *a);
+	for (a = call->env; r == 0 && a && *a; a++, req.envc++)
+		r = append_str(&payload, *a);
+	if (r == 0 && call->input_len)
+		r = buf_append(&payload, call->input, call->input_len);
+	if (r < 0)
+		goto out;
+	req.input_len = call->input_len;
+	req.payload_len = payload.len;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -CORDON_ESYS;
+		goto out;
+	}
+	r = sbx_send_fd(sb->ctl, &m, sizeof(m), sv[1]);
+	close(sv[1]);
+	sv[1] = -1;
+	if (r == 0) {
+		struct iovec parts[2] = { { &req, sizeof(req) }, { payload.data, payload.len } };
+
+		r = sbx_send_records(sv[0], parts, 2);
+	}
+	if (r == 0 && call->pass)
+		r = sbx_send_fd(sv[0], &m, sizeof(m), call->pass_fd);
+	if (r == 0 && call->cancellable) {
+		r = wait_or_cancel(sv[0], call->cancel_fd, (int)(timeout + RESULT_GRACE_MS));
+		if (r == 1) {
+			/* Our hang-up is the warden's signal to kill the call's tree. */
+			out->end = SANDBOX_CANCELLED;
+			r = 0;
+			goto out;
+		}
+	}
+	if (r == 0)
+		r = sbx_recv_msg(sv[0], &resp, sizeof(resp), (int)(timeout + RESULT_GRACE_MS));
+	if (r < 0) {
+		r = -CORDON_EPROTO;
+		goto out;
+	}
+	resp.setup_error[sizeof(resp.setup_error) - 1] = '\0';
+	if (resp.magic != SBX_MAGIC || resp.end > SANDBOX_SETUP || resp.out_len > max_out ||
+	    resp.err_len > max_out || resp.reply_len > max_rep) {
+		r = -CORDON_EPROTO;
+		goto out;
+	}
+	r = sbx_recv_bytes(sv[0], &out->out, resp.out_len, RESULT_GRACE_MS);
+	if (r == 0)
+		r = sbx_recv_bytes(sv[0], &out->err, resp.err_len, RESULT_GRACE_MS);
+	if (r == 0)
+		r = sbx_recv_bytes(sv[0], &out->reply, resp.reply_len, RESULT_GRACE_MS);
+	if (r < 0) {
+		r = -CORDON_EPROTO;
+		goto out;
+	}
+	out->end = (enum sandbox_end)resp.end;
+	out->exit_code = resp.exit_code;
+	out->signal = resp.signal;
+	out->layers = resp.layers;
+	out->out_truncated = resp.truncated & 1u;
+	out->err_truncated = resp.truncated & 2u;
+	out->elapsed_ms = resp.elapsed_ms;
+	snprintf(out->setup_error, sizeof(out->setup_error), "%s", resp.setup_error);
+	if (resp.end == SANDBOX_SECCOMP && resp.syscall_nr >= 0)
+		seccomp_syscall_name(resp.syscall_nr, out->syscall, sizeof(out->syscall));
+	if (resp.truncated & 4u) {
+		/* An oversized reply is a protocol failure of the child, not a result. */
+		buf_truncate(&out->reply, 0);
+		out->end = SANDBOX_SETUP;
+		snprintf(out->setup_error, sizeof(out->setup_error),
+			 "the child's reply exceeded %zu bytes", max_rep);
+	}
+	r = 0;
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	buf_release(&payload);
+	return r;
+}

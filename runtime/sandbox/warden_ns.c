@@ -1,0 +1,530 @@
+/*
+ * warden_ns.c — namespaces and the mount view (warden side; see warden_ns.h).
+ *
+ * The view is built like bubblewrap's: a tmpfs becomes the new root via
+ * pivot_root, the host tree stays reachable under /oldroot while we bind
+ * what the sandbox may see, then /oldroot is detached.
+ */
+#include "runtime/sandbox/warden_ns.h"
+#include "common/error.h"
+#include "policy/profile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OLD "/oldroot"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), saved;
+	ssize_t n;
+
+	if (fd < 0)
+		return -CORDON_ESYS;
+	n = write(fd, s, strlen(s));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(s) ? 0 : -CORDON_ESYS;
+}
+
+static int map_ids(uid_t uid, gid_t gid, const char **why)
+{
+	char line[64];
+	int r, dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+
+	/*
+	 * The supervisor is non-dumpable, which makes /proc/self/{uid,gid}_map owned by
+	 * root; we hold no secret (forked before keys are read), so be dumpable
+	 * for the writes and restore afterwards.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+		*why = "prctl(PR_SET_DUMPABLE)";
+		return -CORDON_ESYS;
+	}
+	r = write_file("/proc/self/setgroups", "deny");
+	if (r < 0 && errno != ENOENT) {
+		*why = "write /proc/self/setgroups";
+		goto out;
+	}
+	snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	r = write_file("/proc/self/uid_map", line);
+	if (r < 0) {
+		*why = "write /proc/self/uid_map";
+		goto out;
+	}
+	snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	r = write_file("/proc/self/gid_map", line);
+	if (r < 0)
+		*why = "write /proc/self/gid_map";
+out:
+	if (dumpable == 0) {
+		int saved = errno;
+
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		errno = saved;
+	}
+	return r;
+}
+
+static int loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -CORDON_ESYS, saved;
+
+	if (fd < 0)
+		return -CORDON_ESYS;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
+			r = 0;
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * The session's namespaces other than the user namespace, its hostname and
+ * its loopback; `what` names the unshare step in *why when it fails.
+ */
+static int unshare_session(const char *what, const char **why)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+		    CLONE_NEWCGROUP) < 0) {
+		*why = what;
+		return -CORDON_ESYS;
+	}
+	if (sethostname("cordon", 6) < 0) {
+		*why = "sethostname";
+		return -CORDON_ESYS;
+	}
+	if (loopback_up() < 0) {
+		*why = "bring up lo";
+		return -CORDON_ESYS;
+	}
+	return 0;
+}
+
+int warden_ns_unshare(uid_t uid, gid_t gid, const char **why)
+{
+	if (unshare(CLONE_NEWUSER) < 0) {
+		*why = WARDEN_NS_USERNS_REFUSED;
+		return -CORDON_ESYS;
+	}
+	if (map_ids(uid, gid, why) < 0)
+		return -CORDON_ESYS;
+	return unshare_session("unshare(mount|pid|net|ipc|uts|cgroup)", why);
+}
+
+int warden_ns_unshare_root(const char **why)
+{
+	return unshare_session("unshare(mount|pid|net|ipc|uts|cgroup) without a user namespace", why);
+}
+
+/* Keep the locked flags of the source mount when remounting (else EPERM in a userns). */
+static unsigned long inherited_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int bind_mount(const char *src, const char *dst, bool ro, unsigned long extra)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -CORDON_ESYS;
+	if (!ro && !extra)
+		return 0;
+	if (mount(NULL, dst, NULL,
+		  MS_REMOUNT | MS_BIND | (ro ? MS_RDONLY : 0) | extra | inherited_flags(dst),
+		  NULL) < 0)
+		return -CORDON_ESYS;
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -CORDON_ESYS;
+	}
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -CORDON_ESYS;
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+static int touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return -CORDON_ESYS;
+	close(fd);
+	return 0;
+}
+
+/* Bind src (a host path, seen under /oldroot) at the same path in the new root. */
+static int bind_same(const char *path, bool ro)
+{
+	char src[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(src, sizeof(src), OLD "%s", path) >= (int)sizeof(src)) {
+		errno = ENAMETOOLONG;
+		return -CORDON_ESYS;
+	}
+	if (lstat(src, &st) < 0)
+		return -CORDON_ESYS;
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return -CORDON_ESYS;
+		target[n] = '\0';
+		return symlink(target, path) < 0 && errno != EEXIST ? -CORDON_ESYS : 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdir_p(path, 0755) < 0)
+			return -CORDON_ESYS;
+	} else if (touch(path) < 0) {
+		return -CORDON_ESYS;
+	}
+	return bind_mount(src, path, ro, MS_NOSUID | MS_NODEV);
+}
+
+/* True when every component of rel's parent below ws is a real directory (no symlink). */
+static bool parent_is_real_dir(const char *ws, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	const char *p;
+
+	for (p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		if (snprintf(path, sizeof(path), "%s/%.*s", ws, (int)(p - rel), rel) >=
+		    (int)sizeof(path))
+			return false;
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Pin the directories above the protected paths (".git" above ".git/hooks")
+ * with read-write binds on themselves: a mount point cannot be renamed or
+ * removed (EBUSY), so `mv .git .g && mkdir -p .git/hooks` cannot swap in a
+ * new .git around the read-only hooks and config (FS13).
+ */
+static int pin_ancestors(const char *ws)
+{
+	char pinned[16][64], path[PATH_MAX];
+	const char *const *p;
+	size_t npinned = 0, i;
+	struct stat st;
+
+	for (p = profile_protected_paths(); *p; p++) {
+		const char *slash;
+
+		for (slash = strchr(*p, '/'); slash; slash = strchr(slash + 1, '/')) {
+			size_t n = (size_t)(slash - *p);
+			bool done = false;
+
+			if (n >= sizeof(pinned[0]))
+				continue;
+			for (i = 0; i < npinned && !done; i++)
+				done = strlen(pinned[i]) == n && !strncmp(pinned[i], *p, n);
+			if (done || npinned == sizeof(pinned) / sizeof(pinned[0]))
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%.*s", ws, (int)n, *p) >= (int)sizeof(path))
+				continue;
+			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+				continue; /* missing, or a symlink: nothing of ours to pin */
+			if (bind_mount(path, path, false, MS_NOSUID | MS_NODEV) < 0)
+				return -CORDON_ESYS;
+			memcpy(pinned[npinned], *p, n);
+			pinned[npinned++][n] = '\0';
+		}
+	}
+	return 0;
+}
+
+/*
+ * A protected path that is a symlink: mount a read-only /dev/null on the
+ * link itself (new mount API, the link is not followed), as Codex does. The
+ * link can then be neither written through nor replaced (EBUSY).
+ */
+static int cover_symlink(const char *path)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+	int fd, r = -CORDON_ESYS, saved;
+
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, OLD "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0 &&
+	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
+		r = 0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * The placeholders are empty files nobody wants committed: list them in the
+ * global gitignore of the sandbox (HOME is the private /tmp), so `git status`
+ * and `git add -A` inside it pass them by. Best effort.
+ */
+static void ignore_placeholders(const char *const *names, size_t n)
+{
+	char line[128];
+	size_t i;
+	int fd;
+
+	if (!n || mkdir_p("/tmp/.config/git", 0755) < 0)
+		return;
+	fd = open("/tmp/.config/git/ignore", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		int len = snprintf(line, sizeof(line), "%s%s\n", names[i],
+				   profile_protected_is_dir(names[i]) ? "/" : "");
+
+		if (len > 0 && (size_t)len < sizeof(line) && write(fd, line, (size_t)len) != len)
+			break;
+	}
+	close(fd);
+}
+
+static int protect_paths(const char *ws, bool placeholders)
+{
+	const char *const *p;
+	const char *made[64];
+	size_t nmade = 0;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (pin_ancestors(ws) < 0)
+		return -CORDON_ESYS;
+	for (p = profile_protected_paths(); *p; p++) {
+		if (snprintf(path, sizeof(path), "%s/%s", ws, *p) >= (int)sizeof(path))
+			continue;
+		if (lstat(path, &st) < 0) {
+			if (!placeholders || errno != ENOENT || !parent_is_real_dir(ws, *p))
+				continue;
+			/*
+			 * FS14: a protected path that does not exist yet gets an
+			 * empty placeholder on the host, pinned read-only below, so
+			 * the sandbox cannot create it. The supervisor removes
+			 * placeholders that are still empty when the session ends.
+			 */
+			if (profile_protected_is_dir(*p)) {
+				if (mkdir(path, 0755) < 0)
+					continue;
+			} else if (touch(path) < 0) {
+				continue;
+			}
+			if (nmade < sizeof(made) / sizeof(made[0]))
+				made[nmade++] = *p;
+		} else if (S_ISLNK(st.st_mode)) {
+			if (cover_symlink(path) < 0)
+				return -CORDON_ESYS;
+			continue;
+		}
+		/* Safe because: a read-only bind on itself; as a mount point it cannot be renamed (EBUSY). */
+		if (bind_mount(path, path, true, MS_NOSUID | MS_NODEV) < 0)
+			return -CORDON_ESYS;
+	}
+	ignore_placeholders(made, nmade);
+	return 0;
+}
+
+static int build_dev(void)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" },     { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+	};
+	const char *const *d;
+	char src[PATH_MAX];
+	size_t i;
+
+	if (mkdir("/dev", 0755) < 0 ||
+	    mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k") < 0)
+		return -CORDON_ESYS;
+	for (d = profile_dev_files(); *d; d++) {
+		snprintf(src, sizeof(src), OLD "%s", *d);
+		if (access(src, F_OK) < 0)
+			continue;
+		if (touch(*d) < 0 || mount(src, *d, NULL, MS_BIND, NULL) < 0)
+			return -CORDON_ESYS;
+	}
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return -CORDON_ESYS;
+	if (mkdir("/dev/shm", 01777) < 0 || chmod("/dev/shm", 01777) < 0)
+		return -CORDON_ESYS;
+	return 0;
+}
+
+static int build_proc(void)
+{
+	static const char *const ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+					  "/proc/bus", "/proc/fs" };
+	size_t i;
+
+	if (mkdir("/proc", 0555) < 0 && errno != EEXIST)
+		return -CORDON_ESYS;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -CORDON_ESYS;
+	/*
+	 * KS10: no executable memfds in this pid namespace (6.3+; per pidns).
+	 * Best effort: older kernels lack the file, and a non-root owner of
+	 * the namespace cannot open it (it belongs to the host's root).
+	 */
+	write_file("/proc/sys/vm/memfd_noexec", "2");
+	/* Safe because: kernel tunables stay read-only even for uid 0 without capabilities. */
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		if (access(ro[i], F_OK) < 0)
+			continue;
+		if (bind_mount(ro[i], ro[i], true, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+			return -CORDON_ESYS;
+	}
+	return 0;
+}
+
+int warden_ns_build_view(const struct ns_view *v, const char **why)
+{
+	static const char *const masked[] = { "/etc/shadow", "/etc/gshadow", "/etc/sudoers" };
+	const char *const *p;
+	char opts[96];
+	size_t i;
+
+#define STEP(expr, what)             \
+	do {                         \
+		if ((expr) < 0) {    \
+			*why = what; \
+			return -CORDON_ESYS; \
+		}                    \
+	} while (0)
+
+	/* Nothing we mount may propagate back to the host. */
+	STEP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
+	STEP(mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"),
+	     "mount the staging tmpfs");
+	STEP(mkdir("/tmp" OLD, 0700), "mkdir oldroot");
+	STEP(chdir("/tmp"), "chdir staging");
+	STEP(syscall(SYS_pivot_root, ".", "." OLD), "pivot_root");
+	STEP(chdir("/"), "chdir /");
+
+	for (p = profile_system_dirs(); *p; p++) {
+		char src[PATH_MAX];
+		struct stat st;
+
+		snprintf(src, sizeof(src), OLD "%s", *p);
+		if (lstat(src, &st) < 0)
+			continue;
+		STEP(bind_same(*p, true), "bind a system directory read-only");
+	}
+	/* Password hashes stay hidden even from uid 0 inside. */
+	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
+		if (access(masked[i], F_OK) == 0)
+			STEP(mount(OLD "/dev/null", masked[i], NULL, MS_BIND, NULL), "mask /etc files");
+	/* /tmp first: a workspace below /tmp is then bound inside the private tmpfs. */
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu,nr_inodes=262144",
+		 (unsigned long long)v->tmp_size);
+	STEP(mkdir("/tmp", 01777), "mkdir /tmp");
+	STEP(mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp");
+	for (p = v->read_roots; p && *p; p++)
+		STEP(bind_same(*p, true), "bind a read root");
+	STEP(bind_same(v->workspace, false), "bind the workspace");
+	STEP(protect_paths(v->workspace, v->placeholders), "bind protected paths read-only");
+	STEP(build_dev(), "build /dev");
+	STEP(build_proc(), "mount /proc");
+
+	STEP(umount2(OLD, MNT_DETACH), "detach the old root");
+	STEP(rmdir(OLD), "remove oldroot");
+	/* The staging tmpfs root: read-only, so nothing new appears at the top. */
+	STEP(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
+	     "remount / read-only");
+	STEP(chdir(v->workspace), "chdir workspace");
+#undef STEP
+	return 0;
+}
+
+int warden_ns_lock(uid_t uid, gid_t gid, const char **why)
+{
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+		*why = "unshare(CLONE_NEWUSER|CLONE_NEWNS) to lock the mounts";
+		return -CORDON_ESYS;
+	}
+	return map_ids(uid, gid, why);
+}
+
+int warden_ns_probe_userns(const char **why)
+{
+	int status;
+	pid_t pid = fork();
+
+	*why = "";
+	if (pid < 0) {
+		*why = "fork failed";
+		return 0;
+	}
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) < 0 ? 1 : 0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 1;
+	*why = "unshare(CLONE_NEWUSER) refused";
+	return 0;
+}

@@ -1,0 +1,709 @@
+/* session.c — policy, sandbox and tool state around each call (see session.h). */
+#include "runtime/session/session.h"
+#include "runtime/session/toolrun.h"
+#include "policy/catalog.h"
+#include "tools/textfile.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/path.h"
+#include "common/utf8.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SESSION_MAX_STATE 4096 /* read-state entries kept per session */
+#define PREVIEW_CHARS 2000
+#define PERSIST_TRIES 100      /* name-N variants tried when a saved output's name is taken */
+
+struct session {
+	pthread_mutex_t lock; /* guards everything below that calls share */
+	char *workspace, *cwd, *home, *output_dir;
+	bool own_output_dir;
+	char *roots[SESSION_MAX_ROOTS + 1]; /* NULL-terminated: toolrun keeps pointing at it */
+	size_t nroots;
+	json_t *roots_json;
+	const struct policy *policy;
+	struct policy_ctx ctx;
+	unsigned require, timeout_ms;
+	bool no_namespaces, quiet;
+
+	struct toolrun *tr;
+	session_runner_fn runner;
+	void *runner_ctx;
+	bool dead;
+	unsigned deaths, inflight;
+
+	json_t *read_state; /* abs path -> entry */
+	json_t *todos;
+	unsigned long seq;
+
+	int cancel_fd; /* an eventfd: readable once cancelled */
+	atomic_bool cancelled;
+};
+
+/* ---- open and close ---------------------------------------------------------- */
+
+static int add_root(struct session *s, const char *dir, struct cordon_diag *diag)
+{
+	if (!dir || dir[0] != '/') {
+		diag_set(diag, 0, 0, "a read-only root must be an absolute path: '%s'", dir ? dir : "");
+		return -CORDON_EINVAL;
+	}
+	if (s->nroots == SESSION_MAX_ROOTS) {
+		/* A limit passed is an error, not a silent cut: a dropped root
+		 * would turn allowed reads into confusing failures. */
+		diag_set(diag, 0, 0, "too many read-only roots (extra roots and additionalDirectories): at most %d",
+			 SESSION_MAX_ROOTS);
+		return -CORDON_ETOOBIG;
+	}
+	if (path_normalize_dup(&s->roots[s->nroots], dir, NULL) < 0) {
+		diag_set(diag, 0, 0, "cannot use the read-only root '%s'", dir);
+		return -CORDON_EINVAL;
+	}
+	if (json_array_append_new(s->roots_json, json_string(s->roots[s->nroots])) < 0)
+		return -CORDON_ENOMEM;
+	s->nroots++;
+	return 0;
+}
+
+static int open_sandbox(struct session *s, struct cordon_diag *diag)
+{
+	struct toolrun_opts ro = { 0 };
+	int rc;
+
+	if (s->runner)
+		return 0;
+	ro.workspace = s->workspace;
+	ro.timeout_ms = s->timeout_ms;
+	ro.read_roots = (const char *const *)s->roots;
+	ro.require = s->require;
+	ro.no_namespaces = s->no_namespaces;
+	ro.quiet = s->quiet;
+	rc = toolrun_open(&s->tr, &ro);
+	if (rc == -CORDON_EDENIED)
+		diag_set(diag, 0, 0, "the sandbox must start before any secret is loaded; refusing to start it now");
+	else if (rc < 0 && !diag->msg[0])
+		diag_set(diag, 0, 0, "cannot start the sandbox for '%s': %s", s->workspace, cordon_strerror(rc));
+	return rc;
+}
+
+int session_open(struct session **out, const struct session_opts *opts, struct cordon_diag *diag)
+{
+	struct session *s;
+	size_t i;
+	int rc = -CORDON_ENOMEM;
+
+	*out = NULL;
+	diag_clear(diag);
+	if (!opts->workspace || opts->workspace[0] != '/' || (opts->cwd && opts->cwd[0] != '/')) {
+		diag_set(diag, 0, 0, "the workspace and the working directory must be absolute paths");
+		return -CORDON_EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -CORDON_ENOMEM;
+	s->cancel_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	s->policy = opts->policy;
+	s->runner = opts->runner;
+	s->runner_ctx = opts->runner_ctx;
+	s->timeout_ms = opts->timeout_ms;
+	s->no_namespaces = opts->no_namespaces;
+	s->quiet = opts->quiet;
+	if (path_normalize_dup(&s->workspace, opts->workspace, NULL) < 0 ||
+	    path_normalize_dup(&s->cwd, opts->cwd ? opts->cwd : opts->workspace, NULL) < 0) {
+		diag_set(diag, 0, 0, "the workspace or working directory path is too long");
+		rc = -CORDON_EINVAL;
+		goto fail;
+	}
+	if (opts->home && opts->home[0] == '/' && !(s->home = strdup(opts->home)))
+		goto fail;
+	if (opts->output_dir && !(s->output_dir = strdup(opts->output_dir)))
+		goto fail;
+	s->roots_json = json_array();
+	s->read_state = json_object();
+	s->todos = json_array();
+	if (!s->roots_json || !s->read_state || !s->todos)
+		goto fail;
+	for (i = 0; i < opts->nroots; i++)
+		if ((rc = add_root(s, opts->roots[i], diag)) < 0)
+			goto fail;
+	if (s->policy) {
+		const struct policy *p = s->policy;
+
+		for (i = 0; i < p->sandbox_require.n; i++) {
+			int l = layer_from_name(p->sandbox_require.v[i]);
+
+			if (l < 0) {
+				diag_set(diag, 0, 0, "the policy requires an unknown sandbox layer '%s'",
+					 p->sandbox_require.v[i]);
+				rc = -CORDON_EINVAL;
+				goto fail;
+			}
+			s->require |= LAYER_BIT(l);
+		}
+		/* Working directories besides the project root are readable. */
+		for (i = 0; i < p->additional_dirs.n; i++)
+			if ((rc = add_root(s, p->additional_dirs.v[i], diag)) < 0)
+				goto fail;
+	}
+	s->ctx.cwd = s->cwd;
+	s->ctx.project_root = s->workspace;
+	s->ctx.home = s->home;
+	s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->cancel_fd < 0) {
+		rc = -CORDON_ESYS;
+		goto fail;
+	}
+	rc = open_sandbox(s, diag);
+	if (rc < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	session_close(s);
+	return rc;
+}
+
+void session_close(struct session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	toolrun_close(s->tr);
+	free(s->workspace);
+	free(s->cwd);
+	free(s->home);
+	free(s->output_dir);
+	for (i = 0; i < s->nroots; i++)
+		free(s->roots[i]);
+	json_decref(s->roots_json);
+	json_decref(s->read_state);
+	json_decref(s->todos);
+	if (s->cancel_fd >= 0)
+		close(s->cancel_fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void session_cancel(struct session *s)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	atomic_store(&s->cancelled, true);
+	/* write() is async-signal-safe; a full counter already means "cancelled". */
+	n = write(s->cancel_fd, &one, sizeof(one));
+	(void)n;
+}
+
+bool session_alive(struct session *s)
+{
+	bool alive;
+
+	pthread_mutex_lock(&s->lock);
+	alive = !s->dead;
+	pthread_mutex_unlock(&s->lock);
+	return alive;
+}
+
+unsigned session_warden_deaths(struct session *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->deaths;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+int session_reopen(struct session *s, struct cordon_diag *diag)
+{
+	int rc = 0;
+
+	diag_clear(diag);
+	pthread_mutex_lock(&s->lock);
+	if (!s->dead)
+		goto out;
+	if (s->inflight) {
+		diag_set(diag, 0, 0, "cannot restart the sandbox while calls are running");
+		rc = -CORDON_EINVAL;
+		goto out;
+	}
+	toolrun_close(s->tr);
+	s->tr = NULL;
+	rc = open_sandbox(s, diag);
+	if (rc == 0)
+		s->dead = false;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+json_t *session_todos(struct session *s)
+{
+	json_t *t;
+
+	pthread_mutex_lock(&s->lock);
+	t = json_deep_copy(s->todos);
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
+const char *session_output_dir(const struct session *s)
+{
+	return s->output_dir;
+}
+
+unsigned session_layers(const struct session *s)
+{
+	return s->tr ? toolrun_layers(s->tr) : 0;
+}
+
+void session_result_release(struct session_result *r)
+{
+	json_decref(r->content);
+	json_decref(r->effects);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- effects ---------------------------------------------------------------- */
+
+static bool todo_item_ok(const json_t *item)
+{
+	static const char *const keys[] = { "content", "status", "activeForm" };
+	size_t i;
+
+	if (!json_is_object(item) || json_object_size(item) != 3)
+		return false;
+	for (i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(item, keys[i]);
+
+		if (!json_is_string(v) || json_string_length(v) > CATALOG_MAX_TODO_TEXT)
+			return false;
+	}
+	return true;
+}
+
+static bool todos_ok(const json_t *todos)
+{
+	const json_t *item;
+	size_t i;
+
+	if (!json_is_array(todos) || json_array_size(todos) > CATALOG_MAX_TODOS)
+		return false;
+	json_array_foreach(todos, i, item)
+		if (!todo_item_ok(item))
+			return false;
+	return true;
+}
+
+/*
+ * Take the effects out of a child's reply. The reply is untrusted: an
+ * effect is only kept when the tool's catalog row allows it, a read-state
+ * entry or file change only for the path this call was about, a todo list
+ * only in the shape TodoWrite validates. Returns the kept effects (new
+ * reference, or NULL when none) and records them; called with the lock.
+ */
+static json_t *apply_effects(struct session *s, const struct tool_entry *t, const char *key, json_t *res)
+{
+	json_t *eff = json_object_get(res, "effects"), *rs, *todos, *fc, *kept = NULL;
+	const char *p, *kind;
+
+	if (!json_is_object(eff))
+		goto out;
+	kept = json_object();
+	if (!kept)
+		goto out;
+	rs = json_object_get(eff, "read_state");
+	if ((t->effects & EFFECT_READ_STATE) && key && json_is_object(rs)) {
+		p = json_string_value(json_object_get(rs, "path"));
+		if (p && !strcmp(p, key) &&
+		    (json_object_get(s->read_state, key) || json_object_size(s->read_state) < SESSION_MAX_STATE)) {
+			json_object_set(s->read_state, key, rs);
+			json_object_set(kept, "read_state", rs);
+		}
+	}
+	todos = json_object_get(eff, "todos");
+	if ((t->effects & EFFECT_TODOS) && todos_ok(todos)) {
+		json_t *copy = json_deep_copy(todos);
+
+		if (copy) {
+			json_decref(s->todos);
+			s->todos = copy;
+			json_object_set(kept, "todos", copy);
+		}
+	}
+	fc = json_object_get(eff, "file_changed");
+	p = json_string_value(json_object_get(fc, "path"));
+	kind = json_string_value(json_object_get(fc, "kind"));
+	if ((t->effects & EFFECT_FILE_CHANGED) && key && p && !strcmp(p, key) && kind &&
+	    (!strcmp(kind, "create") || !strcmp(kind, "update")))
+		json_object_set_new(kept, "file_changed", json_pack("{s:s, s:s}", "path", p, "kind", kind));
+	if (!json_object_size(kept)) {
+		json_decref(kept);
+		kept = NULL;
+	}
+out:
+	json_object_del(res, "effects");
+	return kept;
+}
+
+/* ---- shaping the result ---------------------------------------------------- */
+
+static int ensure_output_dir(struct session *s)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir;
+
+	if (s->output_dir)
+		return mkdir(s->output_dir, 0700) < 0 && errno != EEXIST ? -CORDON_ESYS : 0;
+	if (asprintf(&dir, "%s/cordon-tool-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp") < 0)
+		return -CORDON_ENOMEM;
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return -CORDON_ESYS;
+	}
+	s->output_dir = dir;
+	s->own_output_dir = true;
+	return 0;
+}
+
+/* Byte offset of code point number `chars` (or n). */
+static size_t cp_offset(const char *text, size_t n, size_t chars)
+{
+	size_t i = 0, k;
+
+	while (i < n && chars) {
+		k = utf8_seqlen((const unsigned char *)text + i, n - i);
+		i += k ? k : 1;
+		chars--;
+	}
+	return i;
+}
+
+int session_format_persisted(struct buf *out, const char *text, size_t n, const char *path)
+{
+	size_t cut = cp_offset(text, n, PREVIEW_CHARS), floor = cp_offset(text, n, 1000), i;
+	char size_s[32];
+	int rc;
+
+	/* The first 2000 characters, cut back to the last newline in them
+	 * when that newline is past character 1000 (docs/tools.md). */
+	if (cut < n) {
+		for (i = cut; i > floor; i--)
+			if (text[i - 1] == '\n')
+				break;
+		if (i > floor)
+			cut = i - 1;
+	}
+	text_format_size(size_s, sizeof(size_s), n);
+	rc = buf_printf(out, "<persisted-output>\nOutput too large (%s). Full output saved to: %s\n\nPreview (first 2KB):\n",
+			size_s, path);
+	if (rc == 0)
+		rc = buf_append(out, text, cut);
+	if (rc == 0)
+		rc = buf_puts(out, cut < n ? "\n...\n</persisted-output>" : "\n</persisted-output>");
+	return rc;
+}
+
+/*
+ * Save text to OUTPUT_DIR/<id>.<ext> and build the preview. The id comes
+ * from the model's side (a tool_use id), so it is reduced to a safe file
+ * name; the file is created with O_EXCL|O_NOFOLLOW, so nothing planted in
+ * the directory (a link, an older file) is written through or over: a
+ * taken name gets a -N suffix instead.
+ */
+static int persist(struct session *s, unsigned long seq, const char *id, const char *ext, const char *text,
+		   size_t n, struct buf *preview_out)
+{
+	char name[96], *path = NULL;
+	size_t i, k = 0;
+	int fd = -1, rc, attempt;
+
+	for (i = 0; id[i] && k + 1 < 64; i++)
+		if ((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') ||
+		    id[i] == '_' || id[i] == '-')
+			name[k++] = id[i];
+	name[k] = 0;
+	if (!k)
+		snprintf(name, sizeof(name), "output-%lu", seq);
+	pthread_mutex_lock(&s->lock);
+	rc = ensure_output_dir(s);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0)
+		return rc;
+	for (attempt = 0; attempt < PERSIST_TRIES; attempt++) {
+		free(path);
+		path = NULL;
+		if ((attempt ? asprintf(&path, "%s/%s-%d.%s", s->output_dir, name, attempt, ext)
+			     : asprintf(&path, "%s/%s.%s", s->output_dir, name, ext)) < 0) {
+			path = NULL;
+			return -CORDON_ENOMEM;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0 || fd_write_all(fd, text, n) < 0) {
+		rc = -CORDON_ESYS;
+		goto out;
+	}
+	rc = session_format_persisted(preview_out, text, n, path);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+/* Empty text and oversized results, as the reference shapes them. */
+static int shape(struct session *s, const struct tool_entry *t, unsigned long seq, const char *id, json_t *res)
+{
+	json_t *content = json_object_get(res, "content");
+	size_t cap = t->result_cap, n;
+	struct buf pv;
+	char msg[128];
+	int rc = 0;
+
+	if (json_is_string(content)) {
+		const char *text = json_string_value(content);
+
+		n = json_string_length(content);
+		if (text_is_blank(text, n)) {
+			snprintf(msg, sizeof(msg), "(%s completed with no output)", t->name);
+			return json_object_set_new(res, "content", json_string(msg)) < 0 ? -CORDON_ENOMEM : 0;
+		}
+		if (!cap || utf8_strlen(text, n) <= cap)
+			return 0;
+		buf_init(&pv, BUF_NOMAX);
+		rc = persist(s, seq, id, "txt", text, n, &pv);
+	} else {
+		char *dump;
+
+		if (!cap || !json_is_array(content))
+			return 0;
+		dump = json_dumps(content, JSON_COMPACT);
+		if (!dump)
+			return -CORDON_ENOMEM;
+		n = strlen(dump);
+		if (n <= cap) {
+			free(dump);
+			return 0;
+		}
+		buf_init(&pv, BUF_NOMAX);
+		rc = persist(s, seq, id, "json", dump, n, &pv);
+		free(dump);
+	}
+	if (rc == 0 && json_object_set_new(res, "content", json_stringn(pv.data, pv.len)) < 0)
+		rc = -CORDON_ENOMEM;
+	buf_release(&pv);
+	if (rc < 0) {
+		/* Could not save it: say so rather than flood the context. */
+		snprintf(msg, sizeof(msg), "the output of %s was too large and could not be saved: %s", t->name,
+			 cordon_strerror(rc));
+		json_object_set_new(res, "content", json_string(msg));
+		json_object_set_new(res, "is_error", json_true());
+		rc = 0;
+	}
+	return rc;
+}
+
+/* ---- one call ---------------------------------------------------------------- */
+
+static int text_out(struct session_result *out, const char *text, bool is_error)
+{
+	out->content = json_string(text);
+	out->is_error = is_error;
+	return out->content ? 0 : -CORDON_ENOMEM;
+}
+
+/*
+ * The policy's answer: 0 to run, 1 when refused (out filled), negative on
+ * failure. *path receives the path the decision judged.
+ */
+static int decide(struct session *s, const struct tool_entry *t, const json_t *input, char *path, size_t size,
+		  struct session_result *out)
+{
+	struct policy_decision *dec;
+	char *msg = NULL;
+	int rc;
+
+	if (!s->policy) {
+		/* No policy: every builtin tool runs, the path is resolved the same way. */
+		if (policy_call_path(t->name, input, &s->ctx, path, size) < 0)
+			path[0] = '\0';
+		return 0;
+	}
+	dec = malloc(sizeof(*dec)); /* 8 KiB: not on a concurrent caller's stack */
+	if (!dec)
+		return -CORDON_ENOMEM;
+	if (policy_decide(s->policy, t->name, input, &s->ctx, dec) == POLICY_ALLOW) {
+		snprintf(path, size, "%s", dec->path);
+		free(dec);
+		return 0;
+	}
+	/* Headless: no approval hook runs here, so an ask is a deny (fail closed). */
+	if (asprintf(&msg, "%s%s%s", dec->validation_error ? "<tool_use_error>" : "",
+		     dec->reason[0] ? dec->reason : "Permission to use this tool was denied by the policy.",
+		     dec->validation_error ? "</tool_use_error>" : "") < 0) {
+		free(dec);
+		return -CORDON_ENOMEM;
+	}
+	out->denied = !dec->validation_error;
+	free(dec);
+	rc = text_out(out, msg, true);
+	free(msg);
+	return rc < 0 ? rc : 1;
+}
+
+/* The request for the child; called with the lock (reads the read state). */
+static json_t *build_request(struct session *s, const struct tool_entry *t, const json_t *input, const char *path)
+{
+	json_t *req, *state = json_object(), *entry;
+
+	if (!state)
+		return NULL;
+	entry = (t->effects & EFFECT_READ_STATE) && path[0] ? json_object_get(s->read_state, path) : NULL;
+	if (entry)
+		json_object_set(state, "read", entry);
+	req = json_pack("{s:s, s:O, s:s, s:s, s:O, s:o}", "tool", t->name, "input", input ? (json_t *)input : json_null(),
+			"cwd", s->cwd, "workspace", s->workspace, "roots", s->roots_json, "state", state);
+	if (!req)
+		return NULL;
+	if ((path[0] && json_object_set_new(req, "resolved_path", json_string(path)) < 0) ||
+	    (s->home && json_object_set_new(req, "home", json_string(s->home)) < 0) ||
+	    (s->output_dir && json_object_set_new(req, "output_dir", json_string(s->output_dir)) < 0)) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+/*
+ * The decision judged only the path the model named; a search walks
+ * everything below it and a Read may follow links inside the workspace.
+ * The child drops (or refuses) what the Read deny rules cover, by the path
+ * it really reaches; when the patterns cannot be had, the call is not run.
+ */
+static int add_deny_paths(struct session *s, const struct tool_entry *t, json_t *req)
+{
+	json_t *deny = NULL;
+	int rc;
+
+	if (!s->policy || t->family != FAMILY_READ)
+		return 0;
+	rc = policy_read_deny_patterns(s->policy, t->name, &s->ctx, &deny);
+	if (rc < 0)
+		return rc;
+	if (deny && json_array_size(deny))
+		return json_object_set_new(req, "deny_paths", deny) < 0 ? -CORDON_ENOMEM : 0;
+	json_decref(deny);
+	return 0;
+}
+
+static int run_child(void *ctx, enum sandbox_profile profile, const json_t *request, int cancel_fd, json_t **out)
+{
+	return toolrun_call(ctx, profile, request, cancel_fd, out);
+}
+
+int session_call(struct session *s, const char *name, const json_t *input, const char *tool_use_id,
+		 struct session_result *out)
+{
+	const struct tool_entry *t;
+	char path[PATH_NORM_MAX + 1], idbuf[40], msg[512];
+	json_t *req = NULL, *res = NULL;
+	session_runner_fn runner;
+	void *runner_ctx;
+	unsigned long seq;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (atomic_load(&s->cancelled)) {
+		out->cancelled = true;
+		return text_out(out, "the call was cancelled: cordon is stopping", true);
+	}
+	t = catalog_find(name);
+	if (!t || !t->builtin) {
+		snprintf(msg, sizeof(msg), "<tool_use_error>Error: No such tool available: %.200s</tool_use_error>",
+			 name ? name : "");
+		return text_out(out, msg, true);
+	}
+	rc = decide(s, t, input, path, sizeof(path), out);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+
+	pthread_mutex_lock(&s->lock);
+	seq = ++s->seq;
+	if (s->dead) {
+		pthread_mutex_unlock(&s->lock);
+		return text_out(out, "the tool's sandbox is gone (its warden died); the call did not run", true);
+	}
+	req = build_request(s, t, input, path);
+	runner = s->runner ? s->runner : run_child;
+	runner_ctx = s->runner ? s->runner_ctx : s->tr;
+	if (req)
+		s->inflight++;
+	pthread_mutex_unlock(&s->lock);
+	if (!req)
+		return -CORDON_ENOMEM;
+	if (!tool_use_id) {
+		snprintf(idbuf, sizeof(idbuf), "toolu_cordon_%lu", seq);
+		tool_use_id = idbuf;
+	}
+	rc = add_deny_paths(s, t, req);
+	if (rc == 0)
+		rc = runner(runner_ctx, t->profile, req, s->cancel_fd, &res);
+
+	pthread_mutex_lock(&s->lock);
+	s->inflight--;
+	if (rc == -CORDON_EPROTO) {
+		/* The sandbox itself failed: report it, refuse calls until reopened. */
+		if (!s->dead)
+			s->deaths++;
+		s->dead = true;
+		pthread_mutex_unlock(&s->lock);
+		json_decref(req);
+		return text_out(out, "the tool's sandbox failed (its warden died); the call did not run", true);
+	}
+	if (rc < 0)
+		goto unlock;
+	if (!json_is_object(res) || !(json_is_string(json_object_get(res, "content")) ||
+				      json_is_array(json_object_get(res, "content")))) {
+		json_decref(res);
+		res = json_pack("{s:s, s:b}", "content", "the tool's child process returned no result", "is_error", 1);
+		if (!res) {
+			rc = -CORDON_ENOMEM;
+			goto unlock;
+		}
+	}
+	out->cancelled = json_is_true(json_object_get(res, "cancelled"));
+	out->effects = out->cancelled ? NULL : apply_effects(s, t, path[0] ? path : NULL, res);
+	pthread_mutex_unlock(&s->lock);
+	json_object_del(res, "effects");
+	rc = shape(s, t, seq, tool_use_id, res);
+	if (rc == 0) {
+		out->content = json_incref(json_object_get(res, "content"));
+		out->is_error = json_is_true(json_object_get(res, "is_error"));
+	}
+	goto out;
+unlock:
+	pthread_mutex_unlock(&s->lock);
+out:
+	json_decref(res);
+	json_decref(req);
+	if (rc < 0)
+		session_result_release(out);
+	return rc;
+}

@@ -1,0 +1,169 @@
+/*
+ * session.h — one tool session: the seam between whoever asks for tool
+ * calls (the agent loop, `cordon tool`) and the confined children that run
+ * them.
+ *
+ *	struct session *s;
+ *	struct session_opts o = { .workspace = ws, .policy = &policy, .home = home };
+ *	struct cordon_diag d;
+ *	session_open(&s, &o, &d);          starts the sandbox: before any secret
+ *	struct session_result r;
+ *	session_call(s, "Read", input, "toolu_01", &r);   any thread, concurrently
+ *	... r.content, r.is_error, r.effects, r.denied ...
+ *	session_result_release(&r);
+ *	session_cancel(s);                 async-signal-safe: ends calls in flight
+ *	session_close(s);
+ *
+ * A call, in order:
+ *   1. the catalog row (policy/catalog.h); an unknown tool is an error result;
+ *   2. the policy decision (policy_decide), when the session has a policy:
+ *      headless, nobody answers an ask, so an ask is a deny (r.denied);
+ *      without a policy, every builtin tool is allowed (`cordon tool` bare);
+ *   3. the path: the one the decision judged (policy_decision.path), sent
+ *      to the child as "resolved_path" — the child opens exactly what the
+ *      policy judged, beneath its roots;
+ *   4. the request with the session state the tool needs (the read-state
+ *      entry of its path, the Read deny patterns for every path tool) runs
+ *      in a child confined by the row's profile (runtime/session/toolrun.h);
+ *   5. the effects the untrusted child claims are checked against the row
+ *      (effects it may claim, for its own path only) before they are
+ *      recorded; the model never sees them;
+ *   6. the result is shaped as the reference does: empty text becomes
+ *      "(<Tool> completed with no output)", text over the row's ceiling is
+ *      saved under the output directory and previewed (<persisted-output>).
+ *
+ * Thread safety: session_call() may run from several threads at once (the
+ * loop runs a turn's read-only calls concurrently); the shared state (read
+ * state, todos, counters) is locked, the calls themselves are not. Calls of
+ * tools that are not concurrency-safe should be serialised by the caller,
+ * as the reference does.
+ *
+ * Failure: the warden dying is reported: the call gets an error result,
+ * session_alive() turns false and later calls fail with a result saying
+ * the sandbox is gone, until session_reopen() starts a new one. Reopening
+ * forks a warden like session_open() does, so it is refused once a secret
+ * may be in memory (common/secret.h), and it must be called from a thread
+ * that lives as long as the session (the warden dies with its thread).
+ */
+#ifndef CORDON_RUNTIME_SESSION_H
+#define CORDON_RUNTIME_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "policy/policy.h"
+#include "policy/profile.h"
+
+struct session;
+struct session_call_ctx;
+
+/*
+ * The function that runs a prepared request in a child: toolrun_call()
+ * unless a test injects another. Returns 0 with *out (a result object,
+ * untrusted), -CORDON_EPROTO when the sandbox itself failed (the warden is
+ * gone), other negative CORDON_E* when nothing could be run.
+ */
+typedef int (*session_runner_fn)(void *ctx, enum sandbox_profile profile, const json_t *request, int cancel_fd,
+				 json_t **out);
+
+struct session_opts {
+	const char *workspace;      /* absolute; the writable root and project root */
+	const char *cwd;            /* absolute; NULL = workspace */
+	const char *home;           /* absolute or NULL: what "~" means in a path */
+	const char *const *roots;   /* extra read-only roots (absolute) */
+	size_t nroots;
+	const char *output_dir;     /* NULL: a private directory under $TMPDIR, made when first needed */
+	unsigned timeout_ms;        /* per call; 0 = toolrun's default */
+	/*
+	 * Borrowed, may be NULL. Its additionalDirectories become read-only
+	 * roots, its sandbox.require the layers the session requires (an
+	 * unknown layer fails the open), and every call is decided by it.
+	 */
+	const struct policy *policy;
+	bool no_namespaces;         /* run degraded on purpose (tests) */
+	bool quiet;                 /* no degraded-mode warning on stderr */
+	session_runner_fn runner;   /* tests: replaces the sandbox (then no sandbox is opened) */
+	void *runner_ctx;
+};
+
+/* At most this many read-only roots (extra + additionalDirectories): more is an error. */
+#define SESSION_MAX_ROOTS 15
+
+/* What one call gave. Release with session_result_release(). */
+struct session_result {
+	json_t *content;   /* a string or an array of content blocks */
+	bool is_error;
+	bool denied;       /* the policy refused the call (a permission denial) */
+	bool cancelled;    /* session_cancel() ended it; nothing more will run */
+	/*
+	 * The checked effects, or NULL: "read_state", "todos", "file_changed"
+	 * ({"path", "kind": "create"|"update"}), for events and the git step,
+	 * never for the model.
+	 */
+	json_t *effects;
+};
+
+/*
+ * Open the session and its sandbox. -CORDON_EINVAL (bad options, too many
+ * roots, an unknown required layer; diag says which), -CORDON_EUNSUPPORTED
+ * (a required layer is missing), -CORDON_EDENIED (a secret was loaded
+ * before: the sandbox must start first), other negative CORDON_E*.
+ */
+int session_open(struct session **out, const struct session_opts *opts, struct cordon_diag *diag);
+
+/*
+ * Run one call. tool_use_id names a saved oversized output (NULL: one is
+ * made up). Returns 0 whenever *out holds a result (denials, tool errors,
+ * cancellation included); negative CORDON_E* when nothing could be run
+ * (fail closed). Reentrant.
+ */
+int session_call(struct session *s, const char *name, const json_t *input, const char *tool_use_id,
+		 struct session_result *out);
+
+void session_result_release(struct session_result *r);
+
+/*
+ * End every call in flight (their children and process trees are killed;
+ * they return cancelled results) and every later call. Async-signal-safe.
+ */
+void session_cancel(struct session *s);
+
+/* The current todo list (a new reference; an empty array at first). */
+json_t *session_todos(struct session *s);
+
+/* The output directory in use, or NULL if none was needed yet (borrowed). */
+const char *session_output_dir(const struct session *s);
+
+/* Whether the sandbox is usable (false once its warden died). */
+bool session_alive(struct session *s);
+
+/*
+ * Replace a dead sandbox with a new one (read state and todos are kept).
+ * 0 (also when it was alive), or session_open()'s errors. Not while calls
+ * are in flight: -CORDON_EINVAL then.
+ */
+int session_reopen(struct session *s, struct cordon_diag *diag);
+
+/* How many times the warden died in this session. */
+unsigned session_warden_deaths(struct session *s);
+
+/* The layers the sandbox provides (LAYER_BIT mask); 0 with an injected runner. */
+unsigned session_layers(const struct session *s);
+
+/* Stop the sandbox (kills anything still running) and free. Accepts NULL. */
+void session_close(struct session *s);
+
+/*
+ * The model's view of a saved oversized result (pure; for tests too):
+ * "<persisted-output>\nOutput too large (SIZE). Full output saved to: PATH
+ * \n\nPreview (first 2KB):\n" + the first 2000 characters, cut back to the
+ * last newline when it is past character 1000, + "\n...\n</persisted-output>"
+ * ("\n</persisted-output>" when nothing was cut). Appends to out.
+ */
+int session_format_persisted(struct buf *out, const char *text, size_t n, const char *path);
+
+#endif

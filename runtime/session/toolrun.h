@@ -1,0 +1,61 @@
+/*
+ * toolrun.h — supervisor side of a tool call: run a request in a child.
+ *
+ *	struct toolrun *tr;
+ *	toolrun_open(&tr, &opts);
+ *	toolrun_call(tr, PROFILE_READONLY, request, -1, &result);   (any number, any thread)
+ *	toolrun_close(tr);
+ *
+ * toolrun_call() runs tools/tool.h's tool_execute(request) in a child process
+ * confined by `profile` and returns the child's result object. The child's
+ * reply is untrusted: its size is capped (opts.max_result), it must parse as
+ * one JSON object with a string or array "content", and text is valid UTF-8.
+ * A child that crashes, times out or breaks the protocol yields an is_error
+ * result saying so (return 0); negative CORDON_E* only when nothing could be
+ * run: -CORDON_EUNSUPPORTED when a layer the policy requires is missing
+ * (fail closed), -CORDON_EPROTO when the warden died or broke the protocol
+ * (the sandbox is unusable; reopen it). When cancel_fd (>= 0) becomes
+ * readable, the call's tree is killed and the result is an is_error result
+ * with "cancelled": true.
+ *
+ * toolrun_open() starts the session sandbox (runtime/sandbox/sandbox.h): call it
+ * before any secret is read. The child of a call is confined by its
+ * profile's Landlock rights and seccomp filter; a child killed by the filter
+ * gives an is_error result naming the refused syscall.
+ */
+#ifndef CORDON_RUNTIME_TOOLRUN_H
+#define CORDON_RUNTIME_TOOLRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "policy/profile.h"
+
+struct toolrun;
+
+struct toolrun_opts {
+	const char *workspace;   /* absolute; the read-write root */
+	unsigned timeout_ms;     /* per call; 0 = default (120 s) */
+	size_t max_result;       /* bytes of result JSON; 0 = default (16 MiB) */
+	/*
+	 * Extra read-only roots (NULL-terminated, may be NULL). The sandbox is
+	 * built once per session, so a request's "roots" outside these (and the
+	 * workspace) are not readable by the child (EACCES).
+	 */
+	const char *const *read_roots;
+	unsigned require;        /* LAYER_BIT mask the policy requires (policy/profile.h) */
+	bool no_namespaces;      /* run degraded on purpose (tests) */
+	bool quiet;              /* no degraded-mode warning on stderr */
+};
+
+int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts);
+int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int cancel_fd,
+		 json_t **out_result);
+
+/* The layers the session sandbox provides (LAYER_BIT mask). */
+unsigned toolrun_layers(const struct toolrun *tr);
+void toolrun_close(struct toolrun *tr);
+
+#endif
