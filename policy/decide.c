@@ -300,7 +300,7 @@ static enum policy_verdict decide_path(struct dctx *d, bool write, const char *s
 			      abs, d->root);
 		return ask(d, NULL);
 	}
-	if (d->mode == PERM_ACCEPT_EDITS || d->mode == PERM_BYPASS)
+	if (d->mode == PERM_ACCEPT_EDITS || d->mode == PERM_BYPASS || d->mode == PERM_SANDBOX)
 		return finish(d, POLICY_ALLOW, NULL);
 	reason_append(d, " (edits need permissionMode acceptEdits or an Edit allow rule, and the mode is %s;" HEADLESS
 			 ". Describe the change you would make instead.)",
@@ -577,7 +577,7 @@ static enum policy_verdict decide_fetch(struct dctx *d, const json_t *input)
 	r = domain_rule(d, RULE_ALLOW, host);
 	if (r)
 		return finish(d, POLICY_ALLOW, r);
-	if (tool_limited(d, "WebFetch") || d->mode == PERM_BYPASS)
+	if (tool_limited(d, "WebFetch") || d->mode == PERM_BYPASS || d->mode == PERM_SANDBOX)
 		return finish(d, POLICY_ALLOW, NULL);
 	reason(d, "Claude requested permissions to use WebFetch, but you haven't granted it yet. (no "
 		  "WebFetch(domain:%s) allow rule;" HEADLESS ".)",
@@ -1023,7 +1023,8 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 			goto out;
 		if (d->mode == PERM_BYPASS && !writes_protected)
 			goto out;
-		if (d->mode == PERM_ACCEPT_EDITS && !writes_outside && !writes_protected && !writes_unknown)
+		if ((d->mode == PERM_ACCEPT_EDITS || d->mode == PERM_SANDBOX) && !writes_outside && !writes_protected &&
+		    !writes_unknown)
 			goto out;
 		part_set(b, PART_NEEDS, NULL, c->text[0] ? c->text : "(redirection)",
 			 "a redirection writes a file");
@@ -1101,7 +1102,9 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	}
 	if (r && (r->form == RULE_BARE || !(c->words[0].flags & SHW_DYNAMIC)))
 		goto out;
-	if (d->mode == PERM_BYPASS)
+	/* Sandbox mode: whatever the command is, it runs confined, and what it
+	 * writes outside or into protected paths was refused above. */
+	if (d->mode == PERM_BYPASS || d->mode == PERM_SANDBOX)
 		goto out;
 
 	cls = readonly_classify(c, &first, &why);

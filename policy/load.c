@@ -202,12 +202,15 @@ int policy_load(struct policy *p, const struct policy_load_opts *o, struct cordo
 		m = perm_mode_parse(o->mode);
 		if (m < 0) {
 			diag_set(diag, 0, 0, "unknown permission mode '%s' (default, acceptEdits, plan, "
-					     "bypassPermissions, dontAsk, auto)",
+					     "bypassPermissions, dontAsk, auto, sandbox)",
 				 o->mode);
 			r = -CORDON_EINVAL;
 			goto out;
 		}
 		r = policy_set_mode(p, (enum perm_mode)m, POLICY_SRC_CLI, "--permission-mode");
+	} else if (o->headless && p->mode_src == POLICY_SRC_NONE) {
+		/* Nothing chose a mode: a headless run's default (mode.h). */
+		r = policy_set_mode(p, PERM_SANDBOX, POLICY_SRC_NONE, "cordon's headless default");
 	}
 out:
 	settings_release(&s);

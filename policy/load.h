@@ -51,6 +51,13 @@ struct policy_load_opts {
 	const char *const *disallowed;
 	const char *const *add_dirs;  /* --add-dir values (relative to cwd) */
 	const char *mode;             /* --permission-mode, or NULL */
+	/*
+	 * A headless run (cordon -p, cordon tool, cordon policy check): when
+	 * no source sets a mode, the mode is `sandbox` (policy/mode.h), not
+	 * `default`; --permission-mode default asks for Claude Code's strict
+	 * meaning instead.
+	 */
+	bool headless;
 	void (*warn)(const struct cordon_diag *w, void *arg);
 	void *warn_arg;
 };

@@ -9,6 +9,7 @@ static const char *const names[] = {
 	[PERM_BYPASS] = "bypassPermissions",
 	[PERM_DONT_ASK] = "dontAsk",
 	[PERM_AUTO] = "auto",
+	[PERM_SANDBOX] = "sandbox",
 };
 
 int perm_mode_parse(const char *s)

@@ -7,6 +7,16 @@
  * into a deny, `bypassPermissions` allows what no rule denies (except writes
  * to protected paths). `auto` needs a classifier cordon does not have: it
  * behaves as `default`.
+ *
+ * `sandbox` is cordon's own, and the default of a headless run (`cordon -p`,
+ * `cordon tool`, `cordon policy check` when nothing sets a mode): every
+ * call runs confined, so a tool the agent declares is allowed inside the
+ * working directories, as Claude Code auto-allows sandboxed Bash. Writes
+ * and Bash commands are allowed there unless they write a protected path
+ * or outside; WebFetch is allowed for any domain no rule or allowedDomains
+ * list refuses; reads outside the working directories are asked (denied),
+ * as in `default`. Deny rules, ask rules and the agent's narrowed tool
+ * entries apply as in every mode.
  */
 #ifndef CORDON_POLICY_MODE_H
 #define CORDON_POLICY_MODE_H
@@ -18,12 +28,13 @@ enum perm_mode {
 	PERM_BYPASS,
 	PERM_DONT_ASK,
 	PERM_AUTO,
+	PERM_SANDBOX,
 };
 
 /* Parse a mode name exactly as Claude Code spells it; -1 when unknown. */
 int perm_mode_parse(const char *s);
 
-/* "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto". */
+/* "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto", "sandbox". */
 const char *perm_mode_name(enum perm_mode m);
 
 #endif

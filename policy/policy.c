@@ -32,6 +32,7 @@ void policy_release(struct policy *p)
 		return;
 	free(p->agent_name);
 	free(p->agent_path);
+	free(p->agent_prompt);
 	free(p->model);
 	strvec_release(&p->tools);
 	for (i = 0; i < p->ntool_limits; i++)
@@ -183,7 +184,7 @@ int policy_apply_agent(struct policy *p, const struct agent_file *af, struct cor
 	int r;
 
 	if ((r = set_str(&p->agent_name, af->name)) < 0 || (r = set_str(&p->agent_path, af->path)) < 0 ||
-	    (r = set_str(&p->model, af->model)) < 0)
+	    (r = set_str(&p->model, af->model)) < 0 || (r = set_str(&p->agent_prompt, af->body)) < 0)
 		return r;
 	if (af->max_turns)
 		p->max_turns = af->max_turns;

@@ -70,6 +70,7 @@ enum policy_source { POLICY_SRC_NONE, POLICY_SRC_SETTINGS, POLICY_SRC_AGENT, POL
 struct policy {
 	char *agent_name; /* NULL without an agent file */
 	char *agent_path;
+	char *agent_prompt; /* the agent file's body: its system prompt; NULL without an agent */
 	char *model;
 	int max_turns; /* 0 = not set */
 

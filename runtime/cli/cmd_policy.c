@@ -129,6 +129,7 @@ static int parse_opts(int argc, char **argv, struct popts *o, const char *sub, i
 	memset(o, 0, sizeof(*o));
 	o->load.sources = POLICY_SOURCES_ALL;
 	o->load.home = getenv("HOME");
+	o->load.headless = true; /* the verdict `cordon -p` would reach */
 	o->load.warn = print_warning;
 	optind = 0;
 	opterr = 0;

@@ -259,7 +259,7 @@ int cmd_tool(int argc, char **argv)
 	if (agent || nsettings) {
 		/* The workspace is the project root the policy's rules and
 		 * settings files are relative to, as for `cordon -p`. */
-		struct policy_load_opts lo = { .cwd = ws, .home = getenv("HOME"), .agent = agent,
+		struct policy_load_opts lo = { .cwd = ws, .home = getenv("HOME"), .agent = agent, .headless = true,
 					       .sources = POLICY_SOURCES_ALL, .settings = settings,
 					       .warn = warn };
 

@@ -10,12 +10,35 @@ mkdir -p "$HOME" "$proj/src" "$proj/docs" "$proj/.claude"
 cd "$proj" || exit 1
 
 check() { "$CORDON" policy check "$@" 2>&1; }
+# Claude Code's strict headless meaning (an unapproved call is refused).
+strict() { "$CORDON" policy check --permission-mode default "$@" 2>&1; }
+
+# cordon's headless default (no mode set anywhere): what the agent declares
+# runs, confined, inside the workspace.
+out=$(check Write '{"file_path":"src/new.c","content":"x"}'); rc=$?
+t_eq "headless default: a write in the project is allowed" "$rc" 0
+out=$(check Bash '{"command":"make test && ./run-tests"}'); rc=$?
+t_eq "headless default: a build command is allowed" "$rc" 0
+out=$(check Write '{"file_path":"/etc/x","content":"x"}'); rc=$?
+t_eq "headless default: a write outside is refused" "$rc" 1
+out=$(check Write '{"file_path":".git/hooks/pre-commit","content":"x"}'); rc=$?
+t_eq "headless default: a write to a protected path is refused" "$rc" 1
+out=$(check Bash '{"command":"echo x > .bashrc"}'); rc=$?
+t_eq "headless default: a redirection into a protected path is refused" "$rc" 1
+out=$(check Read '{"file_path":"/etc/hostname"}'); rc=$?
+t_eq "headless default: a read outside is refused" "$rc" 1
+out=$(check --disallowedTools 'Bash(rm:*)' Bash '{"command":"rm -f x"}'); rc=$?
+t_eq "headless default: deny rules still apply" "$rc" 1
+out=$("$CORDON" policy show 2>&1)
+t_contains "headless default: show names it" "$out" "permission mode: sandbox (from cordon's headless default)"
+out=$(strict Write '{"file_path":"src/new.c","content":"x"}'); rc=$?
+t_eq "--permission-mode default: the write needs approval" "$rc" 1
 
 out=$(check Bash '{"command":"ls -la"}'); rc=$?
 t_eq "read-only command: allow, exit 0" "$rc" 0
 t_eq "allow prints allow" "$out" "allow"
 
-out=$(check Bash '{"command":"git diff; rm -rf ~"}'); rc=$?
+out=$(strict Bash '{"command":"git diff; rm -rf ~"}'); rc=$?
 t_eq "compound with an unapproved part: exit 1" "$rc" 1
 t_contains "names the part" "$out" "The following parts require approval: rm -rf ~"
 
@@ -24,7 +47,7 @@ t_eq "deny rule: exit 1" "$rc" 1
 t_contains "deny rule: Claude Code's message" "$out" "Permission to use Bash with command rm -f nothing has been denied."
 t_contains "deny rule: names the rule" "$out" "deny rule Bash(rm:*) from --disallowedTools"
 
-out=$(check --allowedTools 'Bash(npm run test:*)' Bash '{"command":"npm run test:unit"}'); rc=$?
+out=$(strict --allowedTools 'Bash(npm run test:*)' Bash '{"command":"npm run test:unit"}'); rc=$?
 t_eq "legacy prefix does not match test:unit" "$rc" 1
 out=$(check --allowedTools 'Bash(npm run test:*)' Bash '{"command":"npm run test -- --watch"}'); rc=$?
 t_eq "legacy prefix matches test + space" "$rc" 0
@@ -77,7 +100,7 @@ t_eq "Edit deny rule governs Write" "$rc" 1
 t_contains "Edit deny rule: message" "$out" "Permission to edit src/generated/a.c has been denied."
 out=$(check Bash '{"command":"make -j2 test"}'); rc=$?
 t_eq "settings allow rule" "$rc" 0
-out=$(check --setting-sources user Bash '{"command":"make -j2 test"}'); rc=$?
+out=$(strict --setting-sources user Bash '{"command":"make -j2 test"}'); rc=$?
 t_eq "--setting-sources without project ignores it" "$rc" 1
 out=$(check --permission-mode default Write '{"file_path":"src/a.c"}'); rc=$?
 t_eq "--permission-mode beats settings defaultMode" "$rc" 1

@@ -330,6 +330,62 @@ static void bad_rules_rejected(void **state)
 	policy_release(&p);
 }
 
+/* cordon's headless default: declared tools run inside the working directories. */
+static void sandbox_mode_decisions(void **state)
+{
+	static const struct {
+		const char *tool, *input;
+		enum policy_verdict want;
+	} rows[] = {
+		{ "Write", "{\"file_path\":\"src/a.c\",\"content\":\"x\"}", POLICY_ALLOW },
+		{ "Edit", "{\"file_path\":\"/p/src/a.c\",\"old_string\":\"a\",\"new_string\":\"b\"}", POLICY_ALLOW },
+		{ "Write", "{\"file_path\":\"/etc/passwd\",\"content\":\"x\"}", POLICY_DENY },
+		{ "Write", "{\"file_path\":\".git/config\",\"content\":\"x\"}", POLICY_DENY },
+		{ "Write", "{\"file_path\":\"src/gen/x.c\",\"content\":\"x\"}", POLICY_DENY },
+		{ "Bash", "{\"command\":\"make test\"}", POLICY_ALLOW },
+		{ "Bash", "{\"command\":\"$CC -o x x.c && ./x\"}", POLICY_ALLOW },
+		{ "Bash", "{\"command\":\"echo x > ~/.bashrc\"}", POLICY_DENY },
+		{ "Bash", "{\"command\":\"echo x > /tmp/../etc/x\"}", POLICY_DENY },
+		{ "Bash", "{\"command\":\"curl x\"}", POLICY_DENY },
+		{ "Bash", "{\"command\":\"echo $(curl x)\"}", POLICY_DENY },
+		{ "Read", "{\"file_path\":\"/etc/hostname\"}", POLICY_DENY },
+		{ "Read", "{\"file_path\":\"src/a.c\"}", POLICY_ALLOW },
+		{ "WebFetch", "{\"url\":\"https://docs.example.com/x\",\"prompt\":\"p\"}", POLICY_ALLOW },
+		{ "WebFetch", "{\"url\":\"https://evil.com/x\",\"prompt\":\"p\"}", POLICY_DENY },
+	};
+	struct policy_ctx ctx = { .cwd = "/p", .project_root = "/p", .home = "/home/u" };
+	struct policy_decision *dec = malloc(sizeof(*dec));
+	struct cordon_diag d;
+	struct policy p;
+	size_t i;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(policy_set_mode(&p, PERM_SANDBOX, POLICY_SRC_NONE, "test"), 0);
+	assert_int_equal(policy_add_rules(&p, "Bash(curl:*) Edit(./src/gen/**) WebFetch(domain:evil.com)", RULE_DENY,
+					  "test", NULL, &d),
+			 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		json_t *in = json_loads(rows[i].input, 0, NULL);
+
+		assert_non_null(in);
+		if (policy_decide(&p, rows[i].tool, in, &ctx, dec) != rows[i].want)
+			fail_msg("%s %s: got %s (%s)", rows[i].tool, rows[i].input, policy_verdict_name(dec->verdict),
+				 dec->reason);
+		json_decref(in);
+	}
+	/* The same calls in Claude Code's strict mode need approval. */
+	assert_int_equal(policy_set_mode(&p, PERM_DEFAULT, POLICY_SRC_CLI, "test"), 0);
+	{
+		json_t *in = json_loads(rows[0].input, 0, NULL);
+
+		assert_int_equal(policy_decide(&p, "Write", in, &ctx, dec), POLICY_DENY);
+		json_decref(in);
+	}
+	free(dec);
+	policy_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +396,7 @@ int main(void)
 		cmocka_unit_test(read_deny_patterns_anchored),
 		cmocka_unit_test(read_deny_patterns_agree_with_decision),
 		cmocka_unit_test(bad_rules_rejected),
+		cmocka_unit_test(sandbox_mode_decisions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
