@@ -3,6 +3,7 @@
 #include "runtime/session/toolrun.h"
 #include "policy/catalog.h"
 #include "tools/textfile.h"
+#include "tools/tool.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/fileio.h"
@@ -269,6 +270,23 @@ const char *session_output_dir(const struct session *s)
 unsigned session_layers(const struct session *s)
 {
 	return s->tr ? toolrun_layers(s->tr) : 0;
+}
+
+json_t *session_tool_definitions(const struct policy *p)
+{
+	const struct tool_entry *t;
+	json_t *defs = json_array();
+	size_t n, i;
+
+	for (t = catalog_rows(&n), i = 0; defs && i < n; i++) {
+		if (!t[i].builtin || !tool_runner(t[i].name) || (p && !policy_tool_enabled(p, t[i].name)))
+			continue;
+		if (json_array_append_new(defs, catalog_tool_json(&t[i])) < 0) {
+			json_decref(defs);
+			return NULL;
+		}
+	}
+	return defs;
 }
 
 void session_result_release(struct session_result *r)

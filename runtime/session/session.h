@@ -154,6 +154,15 @@ unsigned session_warden_deaths(struct session *s);
 /* The layers the sandbox provides (LAYER_BIT mask); 0 with an injected runner. */
 unsigned session_layers(const struct session *s);
 
+/*
+ * The tools a model may be offered under policy p (NULL: every tool):
+ * each builtin catalog row the policy enables and cordon can run, as the
+ * definitions the Messages API takes ({"name", "description",
+ * "input_schema"}), in the catalog's fixed order (byte-stable, for the
+ * prompt cache). New reference; NULL on ENOMEM.
+ */
+json_t *session_tool_definitions(const struct policy *p);
+
 /* Stop the sandbox (kills anything still running) and free. Accepts NULL. */
 void session_close(struct session *s);
 

@@ -1,0 +1,42 @@
+/*
+ * prompt.h — the system prompt of a run.
+ *
+ * The agent file's body (or cordon's default general agent), then the
+ * caller's --append-system-prompt, then the facts about the environment a
+ * model needs and cannot see: the working directory, whether it is a git
+ * repository and its status at the start (branch, changed files, recent
+ * commits; bounded), the platform, today's date, and what the sandbox means
+ * for its tools. Built once per run and kept byte-identical for the whole
+ * run, so the prompt cache keeps hitting.
+ *
+ * The git facts are read by the supervisor with libgit2, which runs no
+ * hooks, filters or fsmonitor: reading a hostile repository's metadata
+ * executes nothing.
+ */
+#ifndef CORDON_RUNTIME_LOOP_PROMPT_H
+#define CORDON_RUNTIME_LOOP_PROMPT_H
+
+#include <jansson.h>
+
+#define PROMPT_MAX_STATUS_LINES 40
+#define PROMPT_MAX_COMMITS 5
+
+struct prompt_opts {
+	const char *agent_prompt; /* the agent body; NULL = the default general agent */
+	const char *append;       /* --append-system-prompt, or NULL */
+	const char *cwd;          /* absolute */
+	const char *date;         /* "YYYY-MM-DD"; NULL = today (UTC) */
+	unsigned layers;          /* the sandbox's LAYER_BIT mask, for the sandbox note */
+};
+
+/*
+ * The system blocks for the request: [{"type": "text", "text": ..., with
+ * "cache_control": {"type": "ephemeral"} on the last}]. New reference, or
+ * NULL on ENOMEM.
+ */
+json_t *prompt_system(const struct prompt_opts *o);
+
+/* The default general agent's prompt (when no --agent is given). */
+extern const char prompt_default_agent[];
+
+#endif
