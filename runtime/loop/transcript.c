@@ -280,7 +280,7 @@ static int repair(json_t *messages, size_t at, const json_t *asst, json_t *next)
 int transcript_load(const char *path, json_t **out_messages, json_t **out_meta, struct cordon_diag *diag)
 {
 	struct buf line;
-	json_t *msgs = json_array(), *meta = NULL;
+	json_t *msgs = json_array(), *meta = json_pack("{s:n, s:{}, s:n}", "init", "read_state", "todos");
 	FILE *f;
 	int c, rc = 0, lineno = 0;
 	size_t i;
@@ -288,9 +288,15 @@ int transcript_load(const char *path, json_t **out_messages, json_t **out_meta, 
 	*out_messages = NULL;
 	*out_meta = NULL;
 	diag_clear(diag);
+	if (!msgs || !meta) {
+		json_decref(msgs);
+		json_decref(meta);
+		return -CORDON_ENOMEM;
+	}
 	f = fopen(path, "re");
 	if (!f) {
 		json_decref(msgs);
+		json_decref(meta);
 		diag_set(diag, 0, 0, "cannot read the transcript '%s': %s", path, strerror(errno));
 		return errno == ENOENT ? -CORDON_ENOTFOUND : -CORDON_ESYS;
 	}
@@ -333,9 +339,17 @@ int transcript_load(const char *path, json_t **out_messages, json_t **out_meta, 
 			}
 			json_array_append_new(msgs, json_pack("{s:s, s:O}", "role", role, "content",
 							      json_object_get(ev, "content")));
-		} else if (!strcmp(type, "init")) {
-			json_decref(meta);
-			meta = json_incref(ev);
+		} else if (!strcmp(type, "system") &&
+			   !strcmp(json_string_value(json_object_get(ev, "subtype")) ?: "", "init")) {
+			json_object_set(meta, "init", ev);
+		} else if (!strcmp(type, "tool_result")) {
+			const json_t *eff = json_object_get(ev, "effects"), *rs = json_object_get(eff, "read_state");
+			const char *p = json_string_value(json_object_get(rs, "path"));
+
+			if (p)
+				json_object_set(json_object_get(meta, "read_state"), p, (json_t *)rs);
+			if (json_is_array(json_object_get(eff, "todos")))
+				json_object_set(meta, "todos", json_object_get(eff, "todos"));
 		}
 		json_decref(ev);
 		if (c == EOF)

@@ -71,8 +71,10 @@ int runs_dir(char *out, size_t size);
  * (a new array of {"role", "content"}), repaired so it can be sent again:
  * an assistant turn whose tool calls have no results gets a user message
  * of is_error results saying the calls were interrupted (their effects may
- * have happened). *out_meta is the last "init" line's fields (model,
- * agent, cwd, ...) or NULL. -CORDON_ENOTFOUND (no such run),
+ * have happened). *out_meta holds what the session had built up:
+ * {"init": the last init line or null, "read_state": {path: entry} from
+ * the tool results' recorded effects, "todos": the last todo list or null},
+ * for session_seed(). -CORDON_ENOTFOUND (no such run),
  * -CORDON_EPARSE (diag: the line that is broken), -CORDON_ETOOBIG.
  */
 int transcript_load(const char *path, json_t **out_messages, json_t **out_meta, struct cordon_diag *diag);

@@ -52,6 +52,8 @@ struct session {
 	atomic_bool cancelled;
 };
 
+static bool todos_ok(const json_t *todos);
+
 /* ---- open and close ---------------------------------------------------------- */
 
 static int add_root(struct session *s, const char *dir, struct cordon_diag *diag)
@@ -248,6 +250,36 @@ int session_reopen(struct session *s, struct cordon_diag *diag)
 	if (rc == 0)
 		s->dead = false;
 out:
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int session_seed(struct session *s, const json_t *read_state, const json_t *todos)
+{
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	json_object_foreach((json_t *)read_state, key, v) {
+		const char *p = json_string_value(json_object_get(v, "path"));
+
+		if (!json_is_object(v) || !p || strcmp(p, key) || key[0] != '/' ||
+		    json_object_size(s->read_state) >= SESSION_MAX_STATE)
+			continue;
+		if (json_object_set(s->read_state, key, v) < 0)
+			rc = -CORDON_ENOMEM;
+	}
+	if (todos && todos_ok(todos)) {
+		json_t *copy = json_deep_copy(todos);
+
+		if (!copy) {
+			rc = -CORDON_ENOMEM;
+		} else {
+			json_decref(s->todos);
+			s->todos = copy;
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -132,6 +132,14 @@ void session_result_release(struct session_result *r);
  */
 void session_cancel(struct session *s);
 
+/*
+ * Resume: seed the read-before-write state and the todo list of an earlier
+ * run (transcript_load()'s "read_state" and "todos"). Entries keep their
+ * mtime, size and content hash, so a file changed since is still caught by
+ * the tool's own check. Bad entries are skipped. 0 or -CORDON_ENOMEM.
+ */
+int session_seed(struct session *s, const json_t *read_state, const json_t *todos);
+
 /* The current todo list (a new reference; an empty array at first). */
 json_t *session_todos(struct session *s);
 
