@@ -12,7 +12,6 @@
 #include "common/buf.h"
 #include "common/utf8.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,49 +447,6 @@ static enum policy_verdict decide_grep(struct dctx *d, const json_t *input)
 
 /* ---- WebFetch ---- */
 
-/* Lowercase host of an http(s) URL into host[size]; -1 when there is none. */
-static int url_host(const char *url, char *host, size_t size)
-{
-	const char *p, *end, *at, *h;
-	size_t n, i;
-
-	if (!strncasecmp(url, "https://", 8))
-		p = url + 8;
-	else if (!strncasecmp(url, "http://", 7))
-		p = url + 7;
-	else
-		return -1;
-	end = p + strcspn(p, "/?#\\");
-	at = NULL;
-	for (h = p; h < end; h++)
-		if (*h == '@')
-			at = h;
-	if (at)
-		p = at + 1;
-	if (*p == '[') {
-		h = memchr(p, ']', (size_t)(end - p));
-		if (!h)
-			return -1;
-		n = (size_t)(h + 1 - p);
-	} else {
-		h = memchr(p, ':', (size_t)(end - p));
-		n = (size_t)((h ? h : end) - p);
-	}
-	while (n && p[n - 1] == '.')
-		n--;
-	if (!n || n >= size)
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c <= 0x20 || c >= 0x7f || c == '%')
-			return -1;
-		host[i] = (char)tolower(c);
-	}
-	host[n] = '\0';
-	return 0;
-}
-
 static bool domain_listed(const struct strvec *v, const char *host)
 {
 	size_t i, hn = strlen(host);
@@ -526,7 +482,7 @@ static const struct rule *domain_rule(const struct dctx *d, enum rule_action a, 
 static enum policy_verdict decide_fetch(struct dctx *d, const json_t *input)
 {
 	const struct rule *r;
-	char host[256];
+	char host[RULE_HOST_MAX + 1];
 	const char *url;
 	bool failed;
 	size_t i;
@@ -534,9 +490,10 @@ static enum policy_verdict decide_fetch(struct dctx *d, const json_t *input)
 	url = param(d, input, "url", true, &failed);
 	if (failed)
 		return d->out->verdict;
-	if (url_host(url, host, sizeof(host)) < 0) {
+	/* libcurl's parser, as the fetch's: both see the same host. */
+	if (rule_url_host(url, host, sizeof(host), NULL) < 0) {
 		reason(d, "cordon cannot check the URL '%.300s': only http:// and https:// URLs with a host name "
-			  "can be fetched.",
+			  "can be fetched (a host name that is not ASCII must be written in punycode, xn--...).",
 		       url);
 		return finish(d, POLICY_DENY, NULL);
 	}

@@ -3,10 +3,13 @@
 #include "policy/pathmatch.h"
 #include "common/buf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 const char *rule_action_name(enum rule_action a)
 {
@@ -96,6 +99,163 @@ static void unescape_stars(char *s)
 		*w++ = *s;
 	}
 	*w = '\0';
+}
+
+/*
+ * The host of a URL from libcurl, made the one spelling rules compare:
+ * ASCII lowercase, no trailing dots, IPv6 in inet_ntop()'s form (an
+ * IPv4-mapped address as its dotted quad). In place; -CORDON_EINVAL when
+ * nothing usable is left.
+ */
+static int canonical_host(char *h, size_t size)
+{
+	size_t n, i;
+
+	for (i = 0; h[i]; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		/* After punycode a host is plain ASCII; a space, control, '%' or a
+		 * byte >= 0x80 here means it was not converted: cannot judge. */
+		if (c <= 0x20 || c >= 0x7f || c == '%' || c == '/' || c == '@' || c == '\\')
+			return -CORDON_EINVAL;
+		h[i] = (char)tolower(c);
+	}
+	n = i;
+	if (n && h[0] == '[') {
+		struct in6_addr a;
+		char lit[INET6_ADDRSTRLEN], *zone;
+
+		if (h[n - 1] != ']' || n - 2 >= sizeof(lit))
+			return -CORDON_EINVAL;
+		memcpy(lit, h + 1, n - 2);
+		lit[n - 2] = '\0';
+		zone = strchr(lit, '%');
+		if (zone)
+			*zone = '\0';
+		if (inet_pton(AF_INET6, lit, &a) != 1)
+			return -CORDON_EINVAL;
+		if (IN6_IS_ADDR_V4MAPPED(&a)) {
+			/* The same endpoint as the IPv4 address: judged as that. */
+			if (!inet_ntop(AF_INET, &a.s6_addr[12], h, (socklen_t)size))
+				return -CORDON_EINVAL;
+			return 0;
+		}
+		if (!inet_ntop(AF_INET6, &a, lit, sizeof(lit)) ||
+		    (size_t)snprintf(h, size, "[%s]", lit) >= size)
+			return -CORDON_EINVAL;
+		return 0;
+	}
+	while (n && h[n - 1] == '.')
+		h[--n] = '\0';
+	return n ? 0 : -CORDON_EINVAL;
+}
+
+static bool plain_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+int rule_url_host(const char *url, char *host, size_t size, char **out_url)
+{
+	CURLU *u = NULL;
+	char *scheme = NULL, *h = NULL, *full = NULL;
+	CURLUcode uc;
+	int r = -CORDON_EINVAL;
+
+	if (out_url)
+		*out_url = NULL;
+	if (!url || !host || size == 0)
+		return -CORDON_EINVAL;
+	host[0] = '\0';
+	u = curl_url();
+	if (!u)
+		return -CORDON_ENOMEM;
+	/* No CURLU_GUESS_SCHEME or CURLU_DEFAULT_SCHEME: "evil.com" is not a URL. */
+	uc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (uc == CURLUE_OUT_OF_MEMORY)
+		r = -CORDON_ENOMEM;
+	if (uc != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") && strcmp(scheme, "https")))
+		goto out;
+	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || !h)
+		goto out;
+	if (!plain_ascii(h)) {
+		curl_free(h);
+		h = NULL;
+#ifdef CURLU_PUNYCODE
+		/* IDNA through libidn2, in the process's LC_CTYPE: fails (and so
+		 * does the fetch's own conversion) unless that is UTF-8. */
+		if (curl_url_get(u, CURLUPART_HOST, &h, CURLU_PUNYCODE) != CURLUE_OK || !h)
+			goto out;
+#else
+		goto out;
+#endif
+	}
+	if (strlen(h) >= size || strlen(h) > RULE_HOST_MAX + 2)
+		goto out;
+	memcpy(host, h, strlen(h) + 1);
+	if (canonical_host(host, size) < 0 || strlen(host) > RULE_HOST_MAX)
+		goto fail_host;
+	if (out_url) {
+		/* The URL with the judged host: the fetch connects to this name. */
+		uc = curl_url_set(u, CURLUPART_HOST, host, 0);
+		if (uc == CURLUE_OK)
+			uc = curl_url_get(u, CURLUPART_URL, &full, 0);
+		if (uc != CURLUE_OK) {
+			r = uc == CURLUE_OUT_OF_MEMORY ? -CORDON_ENOMEM : -CORDON_EINVAL;
+			goto fail_host;
+		}
+		*out_url = strdup(full);
+		if (!*out_url) {
+			r = -CORDON_ENOMEM;
+			goto fail_host;
+		}
+	}
+	r = 0;
+	goto out;
+fail_host:
+	host[0] = '\0';
+out:
+	curl_free(full);
+	curl_free(h);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/*
+ * A WebFetch rule's host ("example.com", "*.example.com", "[::1]") in the
+ * form rule_url_host() gives URL hosts, so a rule and a URL naming the same
+ * host compare equal. -CORDON_ETOOBIG for a port, -CORDON_EINVAL otherwise.
+ */
+static int normalize_domain(const char *h, char *out, size_t size)
+{
+	char url[RULE_HOST_MAX + 16];
+	const char *colon = strchr(h, ':');
+
+	/* ':' belongs in IPv6 literals only; "host:8080" would drop the port. */
+	if (colon && !(h[0] == '[' && h[strlen(h) - 1] == ']'))
+		return -CORDON_ETOOBIG;
+	if (h[0] == '*') {
+		/* A suffix, not a host: lowercase (done) without trailing dots. */
+		size_t n = strlen(h);
+
+		while (n > 2 && h[n - 1] == '.')
+			n--;
+		if (n >= size || h[n - 1] == '.' || strchr(h + 2, '['))
+			return -CORDON_EINVAL;
+		memcpy(out, h, n);
+		out[n] = '\0';
+		return 0;
+	}
+	if ((size_t)snprintf(url, sizeof(url), "http://%s/", h) >= sizeof(url))
+		return -CORDON_EINVAL;
+	return rule_url_host(url, out, size, NULL) < 0 ? -CORDON_EINVAL : 0;
 }
 
 void rule_release(struct rule *r)
@@ -190,7 +350,7 @@ int rule_parse(struct rule *out, const char *text, enum rule_action action, cons
 		}
 		out->form = RULE_PATH;
 	} else if (rules_of(out->tool) == RULES_DOMAIN) {
-		char *h;
+		char *h, norm[RULE_HOST_MAX + 1];
 
 		if (strncmp(content, "domain:", 7) || !content[7]) {
 			r = diag_set(diag, 0, (int)(open - text) + 2,
@@ -215,7 +375,15 @@ int rule_parse(struct rule *out, const char *text, enum rule_action action, cons
 				     "a WebFetch domain wildcard must look like '*.example.com'");
 			goto fail;
 		}
-		memmove(content, h, strlen(h) + 1);
+		r = normalize_domain(h, norm, sizeof(norm));
+		if (r < 0) {
+			r = diag_set(diag, 0, (int)(open - text) + 9,
+				     r == -CORDON_ETOOBIG ? "WebFetch domain '%s' has a port: a rule names a host only"
+							  : "WebFetch domain '%s' is not a host name",
+				     h);
+			goto fail;
+		}
+		memcpy(content, norm, strlen(norm) + 1);
 		out->form = RULE_DOMAIN;
 	} else {
 		out->form = RULE_OTHER;

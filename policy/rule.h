@@ -11,7 +11,11 @@
  *   Read(./src/x) Edit(//abs/dir) Read(~/x) Edit(/root-relative) Read(*.env)
  *                           gitignore-style path patterns (see below)
  *   WebFetch(domain:example.com)   exact host; `domain:*.example.com` also
- *                           matches every subdomain (not the apex)
+ *                           matches every subdomain (not the apex). The host
+ *                           is normalized as rule_url_host() normalizes the
+ *                           host of a URL (lowercase, no trailing dot, IP
+ *                           literals in curl's and inet_ntop()'s form); a
+ *                           port is an error: a rule names a host
  *   Tool, Tool(*), Tool()   every use of the tool
  * Other tools' specifiers (Agent(x), Skill(x), mcp__...) are kept verbatim
  * (RULE_OTHER) so they round-trip, but cordon has nothing to match them on.
@@ -110,8 +114,33 @@ int rule_path_pattern(const struct rule *r, const char *project_root, const char
  */
 bool rule_match_path(const struct rule *r, const char *path, const char *project_root, const char *home);
 
-/* Whether a WebFetch rule matches a lowercase host. RULE_BARE matches all. */
+/* Whether a WebFetch rule matches a host as rule_url_host() gives it. RULE_BARE matches all. */
 bool rule_match_domain(const struct rule *r, const char *host);
+
+/* Ceiling on a host name (bytes, without the NUL). */
+#define RULE_HOST_MAX 253
+
+/*
+ * The host of an http:// or https:// URL as WebFetch rules judge it, into
+ * host[size] (size > RULE_HOST_MAX is always enough). The URL is parsed by
+ * libcurl's URL API (curl_url_set(CURLUPART_URL), curl_url_get(
+ * CURLUPART_HOST)), the parser the fetch uses, so userinfo, backslashes,
+ * percent-escapes and numeric IPv4 forms ("http://a.com\@evil.com/",
+ * "http://0x7f.1/") mean here what they mean to the fetch. Then: ASCII
+ * lowercase; trailing dots dropped; a non-ASCII name in punycode
+ * (CURLU_PUNYCODE: needs libcurl 7.88 with IDN and a UTF-8 LC_CTYPE,
+ * otherwise the URL cannot be checked); IPv6 literals in brackets in
+ * inet_ntop()'s form, zone id dropped, and an IPv4-mapped IPv6 address
+ * as its IPv4 dotted quad. Other schemes, no host, or a host that is
+ * empty, too long or still not plain ASCII afterwards: -CORDON_EINVAL;
+ * -CORDON_ENOMEM.
+ *
+ * *out_url (when out_url is not NULL) is a new malloc'd copy of the URL
+ * rebuilt with exactly that host: what a fetch hands to libcurl, so the
+ * host it connects to is the host the policy judged. libcurl's URL API
+ * does no I/O (no resolving, no connecting).
+ */
+int rule_url_host(const char *url, char *host, size_t size, char **out_url);
 
 /* Whether name is a tool name as rules spell it (Uppercase... or mcp__...). */
 bool rule_valid_tool_name(const char *name, size_t len);

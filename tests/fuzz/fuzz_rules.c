@@ -1,7 +1,9 @@
 /*
  * Fuzz target: permission rules. The input is split like --allowedTools;
  * every rule that parses is matched against a few commands, paths and
- * hosts, and the first line is also used as a path and a glob pattern.
+ * hosts, and the first line is also used as a path, a glob pattern and a
+ * URL (rule_url_host(): its host is canonical, and the URL rebuilt with it
+ * gives the same host again).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +11,29 @@
 
 #include "policy/pathmatch.h"
 #include "policy/rule.h"
+
+static void url(const char *s)
+{
+	char host[RULE_HOST_MAX + 1], again[RULE_HOST_MAX + 1], *u = NULL, *u2 = NULL;
+	size_t i, n;
+
+	if (rule_url_host(s, host, sizeof(host), &u) < 0) {
+		if (host[0] || u)
+			abort();
+		return;
+	}
+	n = strlen(host);
+	if (!n || n > RULE_HOST_MAX || host[n - 1] == '.' || !u)
+		abort();
+	for (i = 0; i < n; i++)
+		if ((unsigned char)host[i] <= 0x20 || (unsigned char)host[i] >= 0x7f ||
+		    (host[i] >= 'A' && host[i] <= 'Z'))
+			abort();
+	if (rule_url_host(u, again, sizeof(again), &u2) < 0 || strcmp(again, host) || strcmp(u, u2))
+		abort();
+	free(u);
+	free(u2);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nl = strchr(s, '\n');
 	if (nl)
 		*nl = '\0';
+	url(s);
 	if (path_normalize(out, sizeof(out), s, "/p") == 0) {
 		if (out[0] != '/' || strstr(out, "/../") || strstr(out, "//"))
 			abort();

@@ -45,7 +45,8 @@ static const char rules_allow[] =
 	"WebFetch(domain:docs.example.com) WebFetch(domain:*.trusted.org) Bash(NODE_ENV=test npm test)";
 static const char rules_ask[] = "Bash(git push:*) Read(./private/**) WebFetch(domain:ask.example.com)";
 static const char rules_deny[] = "Bash(rm:*) Bash(curl:*) Read(./.env) Read(*.pem) Read(./secrets/**) "
-				 "Edit(./src/generated/**) WebFetch(domain:evil.com) Bash(sudo:*)";
+				 "Edit(./src/generated/**) WebFetch(domain:evil.com) Bash(sudo:*) "
+				 "WebFetch(domain:127.0.0.1) WebFetch(domain:[::1])";
 
 static const char agent_bare_text[] = "---\nname: b\ndescription: d\ntools: Bash(git:*), Bash\n---\n";
 
@@ -311,6 +312,21 @@ static const struct row rows[] = {
 	{ S_RULES, "WebFetch", "{\"url\":\"https://ask.example.com\"}", 'D', "ask rule WebFetch(domain:ask.example.com)" },
 	{ S_RULES, "WebFetch", "{\"url\":\"https://evil.com.docs.example.org/\"}", 'D', "allow rule" },
 	{ S_RULES, "WebFetch", "{\"url\":\"https://docs.example.com@evil.com/\"}", 'D', "domain:evil.com." },
+	/* The host is the one libcurl (and so the fetch) connects to. */
+	{ S_RULES, "WebFetch", "{\"url\":\"http://docs.example.com\\\\@evil.com/\"}", 'D', "domain:evil.com." },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://a.trusted.org\\\\@other.net/\"}", 'D',
+	  "no WebFetch(domain:other.net) allow rule" },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://docs.example.com:80@evil.com/\"}", 'D', "domain:evil.com." },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://evil.com#@docs.example.com/\"}", 'D', "domain:evil.com." },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://%65vil.com/\"}", 'D', "domain:evil.com." },
+	{ S_RULES, "WebFetch", "{\"url\":\"http:/evil.com/\"}", 'D', "domain:evil.com." },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://EVIL.com../\"}", 'D', "domain:evil.com." },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://2130706433/\"}", 'D', "domain:127.0.0.1. (deny rule" },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://0x7f.1:8080/\"}", 'D', "domain:127.0.0.1. (deny rule" },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://[::ffff:7f00:1]/\"}", 'D', "domain:127.0.0.1. (deny rule" },
+	{ S_RULES, "WebFetch", "{\"url\":\"http://[0:0:0:0:0:0:0:1]/\"}", 'D', "domain:[::1]. (deny rule" },
+	{ S_RULES, "WebFetch", "{\"url\":\"https://b\\u00fccher.de/\"}", 'D', "written in punycode" },
+	{ S_RULES, "WebFetch", "{\"url\":\"https://\\uff25\\uff36\\uff29\\uff2c.com/\"}", 'D', "cannot check the URL" },
 
 	/* ---- acceptEdits ---- */
 	{ S_ACCEPT, "Write", "{\"file_path\":\"src/a.c\"}", 'A', NULL },

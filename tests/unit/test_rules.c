@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <locale.h>
 
 #include "policy/pathmatch.h"
 #include "policy/rule.h"
@@ -42,6 +43,13 @@ static void parse_forms(void **state)
 		{ "Edit(//etc/x)", RULE_PATH, "Edit", "//etc/x", "Edit(//etc/x)" },
 		{ "WebFetch(domain:Example.COM)", RULE_DOMAIN, "WebFetch", "example.com", "WebFetch(domain:example.com)" },
 		{ "WebFetch(domain:*.example.com)", RULE_DOMAIN, "WebFetch", "*.example.com", NULL },
+		/* Rule hosts take the spelling URL hosts get (rule_url_host()). */
+		{ "WebFetch(domain:Example.COM.)", RULE_DOMAIN, "WebFetch", "example.com", "WebFetch(domain:example.com)" },
+		{ "WebFetch(domain:*.Example.com..)", RULE_DOMAIN, "WebFetch", "*.example.com", NULL },
+		{ "WebFetch(domain:[0:0::1])", RULE_DOMAIN, "WebFetch", "[::1]", "WebFetch(domain:[::1])" },
+		{ "WebFetch(domain:[::FFFF:7f00:1])", RULE_DOMAIN, "WebFetch", "127.0.0.1", NULL },
+		{ "WebFetch(domain:2130706433)", RULE_DOMAIN, "WebFetch", "127.0.0.1", "WebFetch(domain:127.0.0.1)" },
+		{ "WebFetch(domain:xn--bcher-kva.de)", RULE_DOMAIN, "WebFetch", "xn--bcher-kva.de", NULL },
 		{ "Agent(reviewer)", RULE_OTHER, "Agent", "reviewer", "Agent(reviewer)" },
 		{ "mcp__github__create_issue", RULE_BARE, "mcp__github__create_issue", NULL, NULL },
 	};
@@ -68,7 +76,10 @@ static void parse_errors(void **state)
 {
 	static const char *const bad[] = { "", "   ", "bash", "Bash(ls", "Bash(ls)x", "(ls)", "Ba sh", "Bash(\x01)",
 					   "WebFetch(example.com)", "WebFetch(domain:)", "WebFetch(domain:a b)",
-					   "WebFetch(domain:*x.com)", "mcp__", "1Read" };
+					   "WebFetch(domain:*x.com)", "mcp__", "1Read",
+					   /* a port would be dropped and widen the rule; '.' is no host */
+					   "WebFetch(domain:localhost:8080)", "WebFetch(domain:.)", "WebFetch(domain:*..)",
+					   "WebFetch(domain:[::1)", "WebFetch(domain:[zz])", "WebFetch(domain:b\xc3\xbc" "cher.de)" };
 	struct cordon_diag d;
 	struct rule r;
 	size_t i;
@@ -245,6 +256,115 @@ static void governs_and_domains(void **state)
 	rule_release(&x);
 }
 
+/*
+ * URL hosts as libcurl parses them: the cases where a hand-written parser
+ * and the fetch disagree. NULL: the URL cannot be checked (denied).
+ */
+static void url_hosts(void **state)
+{
+	static const struct {
+		const char *url, *host;
+	} cases[] = {
+		{ "https://docs.example.com/a", "docs.example.com" },
+		{ "HTTPS://DOCS.Example.COM./a", "docs.example.com" },
+		{ "http://evil.com../", "evil.com" },
+		{ "https://user:pw@evil.com:443/x", "evil.com" },
+		{ "http://allowed.com@evil.com/", "evil.com" },
+		{ "http://allowed.com:80@evil.com/", "evil.com" },
+		/* A backslash ends the authority for the old parser, not for curl. */
+		{ "http://allowed.com\\@evil.com/", "evil.com" },
+		{ "http://evil.com#@allowed.com", "evil.com" },
+		{ "https://allowed.com?@evil.com", "allowed.com" },
+		{ "http://evil.com%2f@allowed.com/", "allowed.com" },
+		{ "http://%65vil.com/", "evil.com" },
+		{ "http://a%2eb.com/", "a.b.com" },
+		{ "http:/evil.com/", "evil.com" },
+		{ "http:///evil.com/", "evil.com" },
+		/* IPv4 in every form curl accepts, as one dotted quad. */
+		{ "http://0x7f.1/", "127.0.0.1" },
+		{ "http://017700000001/", "127.0.0.1" },
+		{ "http://2130706433/", "127.0.0.1" },
+		{ "http://127.1/", "127.0.0.1" },
+		{ "http://0/", "0.0.0.0" },
+		/* IPv6: bracketed, inet_ntop()'s form, no zone; v4-mapped as IPv4. */
+		{ "http://[::1]:8080/", "[::1]" },
+		{ "http://[0:0:0:0:0:0:0:1]/", "[::1]" },
+		{ "http://[FE80::1%25eth0]/", "[fe80::1]" },
+		{ "http://[::FFFF:127.0.0.1]/", "127.0.0.1" },
+		{ "http://[::ffff:7f00:1]/", "127.0.0.1" },
+		{ "https://xn--bcher-kva.de/", "xn--bcher-kva.de" },
+		{ "ftp://example.com/", NULL },
+		{ "file:///etc/passwd", NULL },
+		{ "javascript:alert(1)", NULL },
+		{ "example.com", NULL },
+		{ "//example.com/", NULL },
+		{ "http://", NULL },
+		{ "http://./", NULL },
+		{ "http://a b.com/", NULL },
+		{ "http://exa%00mple.com/", NULL },
+		{ "http://[::1/", NULL },
+		{ "http://evil.com:99999/", NULL },
+		{ "", NULL },
+	};
+	char host[RULE_HOST_MAX + 1], *url;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = rule_url_host(cases[i].url, host, sizeof(host), &url);
+
+		if (cases[i].host ? r != 0 || strcmp(host, cases[i].host) : r == 0)
+			print_error("%s: got %d '%s'\n", cases[i].url, r, host);
+		if (!cases[i].host) {
+			assert_int_equal(r, -CORDON_EINVAL);
+			assert_null(url);
+			assert_string_equal(host, "");
+			continue;
+		}
+		assert_int_equal(r, 0);
+		assert_string_equal(host, cases[i].host);
+		/* The rebuilt URL, the one a fetch would use, has the judged host. */
+		{
+			char again[RULE_HOST_MAX + 1], *url2;
+
+			assert_non_null(url);
+			assert_int_equal(rule_url_host(url, again, sizeof(again), &url2), 0);
+			assert_string_equal(again, host);
+			assert_string_equal(url2, url);
+			free(url2);
+		}
+		free(url);
+	}
+	/* Too small a buffer is a refusal, never a cut host. */
+	assert_int_equal(rule_url_host("http://example.com/", host, 4, NULL), -CORDON_EINVAL);
+}
+
+/*
+ * Names that are not ASCII: punycode under a UTF-8 LC_CTYPE (the
+ * fullwidth letters fold to ASCII, so they meet the rule for the ASCII
+ * name); refused in the C locale, where libidn2 cannot convert them (and
+ * the fetch could not either).
+ */
+static void url_hosts_idn(void **state)
+{
+	char host[RULE_HOST_MAX + 1];
+
+	(void)state;
+	assert_int_equal(rule_url_host("https://b\xc3\xbc" "cher.de/", host, sizeof(host), NULL), -CORDON_EINVAL);
+	if (!setlocale(LC_CTYPE, "C.UTF-8")) {
+		skip();
+		return;
+	}
+	assert_int_equal(rule_url_host("https://B\xc3\x9c" "CHER.de./x", host, sizeof(host), NULL), 0);
+	assert_string_equal(host, "xn--bcher-kva.de");
+	/* U+FF25 U+FF36 U+FF29 U+FF2C: fullwidth "EVIL". */
+	assert_int_equal(rule_url_host("https://\xef\xbc\xa5\xef\xbc\xb6\xef\xbc\xa9\xef\xbc\xac.com/", host,
+				       sizeof(host), NULL),
+			 0);
+	assert_string_equal(host, "evil.com");
+	setlocale(LC_CTYPE, "C");
+}
+
 static void normalize(void **state)
 {
 	static const struct {
@@ -298,6 +418,7 @@ int main(void)
 		cmocka_unit_test(parse_forms),      cmocka_unit_test(parse_errors),     cmocka_unit_test(split_list),
 		cmocka_unit_test(bash_matching),    cmocka_unit_test(path_matching),    cmocka_unit_test(path_rule_root),
 		cmocka_unit_test(governs_and_domains), cmocka_unit_test(normalize),    cmocka_unit_test(glob_segments),
+		cmocka_unit_test(url_hosts),        cmocka_unit_test(url_hosts_idn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
