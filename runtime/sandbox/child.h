@@ -18,11 +18,13 @@
  *   7 Landlock (profile rules), 8 seccomp (precompiled BPF), last
  *   9 execvpe() the command, or run the function and write its reply to fd 3
  *
- * For functions the seccomp default action is TRAP instead of KILL_PROCESS:
- * the SIGSYS handler copies the refused syscall's number into report (a
- * shared page the warden reads) and re-enters the filter with SIGSYS
- * blocked, which makes the kernel kill the process with SIGSYS. The refused
- * syscall never runs either way; the report is advisory (untrusted).
+ * For functions (conf.report_sigsys) the seccomp default action is TRAP
+ * instead of KILL_PROCESS: the SIGSYS handler writes one CHILD_SIGSYS record
+ * (the refused syscall's number and audit arch) on the status pipe and
+ * re-enters the filter with SIGSYS blocked, which makes the kernel kill the
+ * process with SIGSYS. The refused syscall never runs either way; the
+ * record is advisory (untrusted): the warden names the syscall only when
+ * the child did die of SIGSYS.
  */
 #ifndef CORDON_RUNTIME_CHILD_H
 #define CORDON_RUNTIME_CHILD_H
