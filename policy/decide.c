@@ -69,11 +69,33 @@ static void reason_append(struct dctx *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The reason reaches the model as a JSON string, which must be UTF-8; it
+ * quotes the model's input cut at byte counts ("%.200s", the buffer's end),
+ * which can split a character. Each byte that does not belong to a whole
+ * character becomes '?', in place.
+ */
+static void reason_repair(char *s)
+{
+	size_t n = strlen(s), i = 0, k;
+
+	while (i < n) {
+		k = utf8_seqlen((const unsigned char *)s + i, n - i);
+		if (!k) {
+			s[i++] = '?';
+			continue;
+		}
+		i += k;
+	}
+}
+
 static enum policy_verdict finish(struct dctx *d, enum policy_verdict v, const struct rule *r)
 {
 	/* An allow carries no message, whatever was drafted on the way. */
 	if (v == POLICY_ALLOW)
 		d->out->reason[0] = '\0';
+	else
+		reason_repair(d->out->reason);
 	d->out->verdict = v;
 	d->out->rule = r;
 	return v;

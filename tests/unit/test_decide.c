@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "common/utf8.h"
 #include "policy/agentfile.h"
 #include "policy/policy.h"
 
@@ -502,6 +503,43 @@ static void run_row(void **state)
 		assert_non_null(strstr(dec.reason, r->want));
 	if (want == 'A')
 		assert_string_equal(dec.reason, "");
+	assert_true(utf8_valid(dec.reason, strlen(dec.reason)));
+	json_decref(input);
+	policy_release(&p);
+}
+
+/*
+ * Reasons quote the model's input cut at a byte count: a character cut in
+ * two must not make the reason invalid UTF-8 (it goes to the model as a
+ * JSON string, which jansson refuses then). Found by fuzz_decide.
+ */
+static void reason_cut_inside_a_character(void **state)
+{
+	struct policy_ctx ctx = { .cwd = "/proj", .project_root = "/proj", .home = NULL };
+	struct policy_decision dec;
+	struct policy p;
+	char name[260], path[260];
+	json_t *input;
+
+	(void)state;
+	policy_init(&p);
+	/* "No such tool available: %.200s": byte 200 is the middle of U+00E9. */
+	memset(name, 'T', 199);
+	memcpy(name + 199, "\xc3\xa9xyz", 6);
+	policy_decide(&p, name, NULL, &ctx, &dec);
+	assert_int_equal(dec.verdict, POLICY_DENY);
+	assert_true(utf8_valid(dec.reason, strlen(dec.reason)));
+	assert_non_null(strstr(dec.reason, "TTT?"));
+	/* "cannot check the path '%.200s'" (no home for "~"). */
+	memcpy(path, "~/", 2);
+	memset(path + 2, 'p', 197);
+	memcpy(path + 199, "\xc3\xa9xyz", 6);
+	input = json_pack("{s:s}", "file_path", path);
+	assert_non_null(input);
+	policy_decide(&p, "Read", input, &ctx, &dec);
+	assert_int_equal(dec.verdict, POLICY_DENY);
+	assert_true(utf8_valid(dec.reason, strlen(dec.reason)));
+	assert_non_null(strstr(dec.reason, "ppp?'"));
 	json_decref(input);
 	policy_release(&p);
 }
@@ -509,7 +547,7 @@ static void run_row(void **state)
 int main(void)
 {
 	size_t n = sizeof(rows) / sizeof(rows[0]), i;
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
 	char **names = calloc(n, sizeof(*names));
 	int rc;
 
@@ -529,7 +567,9 @@ int main(void)
 		tests[i].test_func = run_row;
 		tests[i].initial_state = (void *)&rows[i];
 	}
-	rc = _cmocka_run_group_tests("policy_decide", tests, n, NULL, NULL);
+	tests[n].name = "reason stays UTF-8 when a quoted input is cut";
+	tests[n].test_func = reason_cut_inside_a_character;
+	rc = _cmocka_run_group_tests("policy_decide", tests, n + 1, NULL, NULL);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
