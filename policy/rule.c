@@ -545,8 +545,9 @@ int rule_path_pattern(const struct rule *r, const char *project_root, const char
 	if (r->form != RULE_PATH || !project_root)
 		return -CORDON_EINVAL;
 	n = strlen(c);
-	/* A trailing '/' marks a directory; lexically it names the same thing. */
-	while (n > 1 && c[n - 1] == '/')
+	/* A trailing '/' marks a directory; lexically it names the same thing.
+	 * "//" stays: it is the absolute form of "/", not "/" (the rule's root). */
+	while (n > ((c[0] == '/' && c[1] == '/') ? 2 : 1) && c[n - 1] == '/')
 		n--;
 	if (n >= 2 && c[0] == '/' && c[1] == '/') {
 		k = concat3(raw, sizeof(raw), "", 0, "", 0, c + 1, n - 1);

@@ -201,6 +201,14 @@ static void path_matching(void **state)
 		{ "Read(./\\*.txt)", RULE_DENY, "/p/*.txt", true },
 		{ "Read(./\\*.txt)", RULE_DENY, "/p/a.txt", false },
 		{ "Read", RULE_DENY, "/anything", true },
+		/* "//" is the file system's root, not the project's (found by fuzz_decide). */
+		{ "Read(//)", RULE_DENY, "/", true },
+		{ "Read(//)", RULE_DENY, "/etc/passwd", true },
+		{ "Read(///)", RULE_DENY, "/etc/passwd", true },
+		{ "Read(//etc/)", RULE_DENY, "/etc/passwd", true },
+		{ "Read(/)", RULE_DENY, "/p/x", true },
+		{ "Read(/)", RULE_DENY, "/etc/passwd", false },
+		{ "Read(~/)", RULE_DENY, "/home/u/x", true },
 	};
 	size_t i;
 
