@@ -108,8 +108,7 @@ static void measure(unsigned *out_layers, char *reason, size_t size)
 	}
 	memset(&o, 0, sizeof(o));
 	o.workspace = ws;
-	o.quiet = true;
-	if (sandbox_open(&sb, &o) < 0) {
+	if (sandbox_open(&sb, &o, NULL) < 0) {
 		snprintf(reason, size, "the sandbox could not start");
 		goto out;
 	}

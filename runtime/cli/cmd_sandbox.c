@@ -67,6 +67,7 @@ int cmd_sandbox(int argc, char **argv)
 	struct sandbox_call c;
 	struct sandbox_result res;
 	struct sandbox *sb = NULL;
+	struct cordon_diag diag;
 	char ws[PATH_MAX], cwd[PATH_MAX], bad[64];
 	const char *workspace = NULL;
 	unsigned long long v;
@@ -138,7 +139,9 @@ int cmd_sandbox(int argc, char **argv)
 		return SANDBOX_EXIT_REFUSED;
 	}
 	o.workspace = ws;
-	r = sandbox_open(&sb, &o);
+	r = sandbox_open(&sb, &o, &diag);
+	if (diag.msg[0])
+		fprintf(stderr, "cordon: %s%s\n", r < 0 ? "" : "warning: ", diag.msg);
 	if (r < 0) {
 		if (r != -CORDON_EUNSUPPORTED)
 			fprintf(stderr, "cordon sandbox: cannot start the sandbox: %s%s%s\n",

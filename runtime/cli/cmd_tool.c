@@ -283,6 +283,8 @@ int cmd_tool(int argc, char **argv)
 		fprintf(stderr, "cordon tool: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(rc));
 		goto out;
 	}
+	if (d.msg[0])
+		fprintf(stderr, "cordon: warning: %s\n", d.msg);
 	if (from_stdin) {
 		status = run_stdin(sess);
 		goto out;

@@ -268,7 +268,7 @@ static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
 	return r;
 }
 
-static int compile_all(struct warden_config *cfg)
+static int compile_all(struct warden_config *cfg, struct cordon_diag *diag)
 {
 	struct cordon_diag d;
 	int p, r;
@@ -299,11 +299,11 @@ static int compile_all(struct warden_config *cfg)
 	if (r == 0)
 		return 0;
 fail:
-	fprintf(stderr, "cordon: cannot compile the seccomp filters: %s\n", d.msg);
+	diag_set(diag, 0, 0, "cannot compile the seccomp filters: %s", d.msg);
 	return r;
 }
 
-int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
+int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag)
 {
 	struct sandbox *sb;
 	struct sbx_ready rd;
@@ -312,6 +312,8 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	int r, p;
 
 	*out = NULL;
+	if (diag)
+		diag_clear(diag);
 	if (!opts->workspace || opts->workspace[0] != '/')
 		return -CORDON_EINVAL;
 	/* The warden is a fork of this process: once a secret may be in our
@@ -336,8 +338,8 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 		goto fail;
 	}
 	if (workspace_too_wide(sb->cfg.workspace)) {
-		fprintf(stderr, "cordon: refusing workspace '%s': it is or contains a system directory\n",
-			sb->cfg.workspace);
+		diag_set(diag, 0, 0, "refusing workspace '%s': it is or contains a system directory",
+			 sb->cfg.workspace);
 		r = -CORDON_EINVAL;
 		goto fail;
 	}
@@ -362,7 +364,7 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	sb->cfg.seccomp_ok = seccomp_probe() == 1;
 	sb->cfg.fns = opts->fns;
 	sb->cfg.n_fns = opts->n_fns;
-	r = compile_all(&sb->cfg);
+	r = compile_all(&sb->cfg, diag);
 	if (r < 0)
 		goto fail;
 	sb->env = collect_env();
@@ -411,17 +413,16 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts)
 	if (r < 0)
 		goto fail;
 	if (opts->require & ~sb->layers) {
-		fprintf(stderr, "cordon: required sandbox layer(s) not available here: %s%s%s%s\n",
-			layer_format_list(opts->require & ~sb->layers, missing, sizeof(missing)),
-			sb->reason[0] ? " (namespaces: " : "", sb->reason, sb->reason[0] ? ")" : "");
+		diag_set(diag, 0, 0, "required sandbox layer(s) not available here: %s%s%s%s",
+			 layer_format_list(opts->require & ~sb->layers, missing, sizeof(missing)),
+			 sb->reason[0] ? " (namespaces: " : "", sb->reason, sb->reason[0] ? ")" : "");
 		r = -CORDON_EUNSUPPORTED;
 		goto fail;
 	}
-	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)) && !opts->quiet)
-		fprintf(stderr,
-			"cordon: warning: sandbox degraded (%s%s); calls run with %s only\n",
-			sb->cfg.use_namespaces ? "no user namespace: " : "no namespaces: ", sb->reason,
-			layer_format_list(sb->layers, missing, sizeof(missing)));
+	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)))
+		diag_set(diag, 0, 0, "sandbox degraded (%s%s); calls run with %s only",
+			 sb->cfg.use_namespaces ? "no user namespace: " : "no namespaces: ", sb->reason,
+			 layer_format_list(sb->layers, missing, sizeof(missing)));
 	*out = sb;
 	return 0;
 fail:

@@ -3,7 +3,7 @@
  *
  *	struct sandbox *sb;
  *	struct sandbox_opts o = { .workspace = "/abs/ws", .require = LAYER_BIT(LAYER_SECCOMP) };
- *	sandbox_open(&sb, &o);                 forks the warden; before any secret is read
+ *	sandbox_open(&sb, &o, &diag);          forks the warden; before any secret is read
  *	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
  *	struct sandbox_result res;
  *	sandbox_run(sb, &c, &res);             any number, from any thread
@@ -27,10 +27,11 @@
  * Where user namespaces are refused (containers, hardened distributions) the
  * sandbox runs degraded: no namespaces, Landlock + seccomp + capabilities +
  * rlimits (+ cgroup) per child, and a private session temp dir instead of a
- * private /tmp. sandbox_open() says so on stderr (unless opts.quiet) and
- * sandbox_layers() tells which layers are active. A layer in opts.require
- * (or call.require) that is not active makes sandbox_open() / sandbox_run()
- * fail with -CORDON_EUNSUPPORTED: fail closed, never run unconfined.
+ * private /tmp. sandbox_open() says so in its diag (a warning the caller
+ * shows) and sandbox_layers() tells which layers are active. A layer in
+ * opts.require (or call.require) that is not active makes sandbox_open() /
+ * sandbox_run() fail with -CORDON_EUNSUPPORTED: fail closed, never run
+ * unconfined. Nothing here writes to stderr: the commands print.
  *
  * Each child, in this order (docs/sandbox.md, "The child, in order"): setsid, PDEATHSIG,
  * cgroup, stdin /dev/null, stdout/stderr pipes, close every other fd,
@@ -45,6 +46,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/error.h"
 #include "policy/profile.h"
 
 struct sandbox;
@@ -68,7 +70,6 @@ struct sandbox_opts {
 	size_t n_fns;
 	uint64_t tmp_size;             /* bytes of the private /tmp; 0 = 512 MiB */
 	bool no_namespaces;            /* run degraded on purpose (tests, doctor) */
-	bool quiet;                    /* no degraded-mode warning on stderr */
 	/*
 	 * Do not pin protected paths that do not exist yet. By default the
 	 * warden creates an empty placeholder on the host for each (so the
@@ -132,13 +133,21 @@ struct sandbox_result {
 
 /*
  * Fork the warden and build the session sandbox. -CORDON_EUNSUPPORTED when a
- * required layer is missing (one line on stderr says which); -CORDON_EDENIED
- * when a secret may already be in this process (common/secret.h: the
- * warden would get a copy of it), without forking anything. Call it from
- * the main thread (or one that lives as long as the session): the warden's
- * PR_SET_PDEATHSIG fires when the forking *thread* exits.
+ * required layer is missing; -CORDON_EDENIED when a secret may already be
+ * in this process (common/secret.h: the warden would get a copy of it),
+ * without forking anything; -CORDON_EINVAL for a workspace that is not an
+ * absolute directory or that contains a system directory; -CORDON_ESYS,
+ * -CORDON_ENOMEM. Call it from the main thread (or one that lives as long
+ * as the session): the warden's PR_SET_PDEATHSIG fires when the forking
+ * *thread* exits.
+ *
+ * diag (may be NULL) gets the one line the user should see: on failure,
+ * why, when there is more to say than the code (which layer is missing,
+ * which workspace was refused; empty otherwise); on success, a warning
+ * when the sandbox runs degraded ("sandbox degraded (...); calls run with
+ * ... only"), else an empty message. Lowercase, without a "cordon:" prefix.
  */
-int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts);
+int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag);
 
 /*
  * Run one call. Returns 0 with *out filled (whatever the child did: see

@@ -36,7 +36,7 @@ struct session {
 	const struct policy *policy;
 	struct policy_ctx ctx;
 	unsigned require, timeout_ms;
-	bool no_namespaces, quiet;
+	bool no_namespaces;
 
 	struct toolrun *tr;
 	session_runner_fn runner;
@@ -91,8 +91,7 @@ static int open_sandbox(struct session *s, struct cordon_diag *diag)
 	ro.read_roots = (const char *const *)s->roots;
 	ro.require = s->require;
 	ro.no_namespaces = s->no_namespaces;
-	ro.quiet = s->quiet;
-	rc = toolrun_open(&s->tr, &ro);
+	rc = toolrun_open(&s->tr, &ro, diag);
 	if (rc == -CORDON_EDENIED)
 		diag_set(diag, 0, 0, "the sandbox must start before any secret is loaded; refusing to start it now");
 	else if (rc < 0 && !diag->msg[0])
@@ -122,7 +121,6 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 	s->runner_ctx = opts->runner_ctx;
 	s->timeout_ms = opts->timeout_ms;
 	s->no_namespaces = opts->no_namespaces;
-	s->quiet = opts->quiet;
 	if (path_normalize_dup(&s->workspace, opts->workspace, NULL) < 0 ||
 	    path_normalize_dup(&s->cwd, opts->cwd ? opts->cwd : opts->workspace, NULL) < 0) {
 		diag_set(diag, 0, 0, "the workspace or working directory path is too long");

@@ -85,7 +85,6 @@ struct session_opts {
 	 */
 	const struct policy *policy;
 	bool no_namespaces;         /* run degraded on purpose (tests) */
-	bool quiet;                 /* no degraded-mode warning on stderr */
 	session_runner_fn runner;   /* tests: replaces the sandbox (then no sandbox is opened) */
 	void *runner_ctx;
 };
@@ -108,7 +107,9 @@ struct session_result {
 };
 
 /*
- * Open the session and its sandbox. -CORDON_EINVAL (bad options, too many
+ * Open the session and its sandbox. On success diag holds a warning to
+ * show when the sandbox runs degraded (else an empty message); on failure
+ * why. -CORDON_EINVAL (bad options, too many
  * roots, an unknown required layer; diag says which), -CORDON_EUNSUPPORTED
  * (a required layer is missing), -CORDON_EDENIED (a secret was loaded
  * before: the sandbox must start first), other negative CORDON_E*.

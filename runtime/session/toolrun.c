@@ -51,13 +51,15 @@ static const struct sandbox_fn toolrun_fns[] = {
 	{ "tool", tool_fn },
 };
 
-int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts)
+int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct cordon_diag *diag)
 {
 	struct sandbox_opts so;
 	struct toolrun *tr;
 	int r;
 
 	*out = NULL;
+	if (diag)
+		diag_clear(diag);
 	tr = calloc(1, sizeof(*tr));
 	if (!tr)
 		return -CORDON_ENOMEM;
@@ -73,8 +75,7 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts)
 	so.fns = toolrun_fns;
 	so.n_fns = sizeof(toolrun_fns) / sizeof(toolrun_fns[0]);
 	so.no_namespaces = opts->no_namespaces;
-	so.quiet = opts->quiet;
-	r = sandbox_open(&tr->sb, &so);
+	r = sandbox_open(&tr->sb, &so, diag);
 	if (r < 0) {
 		free(tr);
 		return r;
@@ -234,10 +235,11 @@ int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t 
 	c.cancel_fd = cancel_fd;
 	r = sandbox_run(tr->sb, &c, &sr);
 	free(req);
-	if (r == -CORDON_EUNSUPPORTED) {
-		fprintf(stderr, "cordon: %s\n", sr.setup_error);
+	/* A required layer is missing: nothing ran, fail closed. Unreachable
+	 * while calls require nothing of their own: sandbox_open() refuses a
+	 * session without the layers it requires. */
+	if (r == -CORDON_EUNSUPPORTED)
 		goto out;
-	}
 	if (r < 0) {
 		/* The warden is gone or broke the protocol: the caller decides. */
 		r = r == -CORDON_ENOMEM ? r : -CORDON_EPROTO;

@@ -2,7 +2,7 @@
  * toolrun.h — supervisor side of a tool call: run a request in a child.
  *
  *	struct toolrun *tr;
- *	toolrun_open(&tr, &opts);
+ *	toolrun_open(&tr, &opts, &diag);
  *	toolrun_call(tr, PROFILE_READONLY, request, -1, &result);   (any number, any thread)
  *	toolrun_close(tr);
  *
@@ -18,10 +18,13 @@
  * readable, the call's tree is killed and the result is an is_error result
  * with "cancelled": true.
  *
- * toolrun_open() starts the session sandbox (runtime/sandbox/sandbox.h): call it
- * before any secret is read. The child of a call is confined by its
- * profile's Landlock rights and seccomp filter; a child killed by the filter
- * gives an is_error result naming the refused syscall.
+ * toolrun_open() starts the session sandbox (runtime/sandbox/sandbox.h):
+ * call it before any secret is read. Its diag (may be NULL) is
+ * sandbox_open()'s: why it failed, or on success a warning (degraded
+ * sandbox) for the caller to show; nothing here writes to stderr. The child
+ * of a call is confined by its profile's Landlock rights and seccomp
+ * filter; a child killed by the filter gives an is_error result naming the
+ * refused syscall.
  */
 #ifndef CORDON_RUNTIME_TOOLRUN_H
 #define CORDON_RUNTIME_TOOLRUN_H
@@ -31,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "common/error.h"
 #include "policy/profile.h"
 
 struct toolrun;
@@ -47,10 +51,9 @@ struct toolrun_opts {
 	const char *const *read_roots;
 	unsigned require;        /* LAYER_BIT mask the policy requires (policy/profile.h) */
 	bool no_namespaces;      /* run degraded on purpose (tests) */
-	bool quiet;              /* no degraded-mode warning on stderr */
 };
 
-int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts);
+int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct cordon_diag *diag);
 int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int cancel_fd,
 		 json_t **out_result);
 

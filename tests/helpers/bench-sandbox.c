@@ -255,15 +255,16 @@ int main(int argc, char **argv)
 	o.workspace = ws;
 	o.fns = fns;
 	o.n_fns = 1;
-	o.quiet = true;
 	o.no_namespaces = no_ns;
 
 	/* Session setup: open + one call (so the warden is really up) + close. */
 	for (int i = 0; i < nsetup; i++) {
 		double t0 = now_us();
-		int rc = sandbox_open(&sb, &o);
+		struct cordon_diag dg;
+		int rc = sandbox_open(&sb, &o, &dg);
 		if (rc < 0) {
-			fprintf(stderr, "bench-sandbox: sandbox_open: %s\n", cordon_strerror(rc));
+			fprintf(stderr, "bench-sandbox: sandbox_open: %s%s%s\n", cordon_strerror(rc),
+				dg.msg[0] ? ": " : "", dg.msg);
 			goto out;
 		}
 		if (run_true(sb) < 0)

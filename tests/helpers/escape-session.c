@@ -128,9 +128,8 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.workspace = ws;
-	o.quiet = true;
 	o.no_namespaces = no_ns;
-	if (sandbox_open(&sb, &o) < 0) {
+	if (sandbox_open(&sb, &o, NULL) < 0) {
 		fprintf(stderr, "escape-session: cannot open the session\n");
 		return 1;
 	}

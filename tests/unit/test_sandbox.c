@@ -188,9 +188,39 @@ static struct sandbox *open_sb(bool degraded)
 	o.fns = fns;
 	o.n_fns = sizeof(fns) / sizeof(fns[0]);
 	o.no_namespaces = degraded;
-	o.quiet = true;
-	assert_int_equal(sandbox_open(&sb, &o), 0);
+	assert_int_equal(sandbox_open(&sb, &o, NULL), 0);
 	return sb;
+}
+
+/*
+ * Library code says what it has to say in its diag, never on stderr: fd 2
+ * goes to an unlinked file between capture_stderr() and the byte count
+ * stderr_bytes() returns.
+ */
+static int capture_stderr(int *saved)
+{
+	char path[] = "/tmp/cordon-stderr.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stderr);
+	*saved = dup(2);
+	assert_true(*saved >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	return fd;
+}
+
+static off_t stderr_bytes(int fd, int saved)
+{
+	struct stat st;
+
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	return st.st_size;
 }
 
 static int skip_valgrind(void)
@@ -484,10 +514,22 @@ static void degraded_mode_still_confines(void **state)
 	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
 	struct sandbox_result r;
 
+	struct sandbox_opts o;
+	struct cordon_diag diag;
+	int fd, saved;
+
 	(void)state;
 	if (skip_valgrind())
 		return;
-	sb = open_sb(true);
+	memset(&o, 0, sizeof(o));
+	o.workspace = ws;
+	o.no_namespaces = true;
+	fd = capture_stderr(&saved);
+	assert_int_equal(sandbox_open(&sb, &o, &diag), 0);
+	assert_int_equal(stderr_bytes(fd, saved), 0);
+	/* The warning is the caller's to show. */
+	assert_non_null(strstr(diag.msg, "sandbox degraded (no namespaces: namespaces disabled on request); "
+					 "calls run with "));
 	assert_false(sandbox_layers(sb) & LAYER_BIT(LAYER_USERNS));
 	assert_true(sandbox_layers(sb) & LAYER_BIT(LAYER_LANDLOCK));
 	assert_string_not_equal(sandbox_degraded_reason(sb), "");
@@ -514,13 +556,26 @@ static void required_layer_refuses_open(void **state)
 	(void)state;
 	if (skip_valgrind())
 		return;
+	struct cordon_diag diag;
+	int fd, saved;
+
 	memset(&o, 0, sizeof(o));
 	o.workspace = ws;
 	o.no_namespaces = true;
-	o.quiet = true;
 	o.require = LAYER_BIT(LAYER_MOUNTNS);
-	assert_int_equal(sandbox_open(&sb, &o), -CORDON_EUNSUPPORTED);
+	fd = capture_stderr(&saved);
+	assert_int_equal(sandbox_open(&sb, &o, &diag), -CORDON_EUNSUPPORTED);
+	assert_int_equal(stderr_bytes(fd, saved), 0);
 	assert_null(sb);
+	assert_non_null(strstr(diag.msg, "required sandbox layer(s) not available here: mountns"));
+	/* A workspace that holds system directories is refused, saying which. */
+	o.workspace = "/usr";
+	o.require = 0;
+	fd = capture_stderr(&saved);
+	assert_int_equal(sandbox_open(&sb, &o, &diag), -CORDON_EINVAL);
+	assert_int_equal(stderr_bytes(fd, saved), 0);
+	assert_null(sb);
+	assert_string_equal(diag.msg, "refusing workspace '/usr': it is or contains a system directory");
 }
 
 static void bad_calls_are_rejected(void **state)

@@ -493,7 +493,6 @@ static void sandbox_refused_after_a_secret(void **state)
 		int rc;
 
 		o.workspace = fx->ws;
-		o.quiet = true;
 		secret_latch();
 		rc = session_open(&s, &o, &d);
 		_exit(rc == -CORDON_EDENIED && strstr(d.msg, "before any secret") && !s ? 0 : 1);
