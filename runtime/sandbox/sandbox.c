@@ -45,6 +45,7 @@ struct sandbox {
 	uint64_t placeholders; /* protected paths missing at open (bit = index) */
 	char **ph_paths;       /* the placeholders the warden made, absolute, NULL-terminated */
 	char **roots;          /* our copy of opts.read_roots (the warden wipes argv) */
+	char **hide;           /* our copy of opts.hide, re-anchored on the real workspace */
 };
 
 /* Which protected paths do not exist yet (the warden pins them with placeholders). */
@@ -126,6 +127,80 @@ const char *const *sandbox_placeholders(const struct sandbox *sb)
 const char *sandbox_workspace(const struct sandbox *sb)
 {
 	return sb->cfg.workspace;
+}
+
+/* Whether path is dir or lies below it (both absolute and normal). */
+static bool within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1)
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Absolute and lexically normal: no "//", "." or ".." segment, no trailing '/'. */
+static bool lexically_normal(const char *p)
+{
+	const char *s;
+
+	if (p[0] != '/' || !p[1])
+		return false;
+	for (s = p; *s; s++) {
+		if (*s != '/')
+			continue;
+		if (s[1] == '/' || s[1] == '\0')
+			return false;
+		if (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Copy opts.hide for the warden, re-anchoring paths below the workspace as
+ * the caller named it on the workspace's real path (the one the view binds).
+ */
+static int copy_hide(struct sandbox *sb, const struct sandbox_opts *opts, struct cordon_diag *diag)
+{
+	const char *ws = sb->cfg.workspace;
+	size_t i, n;
+
+	if (opts->n_hide > SANDBOX_MAX_HIDE) {
+		diag_set(diag, 0, 0, "too many paths to hide: %zu (at most %d)", opts->n_hide, SANDBOX_MAX_HIDE);
+		return -CORDON_EINVAL;
+	}
+	sb->hide = calloc(opts->n_hide + 1, sizeof(char *));
+	if (!sb->hide)
+		return -CORDON_ENOMEM;
+	for (i = 0; i < opts->n_hide; i++) {
+		const char *p = opts->hide[i];
+
+		if (!p || !lexically_normal(p)) {
+			diag_set(diag, 0, 0, "cannot hide '%s': not an absolute, normal path other than /",
+				 p ? p : "(null)");
+			return -CORDON_EINVAL;
+		}
+		n = strlen(opts->workspace);
+		while (n > 1 && opts->workspace[n - 1] == '/')
+			n--;
+		if (n > 1 && !strncmp(p, opts->workspace, n) && (p[n] == '/' || !p[n])) {
+			if (asprintf(&sb->hide[i], "%s%s", ws, p + n) < 0) {
+				sb->hide[i] = NULL;
+				return -CORDON_ENOMEM;
+			}
+		} else if (!(sb->hide[i] = strdup(p))) {
+			return -CORDON_ENOMEM;
+		}
+		/* Covering the workspace (or above) would hide the whole session. */
+		if (within(ws, sb->hide[i]) || within(opts->workspace, p)) {
+			diag_set(diag, 0, 0, "cannot hide '%s': it holds the workspace", p);
+			return -CORDON_EINVAL;
+		}
+	}
+	sb->cfg.hide = (const char *const *)sb->hide;
+	sb->cfg.n_hide = opts->n_hide;
+	return 0;
 }
 
 static atomic_uint session_counter;
@@ -357,6 +432,9 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 			goto fail;
 		}
 	sb->cfg.read_roots = (const char *const *)sb->roots;
+	r = copy_hide(sb, opts, diag);
+	if (r < 0)
+		goto fail;
 	sb->cfg.tmp_size = opts->tmp_size ? opts->tmp_size : DEFAULT_TMP_SIZE;
 	sb->cfg.uid = geteuid();
 	sb->cfg.gid = getegid();
@@ -390,6 +468,13 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 	if (sb->cfg.use_namespaces && sb->cfg.placeholders)
 		sb->placeholders = missing_protected(sb->cfg.workspace);
 	r = fork_warden(sb, &rd);
+	if (r == 0 && rd.status == -CORDON_EDENIED) {
+		/* A path to hide could not be covered: running degraded would hide
+		 * nothing at all, so the session does not open. */
+		diag_set(diag, 0, 0, "the sandbox cannot hide a Read deny path: %s", rd.reason);
+		r = rd.status;
+		goto fail;
+	}
 	if (r == 0 && rd.status < 0 && sb->cfg.use_namespaces) {
 		/* Namespaces refused: a fresh warden without them (degraded mode). */
 		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
@@ -420,9 +505,12 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 		goto fail;
 	}
 	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)))
-		diag_set(diag, 0, 0, "sandbox degraded (%s%s); calls run with %s only",
+		diag_set(diag, 0, 0, "sandbox degraded (%s%s); calls run with %s only%s",
 			 sb->cfg.use_namespaces ? "no user namespace: " : "no namespaces: ", sb->reason,
-			 layer_format_list(sb->layers, missing, sizeof(missing)));
+			 layer_format_list(sb->layers, missing, sizeof(missing)),
+			 sb->cfg.n_hide && !(sb->layers & LAYER_BIT(LAYER_MOUNTNS))
+				 ? ", and the Read deny paths are not hidden from commands (no mount namespace)"
+				 : "");
 	*out = sb;
 	return 0;
 fail:
@@ -468,6 +556,7 @@ void sandbox_close(struct sandbox *sb)
 	free_env(sb->env);
 	free_env(sb->ph_paths);
 	free_env(sb->roots);
+	free_env(sb->hide);
 	free(sb);
 }
 

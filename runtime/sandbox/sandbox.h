@@ -15,9 +15,10 @@
  * supervisor while it holds no secret. Where the kernel allows, the warden
  * enters new user (only the caller's uid/gid mapped), mount, pid, net (lo
  * up), ipc, uts and cgroup namespaces, builds the mount view (system dirs
- * read-only, workspace read-write, protected paths read-only, private /tmp,
- * minimal /dev, fresh /proc, no /run, /home, /var) and locks it by entering a
- * second user namespace, then becomes pid 1 and waits for calls. Each call
+ * read-only, workspace read-write, protected paths read-only, the paths to
+ * hide covered, private /tmp, minimal /dev, fresh /proc, no /run, /home,
+ * /var) and locks it by entering a second user namespace, then becomes
+ * pid 1 and waits for calls. Each call
  * gets its own socketpair(SOCK_SEQPACKET): the warden forks the confined
  * child (one fork per call), captures its output with byte caps (the
  * pipes keep draining past the cap), enforces the wall-clock timeout, kills
@@ -78,7 +79,24 @@ struct sandbox_opts {
 	 * visible placeholders at the cost of that protection (FS14).
 	 */
 	bool no_placeholders;
+	/*
+	 * Paths to hide in the mount view (absolute, lexically normal), for
+	 * every call and profile: the Read deny paths of policy/readmask.h,
+	 * which a command would otherwise read past the policy. Each one the
+	 * view shows from the host (below the workspace, a read root or a
+	 * system directory) and that exists is covered with an empty
+	 * read-only directory or file (a symlink: the link itself, not its
+	 * target), locked like the protected paths. Paths below
+	 * opts.workspace as given are re-anchored on its real path. At most
+	 * SANDBOX_MAX_HIDE; "/", the workspace or one of its ancestors is
+	 * -CORDON_EINVAL. Degraded mode (no mount namespace) cannot hide them:
+	 * sandbox_open()'s warning says so.
+	 */
+	const char *const *hide;
+	size_t n_hide;
 };
+
+#define SANDBOX_MAX_HIDE 256
 
 enum sandbox_end {
 	SANDBOX_EXITED,   /* exit_code is set */
@@ -143,9 +161,12 @@ struct sandbox_result {
  *
  * diag (may be NULL) gets the one line the user should see: on failure,
  * why, when there is more to say than the code (which layer is missing,
- * which workspace was refused; empty otherwise); on success, a warning
- * when the sandbox runs degraded ("sandbox degraded (...); calls run with
- * ... only"), else an empty message. Lowercase, without a "cordon:" prefix.
+ * which workspace or path to hide was refused, what could not be hidden;
+ * empty otherwise); on success, a warning when the sandbox runs degraded
+ * ("sandbox degraded (...); calls run with ... only", and that the paths
+ * to hide are not hidden), else an empty message. Lowercase, without a
+ * "cordon:" prefix. -CORDON_EDENIED: a path to hide exists in the view but
+ * could not be covered (the sandbox does not open without it).
  */
 int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag);
 

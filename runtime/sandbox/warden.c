@@ -775,7 +775,7 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	}
 	if (pid == 0) {
 		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
-				     cfg->placeholders };
+				     cfg->placeholders, cfg->hide, cfg->n_hide };
 		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
 				  LAYER_BIT(LAYER_NETNS);
 
@@ -783,7 +783,10 @@ void warden_main(int ctl, const struct warden_config *cfg)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (warden_ns_build_view(&v, &why) < 0 ||
 		    (!rootns && warden_ns_lock(cfg->uid, cfg->gid, &why) < 0)) {
-			send_ready(ctl, -CORDON_EUNSUPPORTED, 0, why, errno);
+			/* A path to hide that cannot be hidden is no reason to run
+			 * degraded (which hides nothing): refuse the session. */
+			send_ready(ctl, !strcmp(why, WARDEN_NS_HIDE_FAILED) ? -CORDON_EDENIED : -CORDON_EUNSUPPORTED,
+				   0, why, errno);
 			_exit(1);
 		}
 		if (drop_privileges() < 0) {

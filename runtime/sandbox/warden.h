@@ -33,6 +33,8 @@ struct warden_config {
 	uint64_t tmp_size;
 	bool use_namespaces;
 	bool placeholders;          /* pin missing protected paths */
+	const char *const *hide;    /* paths to hide (sandbox_opts.hide, re-anchored) */
+	size_t n_hide;
 	uid_t uid;
 	gid_t gid;
 	int landlock_abi;            /* < 1: none */

@@ -386,6 +386,100 @@ static int protect_paths(const char *ws, bool placeholders)
 	return 0;
 }
 
+/* Whether path is dir or lies below it (both absolute and normal). */
+static bool below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1)
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * Whether the view shows host files at path: below (or above) what was
+ * bound from the host. The private /tmp, /dev and /proc hold nothing of
+ * the host's to hide (and covering them would break every command).
+ */
+static bool shows_host(const struct ns_view *v, const char *path)
+{
+	const char *const *lists[2] = { v->read_roots, profile_system_dirs() };
+	const char *const *p;
+	size_t i;
+
+	if (below(path, v->workspace))
+		return true;
+	for (i = 0; i < 2; i++)
+		for (p = lists[i]; p && *p; p++)
+			if (below(path, *p) || below(*p, path))
+				return true;
+	return false;
+}
+
+/* Move a clone of src (a file or directory of the hide tmpfs) over path, without following it. */
+static int cover(const char *src, const char *path)
+{
+	int fd, r = -CORDON_ESYS, saved;
+
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
+		r = 0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+#define HIDE_STAGE "/.cordon-hide"
+
+/*
+ * The paths to hide (see warden_ns_build_view()). Safe because: the covers
+ * are clones of a tmpfs mounted read-only, nosuid, nodev, noexec before
+ * they are made (the clones inherit those flags and the superblock stays
+ * read-only), never a host file or device; they are mount points, so a
+ * child cannot rename, remove or write them, and warden_ns_lock() locks
+ * them. Runs while the staging root is still writable.
+ */
+static int hide_paths(const struct ns_view *v)
+{
+	struct stat st;
+	size_t i;
+	int fd, r = 0;
+
+	if (!v->n_hide)
+		return 0;
+	if (mkdir(HIDE_STAGE, 0700) < 0 ||
+	    mount("tmpfs", HIDE_STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k,nr_inodes=8") < 0 ||
+	    mkdir(HIDE_STAGE "/d", 0555) < 0)
+		return -CORDON_ESYS;
+	fd = open(HIDE_STAGE "/f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	close(fd);
+	if (mount(NULL, HIDE_STAGE, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -CORDON_ESYS;
+	for (i = 0; i < v->n_hide && r == 0; i++) {
+		const char *p = v->hide[i];
+
+		if (!shows_host(v, p))
+			continue;
+		if (lstat(p, &st) < 0) {
+			/* Not there (or not reachable as a path at all): nothing to read. */
+			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+				continue;
+			r = -CORDON_ESYS;
+			break;
+		}
+		r = cover(S_ISDIR(st.st_mode) ? HIDE_STAGE "/d" : HIDE_STAGE "/f", p);
+	}
+	/* The covers hold the tmpfs now; its staging mount point goes. */
+	if (umount2(HIDE_STAGE, MNT_DETACH) < 0 || rmdir(HIDE_STAGE) < 0)
+		r = r < 0 ? r : -CORDON_ESYS;
+	return r;
+}
+
 static int build_dev(void)
 {
 	static const char *const links[][2] = {
@@ -488,6 +582,7 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 	STEP(protect_paths(v->workspace, v->placeholders), "bind protected paths read-only");
 	STEP(build_dev(), "build /dev");
 	STEP(build_proc(), "mount /proc");
+	STEP(hide_paths(v), WARDEN_NS_HIDE_FAILED);
 
 	STEP(umount2(OLD, MNT_DETACH), "detach the old root");
 	STEP(rmdir(OLD), "remove oldroot");

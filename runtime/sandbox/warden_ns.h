@@ -10,7 +10,8 @@
  * stays root, without capabilities in its children). Every mount the view
  * holds is read-only except the workspace, /tmp (tmpfs with a size cap) and
  * /dev/shm; the protected paths under the workspace are read-only binds on
- * themselves (also pinned: renaming them gives EBUSY). After
+ * themselves (also pinned: renaming them gives EBUSY), and the paths to
+ * hide are covered by empty read-only mounts (pinned the same way). After
  * warden_ns_lock() those flags are MNT_LOCK_* in the new mount namespace: a
  * process holding every capability of the inner user namespace still cannot
  * remount them read-write or unmount them to reveal what is below.
@@ -28,6 +29,8 @@ struct ns_view {
 	const char *const *read_roots; /* NULL-terminated, may be NULL */
 	uint64_t tmp_size;             /* bytes */
 	bool placeholders;             /* pin missing protected paths with placeholders */
+	const char *const *hide;       /* paths to cover (absolute, normal; never the workspace or above) */
+	size_t n_hide;
 };
 
 /*
@@ -47,8 +50,23 @@ int warden_ns_unshare(uid_t uid, gid_t gid, const char **why);
  */
 int warden_ns_unshare_root(const char **why);
 
-/* Build the mount view and pivot into it. 0 or -CORDON_ESYS, *why set. */
+/*
+ * Build the mount view and pivot into it. 0 or -CORDON_ESYS, *why set;
+ * *why is WARDEN_NS_HIDE_FAILED when a path to hide (v->hide) exists in the
+ * view but could not be covered: the caller must not run without it (a
+ * view without namespaces would hide nothing either).
+ *
+ * Hiding: each path of v->hide that the view shows from the host (below the
+ * workspace, a read root or a system directory, or above a read root or a
+ * system directory) and that exists gets an empty directory (over a
+ * directory) or an empty file (over anything else; over a symlink, the link
+ * itself: move_mount does not follow it) from a private tmpfs mounted
+ * read-only, nosuid, nodev, noexec. A path that does not exist, or whose
+ * parent is not a directory, is not there to read: nothing to cover.
+ */
 int warden_ns_build_view(const struct ns_view *v, const char **why);
+
+#define WARDEN_NS_HIDE_FAILED "cover a path to hide"
 
 /* Enter a nested user + mount namespace so every mount above is locked. */
 int warden_ns_lock(uid_t uid, gid_t gid, const char **why);

@@ -852,6 +852,151 @@ static void descriptor_is_passed_to_the_child(void **state)
 	close(sv[1]);
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run sh -c script in sb and return its stdout+stderr (static buffer). */
+static const char *sh_out(struct sandbox *sb, const char *script)
+{
+	static char out[4096];
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+	struct sandbox_result r;
+
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	snprintf(out, sizeof(out), "%.*s%.*s", (int)r.out.len, r.out.data ? r.out.data : "", (int)r.err.len,
+		 r.err.data ? r.err.data : "");
+	sandbox_result_release(&r);
+	return out;
+}
+
+/*
+ * opts.hide: a directory, a file and a symlink below the workspace are
+ * covered (empty, read-only, pinned), for a workspace named through a
+ * symlink too; what is not named stays; what does not exist or is not the
+ * host's is passed by; "/", the workspace and its ancestors are refused;
+ * degraded mode says it hides nothing.
+ */
+static void hide_paths_are_covered(void **state)
+{
+	char link_ws[PATH_MAX], sec[PATH_MAX], env[PATH_MAX], lnk[PATH_MAX], gone[PATH_MAX], via[PATH_MAX + 16];
+	const char *hide[5], *out;
+	struct sandbox_opts o;
+	struct sandbox *sb = NULL;
+	struct cordon_diag diag;
+	struct stat st;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	snprintf(sec, sizeof(sec), "%s/sec", ws);
+	assert_int_equal(mkdir(sec, 0755), 0);
+	put_file(sec, "k", "SECRET\n");
+	put_file(ws, "env", "ENVSECRET\n");
+	put_file(ws, "pub", "PUBLIC\n");
+	snprintf(lnk, sizeof(lnk), "%s/lnk", ws);
+	assert_int_equal(symlink("pub", lnk), 0);
+	snprintf(env, sizeof(env), "%s/env", ws);
+	snprintf(gone, sizeof(gone), "%s/gone/x", ws);
+	hide[0] = sec;
+	hide[1] = env;
+	hide[2] = lnk;
+	hide[3] = gone;
+	hide[4] = "/tmp/cordon-sbx-not-the-host-s";
+
+	memset(&o, 0, sizeof(o));
+	o.workspace = ws;
+	o.hide = hide;
+	o.n_hide = 5;
+	assert_int_equal(sandbox_open(&sb, &o, &diag), 0);
+	if (!(sandbox_layers(sb) & LAYER_BIT(LAYER_MOUNTNS))) {
+		sandbox_close(sb);
+		skip();
+		goto cleanup;
+	}
+	out = sh_out(sb, "cat sec/k env lnk pub 2>/dev/null; ls -A sec; echo x > sec/new 2>/dev/null || echo "
+			 "refused-dir; echo x > env 2>/dev/null || echo refused-file; rm -f env 2>/dev/null || echo "
+			 "pinned");
+	assert_null(strstr(out, "SECRET"));
+	assert_non_null(strstr(out, "PUBLIC\n"));
+	/* lnk is covered itself: its target shows once, under its own name. */
+	assert_null(strstr(strstr(out, "PUBLIC\n") + 1, "PUBLIC"));
+	assert_non_null(strstr(out, "refused-dir"));
+	assert_non_null(strstr(out, "refused-file"));
+	assert_non_null(strstr(out, "pinned"));
+	sandbox_close(sb);
+	sb = NULL;
+	assert_int_equal(stat(env, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	snprintf(via, sizeof(via), "%s/new", sec);
+	assert_int_equal(access(via, F_OK), -1);
+	snprintf(gone, sizeof(gone), "%s/gone", ws);
+	assert_int_equal(access(gone, F_OK), -1);
+
+	/* A workspace named through a symlink: its hide paths are re-anchored. */
+	snprintf(link_ws, sizeof(link_ws), "%s-link", ws);
+	assert_int_equal(symlink(ws, link_ws), 0);
+	snprintf(via, sizeof(via), "%s/sec", link_ws);
+	hide[0] = via;
+	o.workspace = link_ws;
+	o.n_hide = 1;
+	assert_int_equal(sandbox_open(&sb, &o, &diag), 0);
+	out = sh_out(sb, "cat sec/k; ls -A sec");
+	assert_null(strstr(out, "SECRET"));
+	sandbox_close(sb);
+	sb = NULL;
+	o.workspace = ws;
+
+	/* Refused: not normal, the root, the workspace, an ancestor of it. */
+	{
+		static const char *const bad[] = { "relative", "/", "/tmp//x", "/tmp/./x", "/tmp/x/..", "/tmp/x/", "/tmp", NULL };
+		const char *const *b;
+
+		for (b = bad; *b; b++) {
+			hide[0] = *b;
+			assert_int_equal(sandbox_open(&sb, &o, &diag), -CORDON_EINVAL);
+			assert_null(sb);
+			assert_non_null(strstr(diag.msg, "cannot hide '"));
+		}
+		hide[0] = ws;
+		assert_int_equal(sandbox_open(&sb, &o, &diag), -CORDON_EINVAL);
+		assert_non_null(strstr(diag.msg, "it holds the workspace"));
+		hide[0] = via; /* below the workspace's symlinked name */
+		o.workspace = link_ws;
+		hide[0] = link_ws;
+		assert_int_equal(sandbox_open(&sb, &o, &diag), -CORDON_EINVAL);
+		assert_non_null(strstr(diag.msg, "it holds the workspace"));
+		o.workspace = ws;
+	}
+
+	/* Degraded: nothing is hidden, and the warning says so. */
+	hide[0] = sec;
+	o.no_namespaces = true;
+	assert_int_equal(sandbox_open(&sb, &o, &diag), 0);
+	assert_non_null(strstr(diag.msg, "the Read deny paths are not hidden from commands (no mount namespace)"));
+	assert_non_null(strstr(sh_out(sb, "cat sec/k"), "SECRET"));
+	sandbox_close(sb);
+	unlink(link_ws);
+cleanup:
+	snprintf(via, sizeof(via), "%s/k", sec);
+	unlink(via);
+	rmdir(sec);
+	unlink(env);
+	unlink(lnk);
+	snprintf(via, sizeof(via), "%s/pub", ws);
+	unlink(via);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -883,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(descriptor_is_passed_to_the_child),
 		cmocka_unit_test(zygote_spares_are_confined_like_fresh_children),
 		cmocka_unit_test(calls_survive_a_lost_zygote),
+		cmocka_unit_test(hide_paths_are_covered),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
