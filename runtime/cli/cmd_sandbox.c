@@ -4,7 +4,14 @@
  *
  *	cordon sandbox [--profile bash|readonly|write] [--workspace DIR] [--net none]
  *	               [--timeout S] [--require LAYERS] [--max-output BYTES]
- *	               [--no-namespaces] -- CMD ARGS...
+ *	               [--settings FILE]... [--agent FILE|NAME] [--no-namespaces]
+ *	               -- CMD ARGS...
+ *
+ * With --settings or --agent, the policy they make (with the user's and the
+ * project's settings, as `cordon tool` loads it) hides the paths its Read
+ * deny rules name literally from the command (policy/readmask.h); a rule
+ * with a wildcard before its end cannot be hidden by a mount, and a warning
+ * says so.
  *
  * Exit status: the command's; 128+N when a signal killed it (SIGSYS from the
  * seccomp filter included); 124 when the timeout killed it; 125 when cordon
@@ -21,8 +28,12 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "policy/load.h"
+#include "policy/readmask.h"
 #include "runtime/cli/cli.h"
 #include "runtime/sandbox/sandbox.h"
+
+#define SANDBOX_MAX_SETTINGS 8
 
 static void usage(FILE *f)
 {
@@ -39,6 +50,9 @@ static void usage(FILE *f)
 	      "  --require LAYERS   comma list of layers that must be active, else exit 125:\n"
 	      "                     userns,mountns,pidns,netns,landlock,seccomp,cgroup,caps,rlimits,all\n"
 	      "  --max-output N     bytes kept per stream (default 10 MiB; the rest is dropped)\n"
+	      "  --settings FILE    hide the paths this settings file's Read deny rules name\n"
+	      "                     (repeatable; the user's and project's settings count too)\n"
+	      "  --agent FILE|NAME  the same for an agent's policy\n"
 	      "  --no-namespaces    run degraded on purpose (Landlock, seccomp, caps, rlimits)\n"
 	      "\n"
 	      "exit status: the command's; 128+N on signal N; 124 timeout; 125 refused;\n"
@@ -61,6 +75,43 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return 0;
 }
 
+static void warn(const struct cordon_diag *w, void *arg)
+{
+	char m[1024];
+
+	(void)arg;
+	fprintf(stderr, "cordon sandbox: warning: %s\n", diag_format(w, m, sizeof(m)));
+}
+
+/*
+ * The Read deny paths of the policy of --settings/--agent (and the user's
+ * and project's settings), for opts.hide. 0, or -1 with the error printed.
+ */
+static int load_hide(struct read_mask *mask, const char *ws, const char *agent, const char *const *settings)
+{
+	struct policy_load_opts lo = { .cwd = ws, .home = getenv("HOME"), .agent = agent,
+				       .sources = POLICY_SOURCES_ALL, .settings = settings, .warn = warn };
+	struct policy_ctx ctx = { .cwd = ws, .project_root = ws, .home = getenv("HOME") };
+	struct cordon_diag d;
+	struct policy p;
+	char m[1024];
+	int r;
+
+	diag_clear(&d);
+	r = policy_load(&p, &lo, &d);
+	if (r < 0) {
+		fprintf(stderr, "cordon sandbox: %s\n", d.msg[0] ? diag_format(&d, m, sizeof(m)) : cordon_strerror(r));
+		return -1;
+	}
+	r = read_mask_build(mask, &p, &ctx, warn, NULL);
+	policy_release(&p);
+	if (r < 0) {
+		fprintf(stderr, "cordon sandbox: cannot list the Read deny paths to hide: %s\n", cordon_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_sandbox(int argc, char **argv)
 {
 	struct sandbox_opts o;
@@ -68,11 +119,15 @@ int cmd_sandbox(int argc, char **argv)
 	struct sandbox_result res;
 	struct sandbox *sb = NULL;
 	struct cordon_diag diag;
+	struct read_mask mask;
 	char ws[PATH_MAX], cwd[PATH_MAX], bad[64];
-	const char *workspace = NULL;
+	const char *workspace = NULL, *agent = NULL, *settings[SANDBOX_MAX_SETTINGS + 1] = { NULL };
 	unsigned long long v;
+	size_t nsettings = 0;
 	int i, r, profile = PROFILE_BASH, rc = SANDBOX_EXIT_REFUSED;
 
+	read_mask_init(&mask);
+	memset(&res, 0, sizeof(res));
 	memset(&o, 0, sizeof(o));
 	memset(&c, 0, sizeof(c));
 	c.timeout_ms = 120000;
@@ -102,6 +157,12 @@ int cmd_sandbox(int argc, char **argv)
 				return cli_usage_error("sandbox", "unknown profile '%s'", argv[i]);
 		} else if (!strcmp(a, "--workspace")) {
 			workspace = argv[++i];
+		} else if (!strcmp(a, "--settings")) {
+			if (nsettings == SANDBOX_MAX_SETTINGS)
+				return cli_usage_error("sandbox", "at most %d --settings options", SANDBOX_MAX_SETTINGS);
+			settings[nsettings++] = argv[++i];
+		} else if (!strcmp(a, "--agent")) {
+			agent = argv[++i];
 		} else if (!strcmp(a, "--net")) {
 			if (strcmp(argv[++i], "none"))
 				return cli_usage_error("sandbox",
@@ -139,6 +200,12 @@ int cmd_sandbox(int argc, char **argv)
 		return SANDBOX_EXIT_REFUSED;
 	}
 	o.workspace = ws;
+	if (nsettings || agent) {
+		if (load_hide(&mask, ws, agent, settings) < 0)
+			goto out;
+		o.hide = (const char *const *)mask.paths.v;
+		o.n_hide = mask.paths.n;
+	}
 	r = sandbox_open(&sb, &o, &diag);
 	if (diag.msg[0])
 		fprintf(stderr, "cordon: %s%s\n", r < 0 ? "" : "warning: ", diag.msg);
@@ -147,7 +214,7 @@ int cmd_sandbox(int argc, char **argv)
 			fprintf(stderr, "cordon sandbox: cannot start the sandbox: %s%s%s\n",
 				cordon_strerror(r), r == -CORDON_ESYS ? ": " : "",
 				r == -CORDON_ESYS ? strerror(errno) : "");
-		return SANDBOX_EXIT_REFUSED;
+		goto out;
 	}
 	/* Keep the caller's directory when it lies inside the workspace. */
 	if (getcwd(cwd, sizeof(cwd)) && !strncmp(cwd, ws, strlen(ws)) &&
@@ -193,5 +260,6 @@ int cmd_sandbox(int argc, char **argv)
 out:
 	sandbox_result_release(&res);
 	sandbox_close(sb);
+	read_mask_release(&mask);
 	return rc;
 }

@@ -2,12 +2,14 @@
 #include "runtime/session/session.h"
 #include "runtime/session/toolrun.h"
 #include "policy/catalog.h"
+#include "policy/readmask.h"
 #include "tools/textfile.h"
 #include "tools/tool.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/path.h"
+#include "common/secret.h"
 #include "common/utf8.h"
 
 #include <errno.h>
@@ -35,6 +37,7 @@ struct session {
 	json_t *roots_json;
 	const struct policy *policy;
 	struct policy_ctx ctx;
+	struct read_mask mask; /* the policy's Read deny paths, hidden from commands */
 	unsigned require, timeout_ms;
 	bool no_namespaces;
 
@@ -91,9 +94,15 @@ static int open_sandbox(struct session *s, struct cordon_diag *diag)
 	ro.read_roots = (const char *const *)s->roots;
 	ro.require = s->require;
 	ro.no_namespaces = s->no_namespaces;
-	rc = toolrun_open(&s->tr, &ro, diag);
-	if (rc == -CORDON_EDENIED)
+	ro.hide = (const char *const *)s->mask.paths.v;
+	ro.n_hide = s->mask.paths.n;
+	if (secret_latched()) {
 		diag_set(diag, 0, 0, "the sandbox must start before any secret is loaded; refusing to start it now");
+		return -CORDON_EDENIED;
+	}
+	rc = toolrun_open(&s->tr, &ro, diag);
+	if (rc == -CORDON_EDENIED && !diag->msg[0])
+		diag_set(diag, 0, 0, "the sandbox refused to start for '%s'", s->workspace);
 	else if (rc < 0 && !diag->msg[0])
 		diag_set(diag, 0, 0, "cannot start the sandbox for '%s': %s", s->workspace, cordon_strerror(rc));
 	return rc;
@@ -116,6 +125,7 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 		return -CORDON_ENOMEM;
 	s->cancel_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	read_mask_init(&s->mask);
 	s->policy = opts->policy;
 	s->runner = opts->runner;
 	s->runner_ctx = opts->runner_ctx;
@@ -161,6 +171,13 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 	s->ctx.cwd = s->cwd;
 	s->ctx.project_root = s->workspace;
 	s->ctx.home = s->home;
+	/* Commands read past the policy: its literal Read deny paths are hidden
+	 * in the mount view (the rules no mount can enforce are reported by
+	 * whoever offers commands). */
+	if (s->policy && (rc = read_mask_build(&s->mask, s->policy, &s->ctx, NULL, NULL)) < 0) {
+		diag_set(diag, 0, 0, "cannot list the Read deny paths to hide: %s", cordon_strerror(rc));
+		goto fail;
+	}
 	s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->cancel_fd < 0) {
 		rc = -CORDON_ESYS;
@@ -194,6 +211,7 @@ void session_close(struct session *s)
 	json_decref(s->todos);
 	if (s->cancel_fd >= 0)
 		close(s->cancel_fd);
+	read_mask_release(&s->mask);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

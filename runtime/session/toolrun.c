@@ -72,6 +72,8 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct c
 	so.workspace = opts->workspace;
 	so.read_roots = opts->read_roots;
 	so.require = opts->require;
+	so.hide = opts->hide;
+	so.n_hide = opts->n_hide;
 	so.fns = toolrun_fns;
 	so.n_fns = sizeof(toolrun_fns) / sizeof(toolrun_fns[0]);
 	so.no_namespaces = opts->no_namespaces;

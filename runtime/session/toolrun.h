@@ -50,6 +50,8 @@ struct toolrun_opts {
 	 */
 	const char *const *read_roots;
 	unsigned require;        /* LAYER_BIT mask the policy requires (policy/profile.h) */
+	const char *const *hide; /* paths to hide from every call (sandbox_opts.hide) */
+	size_t n_hide;
 	bool no_namespaces;      /* run degraded on purpose (tests) */
 };
 
