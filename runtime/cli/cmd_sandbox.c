@@ -159,7 +159,8 @@ int cmd_sandbox(int argc, char **argv)
 			workspace = argv[++i];
 		} else if (!strcmp(a, "--settings")) {
 			if (nsettings == SANDBOX_MAX_SETTINGS)
-				return cli_usage_error("sandbox", "at most %d --settings options", SANDBOX_MAX_SETTINGS);
+				return cli_usage_error("sandbox", "at most %d --settings options",
+						       SANDBOX_MAX_SETTINGS);
 			settings[nsettings++] = argv[++i];
 		} else if (!strcmp(a, "--agent")) {
 			agent = argv[++i];

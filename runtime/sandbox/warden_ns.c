@@ -451,7 +451,8 @@ static int hide_paths(const struct ns_view *v)
 	if (!v->n_hide)
 		return 0;
 	if (mkdir(HIDE_STAGE, 0700) < 0 ||
-	    mount("tmpfs", HIDE_STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k,nr_inodes=8") < 0 ||
+	    mount("tmpfs", HIDE_STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0555,size=4k,nr_inodes=8") < 0 ||
 	    mkdir(HIDE_STAGE "/d", 0555) < 0)
 		return -CORDON_ESYS;
 	fd = open(HIDE_STAGE "/f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);

@@ -78,7 +78,8 @@ static void build_from_policy(void **state)
 	(void)state;
 	policy_init(&p);
 	assert_int_equal(policy_add_rules(&p,
-					  "Read(./secrets/**) Read(./.env) Read(*.pem) Read(~/.ssh/) Read(//etc/shadow) "
+					  "Read(./secrets/**) Read(./.env) Read(*.pem) Read(~/.ssh/) "
+					  "Read(//etc/shadow) "
 					  "Read(./secrets/) Read(./src/*/key) Read(//proj/../proj/**) Read(//**) Read",
 					  RULE_DENY, "test", NULL, &d),
 			 0);

@@ -78,8 +78,9 @@ static void parse_errors(void **state)
 					   "WebFetch(example.com)", "WebFetch(domain:)", "WebFetch(domain:a b)",
 					   "WebFetch(domain:*x.com)", "mcp__", "1Read",
 					   /* a port would be dropped and widen the rule; '.' is no host */
-					   "WebFetch(domain:localhost:8080)", "WebFetch(domain:.)", "WebFetch(domain:*..)",
-					   "WebFetch(domain:[::1)", "WebFetch(domain:[zz])", "WebFetch(domain:b\xc3\xbc" "cher.de)" };
+					   "WebFetch(domain:localhost:8080)", "WebFetch(domain:.)",
+					   "WebFetch(domain:*..)", "WebFetch(domain:[::1)", "WebFetch(domain:[zz])",
+					   "WebFetch(domain:b\xc3\xbc" "cher.de)" };
 	struct cordon_diag d;
 	struct rule r;
 	size_t i;
