@@ -158,15 +158,15 @@ static bool plain_ascii(const char *s)
 	return true;
 }
 
-int rule_url_host(const char *url, char *host, size_t size, char **out_url)
+/* One parse: the canonical host, and the URL rebuilt with it (malloc'd) in *out_url. */
+static int url_host_once(const char *url, char *host, size_t size, char **out_url)
 {
 	CURLU *u = NULL;
 	char *scheme = NULL, *h = NULL, *full = NULL;
 	CURLUcode uc;
 	int r = -CORDON_EINVAL;
 
-	if (out_url)
-		*out_url = NULL;
+	*out_url = NULL;
 	if (!url || !host || size == 0)
 		return -CORDON_EINVAL;
 	host[0] = '\0';
@@ -201,20 +201,18 @@ int rule_url_host(const char *url, char *host, size_t size, char **out_url)
 	memcpy(host, h, strlen(h) + 1);
 	if (canonical_host(host, size) < 0 || strlen(host) > RULE_HOST_MAX)
 		goto fail_host;
-	if (out_url) {
-		/* The URL with the judged host: the fetch connects to this name. */
-		uc = curl_url_set(u, CURLUPART_HOST, host, 0);
-		if (uc == CURLUE_OK)
-			uc = curl_url_get(u, CURLUPART_URL, &full, 0);
-		if (uc != CURLUE_OK) {
-			r = uc == CURLUE_OUT_OF_MEMORY ? -CORDON_ENOMEM : -CORDON_EINVAL;
-			goto fail_host;
-		}
-		*out_url = strdup(full);
-		if (!*out_url) {
-			r = -CORDON_ENOMEM;
-			goto fail_host;
-		}
+	/* The URL with the judged host: the fetch connects to this name. */
+	uc = curl_url_set(u, CURLUPART_HOST, host, 0);
+	if (uc == CURLUE_OK)
+		uc = curl_url_get(u, CURLUPART_URL, &full, 0);
+	if (uc != CURLUE_OK) {
+		r = uc == CURLUE_OUT_OF_MEMORY ? -CORDON_ENOMEM : -CORDON_EINVAL;
+		goto fail_host;
+	}
+	*out_url = strdup(full);
+	if (!*out_url) {
+		r = -CORDON_ENOMEM;
+		goto fail_host;
 	}
 	r = 0;
 	goto out;
@@ -225,6 +223,36 @@ out:
 	curl_free(h);
 	curl_free(scheme);
 	curl_url_cleanup(u);
+	return r;
+}
+
+int rule_url_host(const char *url, char *host, size_t size, char **out_url)
+{
+	char again[RULE_HOST_MAX + 1], *u1 = NULL, *u2 = NULL;
+	int r;
+
+	if (out_url)
+		*out_url = NULL;
+	r = url_host_once(url, host, size, &u1);
+	if (r == 0) {
+		/*
+		 * The host judged must name the same place in the URL the fetch
+		 * is given: dropping a trailing dot can make a name an address
+		 * ("0x7f." is a name to curl, "0x7f" is 0.0.0.127). What does not
+		 * parse back to itself is refused, not guessed at.
+		 */
+		r = url_host_once(u1, again, sizeof(again), &u2);
+		if (r == 0 && (strcmp(again, host) || strcmp(u1, u2)))
+			r = -CORDON_EINVAL;
+		if (r < 0)
+			host[0] = '\0';
+	}
+	if (r == 0 && out_url) {
+		*out_url = u1;
+		u1 = NULL;
+	}
+	free(u1);
+	free(u2);
 	return r;
 }
 

@@ -131,8 +131,10 @@ bool rule_match_domain(const struct rule *r, const char *host);
  * (CURLU_PUNYCODE: needs libcurl 7.88 with IDN and a UTF-8 LC_CTYPE,
  * otherwise the URL cannot be checked); IPv6 literals in brackets in
  * inet_ntop()'s form, zone id dropped, and an IPv4-mapped IPv6 address
- * as its IPv4 dotted quad. Other schemes, no host, or a host that is
- * empty, too long or still not plain ASCII afterwards: -CORDON_EINVAL;
+ * as its IPv4 dotted quad. Other schemes, no host, a host that is empty,
+ * too long or still not plain ASCII afterwards, or a URL that does not
+ * give the same host when rebuilt with it ("http://0x7f./": a name, whose
+ * host without the dot would be the address 0.0.0.127): -CORDON_EINVAL;
  * -CORDON_ENOMEM.
  *
  * *out_url (when out_url is not NULL) is a new malloc'd copy of the URL

@@ -309,6 +309,10 @@ static void url_hosts(void **state)
 		{ "//example.com/", NULL },
 		{ "http://", NULL },
 		{ "http://./", NULL },
+		/* A name with a trailing dot that is an address without it: refused
+		 * (found by fuzz_rules). */
+		{ "http://0x7f./", NULL },
+		{ "http://2130706433./", NULL },
 		{ "http://a b.com/", NULL },
 		{ "http://exa%00mple.com/", NULL },
 		{ "http://[::1/", NULL },
