@@ -214,7 +214,7 @@ static void exact_deny_rules(const char *tool, const json_t *input, bool cwd_is_
 		 * texts a rule cannot spell exactly (parentheses, stars,
 		 * backslashes) and `cd` (a leading `cd <cwd> &&` is dropped). The
 		 * policy judges the command normalized as Claude Code runs it
-		 * (spec/tools.md 1.3: "\\;" becomes "\;"), which can join what the
+		 * (docs/policy.md, "Bash: every part must be allowed": "\\;" becomes "\;"), which can join what the
 		 * raw text splits: such commands are left out too. */
 		if (!strstr(v, "\\\\;") && sh_split(&sp, v, strlen(v), &err) == 0)
 			for (i = 0; i < sp.n; i++) {

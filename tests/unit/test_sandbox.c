@@ -687,10 +687,16 @@ static void zygote_spares_are_confined_like_fresh_children(void **state)
 		assert_string_equal(r.syscall, "socket");
 		sandbox_result_release(&r);
 	}
-	/* With call groups the zygote served every call after the first. */
+	/*
+	 * With call groups the zygote serves calls after the first, whenever
+	 * it has a spare ready: on a loaded machine a call may come before the
+	 * refill and get a fresh child (confined as checked above). At least
+	 * one of the later calls must have been a spare, or this test did not
+	 * test spares at all.
+	 */
 	assert_int_equal(sandbox_run(sb, &fork_c, &r), 0);
 	if (r.layers & LAYER_BIT(LAYER_CGROUP))
-		assert_int_equal(spares, 3);
+		assert_true(spares >= 1);
 	sandbox_result_release(&r);
 	sandbox_close(sb);
 }
