@@ -6,6 +6,10 @@
 #	t_eq "exit code" "$rc" 2
 #	t_done
 #
+# Names are one line. Diagnostics (t_fail's extra arguments, t_diag) may hold
+# any text: every line of them is printed as a "#" comment, so captured
+# output such as another run's "not ok" lines never reaches the TAP stream.
+#
 # Environment from tests/run: ROOT, B, CORDON, HELPERS.
 set -u
 : "${ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -14,9 +18,31 @@ set -u
 : "${HELPERS:=$B/tests/helpers}"
 T_FAILED=0
 
-t_pass() { echo "ok - $*"; }
-t_fail() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '#   %s\n' "$@"; T_FAILED=1; return 0; }
-t_skip() { echo "ok - $1 # SKIP $2"; }
+# t_name TEXT: TEXT on one line (a newline in a name would end the TAP line).
+t_name() {
+	local s=${1//$'\r'/ }
+	printf '%s' "${s//$'\n'/ }"
+}
+
+# t_diag TEXT...: every line of every argument as a TAP comment.
+t_diag() {
+	local arg line
+	for arg in "$@"; do
+		while IFS= read -r line || [ -n "$line" ]; do
+			printf '#   %s\n' "${line//$'\r'/}"
+		done <<<"$arg"
+	done
+}
+
+t_pass() { echo "ok - $(t_name "$*")"; }
+t_fail() {
+	echo "not ok - $(t_name "$1")"
+	T_FAILED=1
+	shift
+	[ $# -gt 0 ] && t_diag "$@"
+	return 0
+}
+t_skip() { echo "ok - $(t_name "$1") # SKIP $(t_name "$2")"; }
 
 # t_check NAME CMD...: passes when CMD exits 0.
 t_check() {
