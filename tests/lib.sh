@@ -71,15 +71,23 @@ t_contains() {
 	esac
 }
 
-# t_tmpdir: a fresh directory removed at exit.
+# t_tmpdir: a fresh directory removed at exit (by t_cleanup, the EXIT trap;
+# a script that sets its own EXIT trap calls t_cleanup in it). They live
+# under one directory per script, named when lib.sh is sourced and made on
+# first use, so that `d=$(t_tmpdir)` (a subshell, whose bookkeeping would be
+# lost) is still cleaned up. A planted directory of that name is refused: it
+# must be ours and not a link.
+T_TMPBASE=$(mktemp -u "${TMPDIR:-/tmp}/cordon-test.XXXXXXXX")
 t_tmpdir() {
-	local d
-	d=$(mktemp -d "${TMPDIR:-/tmp}/cordon-test.XXXXXX")
-	T_TMPDIRS+=("$d")
-	echo "$d"
+	mkdir -m 755 "$T_TMPBASE" 2>/dev/null ||
+		{ [ -d "$T_TMPBASE" ] && [ ! -L "$T_TMPBASE" ] && [ -O "$T_TMPBASE" ]; } ||
+		{ echo "t_tmpdir: cannot make '$T_TMPBASE'" >&2; return 1; }
+	mktemp -d "$T_TMPBASE/d.XXXXXX"
 }
-T_TMPDIRS=()
-t_cleanup() { local d; for d in "${T_TMPDIRS[@]}"; do rm -rf "$d"; done; }
+t_cleanup() {
+	if [ -d "$T_TMPBASE" ] && [ ! -L "$T_TMPBASE" ] && [ -O "$T_TMPBASE" ]; then rm -rf "$T_TMPBASE"; fi
+	return 0
+}
 trap t_cleanup EXIT
 
 t_done() { exit 0; }
