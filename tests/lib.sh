@@ -6,6 +6,17 @@
 #	t_eq "exit code" "$rc" 2
 #	t_done
 #
+# Every script ends with t_done, which prints the plan ("1..N", N the TAP
+# lines this shell printed): tests/run fails a script without a plan, or whose
+# plan does not match its lines, so a script that dies half-way is a failure
+# and not a shorter success. A script that knows its count up front may call
+# t_plan first instead; t_done then prints nothing more.
+#
+# The verdict helpers must run in the script's own shell, not in a subshell
+# or a pipeline: a line printed there is not counted and the plan comes out
+# short (which tests/run reports). To run a sub-script that prints its own
+# TAP, use t_sub.
+#
 # Names are one line. Diagnostics (t_fail's extra arguments, t_diag) may hold
 # any text: every line of them is printed as a "#" comment, so captured
 # output such as another run's "not ok" lines never reaches the TAP stream.
@@ -17,6 +28,8 @@ set -u
 : "${CORDON:=$B/cordon}"
 : "${HELPERS:=$B/tests/helpers}"
 T_FAILED=0
+T_COUNT=0
+T_PLAN=""
 
 # t_name TEXT: TEXT on one line (a newline in a name would end the TAP line).
 t_name() {
@@ -34,15 +47,22 @@ t_diag() {
 	done
 }
 
-t_pass() { echo "ok - $(t_name "$*")"; }
+t_pass() {
+	echo "ok - $(t_name "$*")"
+	T_COUNT=$((T_COUNT + 1))
+}
 t_fail() {
 	echo "not ok - $(t_name "$1")"
+	T_COUNT=$((T_COUNT + 1))
 	T_FAILED=1
 	shift
 	[ $# -gt 0 ] && t_diag "$@"
 	return 0
 }
-t_skip() { echo "ok - $(t_name "$1") # SKIP $(t_name "$2")"; }
+t_skip() {
+	echo "ok - $(t_name "$1") # SKIP $(t_name "$2")"
+	T_COUNT=$((T_COUNT + 1))
+}
 
 # t_check NAME CMD...: passes when CMD exits 0.
 t_check() {
@@ -71,6 +91,55 @@ t_contains() {
 	esac
 }
 
+# t_is_tap LINE: is LINE a TAP result ("ok ...", "not ok ...")?
+t_is_tap() {
+	case $1 in "ok" | "ok "* | "not ok" | "not ok "*) return 0 ;; esac
+	return 1
+}
+
+# t_tap_count TEXT: how many TAP result lines TEXT holds.
+t_tap_count() {
+	local line n=0
+	while IFS= read -r line; do
+		t_is_tap "$line" && n=$((n + 1))
+	done <<<"$1"
+	echo "$n"
+}
+
+# t_sub LABEL CMD...: run a script that prints TAP with a plan, relay its
+# lines as our own (its plan becomes a comment) and count them; when it
+# printed no plan, or a different number of lines than it planned (it died
+# half-way), add a failure naming LABEL. Returns CMD's exit status.
+t_sub() {
+	local label=$1 line plan="" n=0 rc lp=0
+	shift
+	# The loop must run in this shell to count: lastpipe (scripts have no
+	# job control, so it applies).
+	shopt -q lastpipe && lp=1
+	shopt -s lastpipe
+	"$@" 2>&1 | while IFS= read -r line; do
+		if t_is_tap "$line"; then
+			n=$((n + 1))
+			T_COUNT=$((T_COUNT + 1))
+			case $line in "not ok"*) T_FAILED=1 ;; esac
+		elif [[ $line =~ ^1\.\.[0-9]+$ ]]; then
+			if [ -n "$plan" ]; then plan=twice; else plan=${line#1..}; fi
+			line="# $label: plan $line"
+		fi
+		printf '%s\n' "$line"
+	done
+	rc=${PIPESTATUS[0]}
+	[ "$lp" = 1 ] || shopt -u lastpipe
+	if [ -z "$plan" ]; then
+		t_fail "$label: no plan (died after $n tests?)" "exit status $rc"
+	elif [ "$plan" = twice ]; then
+		t_fail "$label: printed more than one plan" "exit status $rc"
+	elif [ "$plan" != "$n" ]; then
+		t_fail "$label: planned $plan tests, ran $n (died half-way?)" "exit status $rc"
+	fi
+	return "$rc"
+}
+
 # t_tmpdir: a fresh directory removed at exit (by t_cleanup, the EXIT trap;
 # a script that sets its own EXIT trap calls t_cleanup in it). They live
 # under one directory per script, named when lib.sh is sourced and made on
@@ -90,4 +159,15 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
-t_done() { exit 0; }
+# t_plan N: announce N tests up front (the plan may come first or last).
+t_plan() {
+	T_PLAN=$1
+	echo "1..$1"
+}
+
+# t_done: the trailing plan (unless t_plan printed one), then exit 0. The
+# verdicts are in the lines; the exit status is not how a script fails.
+t_done() {
+	[ -n "$T_PLAN" ] || echo "1..$T_COUNT"
+	exit 0
+}

@@ -329,6 +329,7 @@ def main(argv):
         paths = [p for p in paths if any(fnmatch.fnmatch(os.path.basename(p)[:-5], x) for x in pats)]
     if not os.access(CORDON, os.X_OK):
         print("not ok - conformance: no cordon binary at %s" % CORDON)
+        print("1..1")
         return 1
     tools = sorted({c["name"] for p in paths for c in json.load(open(p, encoding="utf-8"))["calls"]})
     probe_dir = tempfile.mkdtemp(prefix="cordon-conf-probe-")
@@ -337,6 +338,7 @@ def main(argv):
     finally:
         shutil.rmtree(probe_dir, ignore_errors=True)
     failed = 0
+    ran = 0  # TAP lines printed: the plan at the end (tests/run checks it)
     # The runner itself must be able to fail: a case with a wrong
     # expectation (one changed character) has to come out "fail".
     probe = os.path.join(CASES, "read_small.json")
@@ -344,6 +346,7 @@ def main(argv):
         bad = json.load(open(probe, encoding="utf-8"))
         bad["calls"][0]["expect"]["content"] = bad["calls"][0]["expect"]["content"].replace("two", "2")
         status, _ = run_case(probe, placeholders, bad)
+        ran += 1
         if status == "fail":
             print("ok - conformance runner rejects a wrong expectation")
         else:
@@ -355,6 +358,7 @@ def main(argv):
             status, why = run_case(p, placeholders)
         except Exception as e:  # a broken case or a crash must show as a failure
             status, why = "fail", "runner error: %r" % e
+        ran += 1
         if status == "pass":
             print("ok - conformance %s" % name)
         elif status == "skip":
@@ -365,6 +369,7 @@ def main(argv):
             for line in why.splitlines()[:40]:
                 print("#   " + line)
         sys.stdout.flush()
+    print("1..%d" % ran)
     return 1 if failed else 0
 
 

@@ -8,6 +8,10 @@
  * corpora under gcc and the sanitizer build; `make fuzz` links the same
  * targets against libFuzzer instead. A crash is a crash: the sanitizers
  * or the kernel end the process and tests/run counts the failure.
+ *
+ * With --tap it prints the plan ("1..1") before the first input and one TAP
+ * line after the last: a target that exits on its own half-way (exit(0) in
+ * a parser) leaves the plan unmet, which tests/run counts as a failure.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -51,15 +55,19 @@ int main(int argc, char **argv)
 {
 	int tap = 0, n = 0, errors = 0, i;
 
+	for (i = 1; i < argc; i++)
+		tap |= !strcmp(argv[i], "--tap");
+	if (tap) {
+		printf("1..1\n");
+		fflush(stdout);
+	}
 	for (i = 1; i < argc; i++) {
 		DIR *d;
 		struct dirent *e;
 		char path[4096];
 
-		if (!strcmp(argv[i], "--tap")) {
-			tap = 1;
+		if (!strcmp(argv[i], "--tap"))
 			continue;
-		}
 		d = opendir(argv[i]);
 		if (!d) {
 			errors += run_file(argv[i]) < 0;
