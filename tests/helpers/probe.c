@@ -1576,6 +1576,57 @@ static void p_int80(struct outcome *o, int argc, char **argv)
 	ok(o);
 }
 
+/*
+ * Does this kernel run the i386 ABI at all? Not an attack: the battery asks
+ * it unconfined before KS11b. A child executes int $0x80 with getpid (20 in
+ * the i386 table). With IA32 emulation it answers our pid; a kernel built
+ * without CONFIG_IA32_EMULATION, or booted with ia32_emulation=0, kills the
+ * child with SIGSEGV before any seccomp filter could see the call, so the
+ * attack is impossible there. "simulate-segv" makes the child raise SIGSEGV
+ * instead of executing int $0x80: the escape selftest uses it to drive the
+ * battery's SKIP branch on a kernel that has the ABI. The child dumps no
+ * core (RLIMIT_CORE 0).
+ */
+static void p_abi_i386(struct outcome *o, int argc, char **argv)
+{
+	const struct rlimit nocore = {0, 0};
+	bool simulate = argc > 0 && strcmp(argv[0], "simulate-segv") == 0;
+	pid_t pid;
+	int st;
+
+	if (argc > 0 && !simulate)
+		return setup_error(o, "usage: abi-i386 [simulate-segv]");
+	pid = fork();
+	if (pid < 0)
+		return setup_error(o, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		long ret;
+
+		setrlimit(RLIMIT_CORE, &nocore);
+		signal(SIGSEGV, SIG_DFL);
+		if (simulate)
+			raise(SIGSEGV);
+		__asm__ volatile("int $0x80"
+				 : "=a"(ret)
+				 : "a"(I386_NR_GETPID)
+				 : "r8", "r9", "r10", "r11", "memory");
+		_exit((long)(int)ret == (long)getpid() ? 0 : 3);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		set_detail(o, "int $0x80 getpid answered");
+		return ok(o);
+	}
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) {
+		set_detail(o, "int $0x80 killed the child with SIGSEGV%s", simulate ? " (simulated)" : "");
+		return denied(o, ENOSYS);
+	}
+	if (WIFSIGNALED(st))
+		return setup_error(o, "int $0x80: the child died of signal %d", WTERMSIG(st));
+	setup_error(o, "int $0x80 getpid: the child exited %d (a wrong pid)", WEXITSTATUS(st));
+}
+
 static void p_syslog(struct outcome *o, int argc, char **argv)
 {
 	char buf[256];
@@ -2028,6 +2079,7 @@ static const struct probe probes[] = {
 	{"iopl", 0, "", "iopl(0)", p_iopl},
 	{"x32", 0, "", "getpid via the x32 ABI", p_x32},
 	{"int80", 0, "", "getpid via int $0x80 (i386 ABI)", p_int80},
+	{"abi-i386", 0, "[simulate-segv]", "does the kernel run the i386 ABI? (int $0x80 in a child)", p_abi_i386},
 	{"syslog", 0, "", "read the kernel log", p_syslog},
 	{"forks", 2, "N SECS", "start N sleeping children", p_forks},
 	{"alloc", 1, "MB", "touch MB of memory", p_alloc},
