@@ -9,9 +9,23 @@
 #   degraded-root  as uid 0 under `no-userns --all`: no namespace of any kind
 #             (root in a container with Docker's default seccomp profile)
 #
-#	attack ID "what it does" [OPTION...] -- PROBE-NAME [ARGS...]
+# The cases/*.sh files are lists of cases, each with an ID:
 #
-# runs the probe twice: unconfined (directly, as the mode's user, cwd = the
+#	attack ID "what it does" [OPTION...] -- PROBE-NAME [ARGS...]
+#	esc_case ID FUNCTION [ARGS...]     (a check attack() cannot express)
+#
+# The battery reads the lists twice. First to list the IDs (ESC_LISTING=1:
+# nothing runs, so the files must do nothing at top level but define
+# functions and call attack/esc_case), which gives the plan: the number of
+# lines the mode will print, known before anything runs. Then to run them.
+# Every case runs in a subshell and must print exactly one TAP line; a case
+# that dies (a set -u error, an exit, a signal) or prints no verdict or two
+# is reported as a failure naming it (esc_run_case), and the next case runs.
+# If the battery itself dies, its EXIT trap names every case that got no
+# verdict as a failure (esc_unfinished); were even that impossible (SIGKILL),
+# the plan is unmet, which tests/escape/run reports.
+#
+# attack runs the probe twice: unconfined (directly, as the mode's user, cwd = the
 # workspace), where it must work, and confined
 #	cordon sandbox --profile bash --workspace $WS -- $WS/bin/probe ...
 # where it must be refused. Options:
@@ -38,6 +52,11 @@
 #                  is the controlling terminal of the calling session
 #   fd7=PATH       the command inherits PATH open on fd 7
 #   bin=PATH       run this binary instead of the probe (both runs)
+#   skip=WHY       when WHY is not empty, a SKIP with that reason, nothing
+#                  run: only for what a probe or the fixture proved (the
+#                  kernel lacks the ABI, the host has no such address)
+#   timeout=S      the watchdog for this attack's runs (default ESC_TIMEOUT):
+#                  for attacks whose work is large by design (RS02)
 #
 # A confined run counts as blocked only when the probe printed its "denied"
 # line or died of a signal the sandbox sends (SIGSYS, SIGKILL, SIGXFSZ);
@@ -58,7 +77,7 @@ esc_runas() { "${RUNAS[@]}" "$@"; }
 esc_exec() {
 	local pfx=$1 cwd=$2 tty=$3 fd7=$4 out rc
 	shift 4
-	local cmd=(timeout -k 5 "$ESC_TIMEOUT" "$@")
+	local cmd=(timeout -k 5 "${ESC_WATCHDOG:-$ESC_TIMEOUT}" "$@")
 	if [ "$tty" = 1 ]; then
 		# script(1) makes a pty the controlling terminal of a new session
 		# and runs the command in it: TIOCSTI's precondition.
@@ -110,11 +129,92 @@ esc_record() { printf '%s\t%s\t%s\t%s\n' "$ESC_MODE" "$1" "$2" "$3" >>"$ESC_RESU
 
 # ---- the attack -------------------------------------------------------------
 
-attack() {
+# ---- cases ---------------------------------------------------------------------
+
+# esc_wanted ID: does ESC_ONLY select ID (everything when unset)?
+esc_wanted() { [ -z "${ESC_ONLY:-}" ] || [[ $1 =~ $ESC_ONLY ]]; }
+
+# esc_case ID FUNCTION [ARGS...]: one case. Listing: note ID. Running: run it
+# (esc_run_case).
+esc_case() {
+	esc_wanted "$1" || return 0
+	if [ "${ESC_LISTING:-0}" = 1 ]; then
+		ESC_STEPS+=("$1")
+		return 0
+	fi
+	esc_run_case "$@"
+}
+
+# attack ID DESC [OPTION...] -- PROBE [ARGS...]: a case run by esc_attack.
+attack() { esc_case "$1" esc_attack "$@"; }
+
+# esc_relay TEXT: print a case's output: TAP lines and comments as they are,
+# anything else (a shell's error message) as a comment.
+esc_relay() {
+	local line
+	while IFS= read -r line; do
+		if t_is_tap "$line"; then
+			printf '%s\n' "$line"
+		else
+			case $line in '#'*) printf '%s\n' "$line" ;; *) printf '#   %s\n' "$line" ;; esac
+		fi
+	done <<<"$1"
+}
+
+# esc_run_case ID FUNCTION [ARGS...]: run the case in a subshell, so that
+# whatever it does (trip set -u, exit, die of a signal) cannot end the
+# battery, and hold it to one verdict: exactly one TAP line and a normal
+# end, or one failure naming the case. Either way the case counts as one
+# line of the plan.
+esc_run_case() {
+	local id=$1 out rc n
+	shift
+	ESC_CURRENT=$id
+	out=$(
+		exec 2>&1
+		"$@"
+		exit 0
+	)
+	rc=$?
+	n=$(t_tap_count "$out")
+	if [ "$rc" = 0 ] && [ "$n" = 1 ]; then
+		esc_relay "$out"
+		T_COUNT=$((T_COUNT + 1))
+		case $(printf '%s\n' "$out" | grep -E '^(not )?ok') in "not ok"*) T_FAILED=1 ;; esac
+	elif [ "$n" = 0 ]; then
+		t_fail "[$ESC_MODE] $id: the case died before its verdict (exit $rc)" "$out"
+	else
+		t_fail "[$ESC_MODE] $id: the case printed $n verdicts, exit $rc (want one and a normal end)" "$out"
+	fi
+	ESC_DONE=$((ESC_DONE + 1))
+	ESC_LAST=$id
+	ESC_CURRENT=""
+}
+
+# esc_step_done: a fixed check of the battery (L00, L01...) printed its line.
+esc_step_done() {
+	ESC_DONE=$((ESC_DONE + 1))
+	ESC_LAST=${ESC_STEPS[ESC_DONE - 1]:-}
+}
+
+# esc_unfinished RC: from the battery's EXIT trap when it did not reach its
+# end: one failure for every planned step that got no verdict, so that the
+# plan still adds up and each lost case is named.
+esc_unfinished() {
+	local rc=$1 i
+	for ((i = ESC_DONE; i < ${#ESC_STEPS[@]}; i++)); do
+		t_fail "[$ESC_MODE] ${ESC_STEPS[i]}: no verdict, the battery died (exit $rc)${ESC_LAST:+ after ${ESC_LAST}}"
+	done
+	ESC_DONE=${#ESC_STEPS[@]}
+}
+
+# ---- the attack -------------------------------------------------------------
+
+esc_attack() {
 	local id=$1 desc=$2
 	shift 2
-	local unconf=must ns=0 residual="" evidence="" after="" uargs="" tty=0 fd7=""
-	local ubin=$PROBE cbin=$WSPROBE layer=""
+	local unconf=must ns=0 residual="" evidence="" after="" uargs="" tty=0 fd7="" skip=""
+	local ubin=$PROBE cbin=$WSPROBE layer="" watchdog=$ESC_TIMEOUT
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		case $1 in
 		unconf=*) unconf=${1#unconf=} ;;
@@ -127,16 +227,23 @@ attack() {
 		tty) tty=1 ;;
 		fd7=*) fd7=${1#fd7=} ;;
 		bin=*) ubin=${1#bin=} cbin=${1#bin=} ;;
-		*) t_fail "$ESC_MODE $id: bad attack option '$1'"; return ;;
+		skip=*) skip=${1#skip=} ;;
+		timeout=*) watchdog=${1#timeout=} ;;
+		*) t_fail "[$ESC_MODE] $id: bad attack option '$1'"; return ;;
 		esac
 		shift
 	done
 	[ "${1:-}" = -- ] && shift
-	local name=$1 label="[$ESC_MODE] $id $desc"
+	local name=${1:-} label="[$ESC_MODE] $id $desc"
 	local u_res="not run" u_worked=0 u_note="" before
 	local -a pargs=("$@")
+	local ESC_WATCHDOG=$watchdog
 
-	if [ -n "${ESC_ONLY:-}" ] && ! [[ $id =~ $ESC_ONLY ]]; then return; fi
+	if [ -n "$skip" ]; then
+		t_skip "$label" "$skip"
+		esc_record "$id" "-" "skip"
+		return
+	fi
 
 	# Unconfined: proves the probe and the fixture.
 	if [ "$ESC_DEGRADED" = 1 ]; then
@@ -197,7 +304,7 @@ attack() {
 	[ "$escaped" = 1 ] && [ -n "$after" ] && $after
 	esc_record "$id" "${u_res%% *}" "$c_res"
 
-	local how
+	local how=""
 	case $c_res in
 	denied*) how=${c_res#denied } ;;
 	# Signals the sandbox sends; a probe that crashes (SEGV...) proves nothing.

@@ -13,9 +13,7 @@ attack FS04a "read outside via /proc/self/root" -- read "/proc/self/root$SECRET"
 attack FS04b "read outside via /proc/1/root" unconf=maybe -- read "/proc/1/root$SECRET"
 attack FS04c "read outside via a host process's /proc/PID/root" -- read "/proc/$VICTIM/root$SECRET"
 attack FS06a "write a file outside the workspace" evidence="esc_sum $OUT/target" -- write "$OUT/target"
-if [ -n "${ETC_FILE:-}" ]; then
-	attack FS06b "write a file in a system directory (/etc)" evidence="esc_sum $ETC_FILE" -- write "$ETC_FILE"
-fi
+attack FS06b "write a file in a system directory (/etc)" skip="$ESC_NO_ETC" evidence="esc_sum $ETC_FILE" -- write "$ETC_FILE"
 attack FS07 "write through a workspace symlink pointing out" evidence="esc_sum $OUT/target2" -- write wlink
 attack FS08 "write through a hard link planted before the call" \
 	residual="Landlock and mounts cannot tell a planted hard link (spec §3 FS08); Write/Edit refuse st_nlink > 1" \

@@ -23,9 +23,8 @@ attack KS10 "execute a memfd copy of /bin/true (memfd_create + execveat)" \
 attack KS09 "personality(READ_IMPLIES_EXEC|ADDR_NO_RANDOMIZE)" -- personality
 attack KS11a "x32 ABI syscall (__X32_SYSCALL_BIT)" unconf=maybe -- x32
 attack KS11b "i386 ABI syscall (int \$0x80)" -- int80
-if [ -n "$HANDLE" ]; then
-	attack KS12 "open_by_handle_at on an outside file (Shocker)" unconf=root -- open-by-handle / "$HANDLE"
-fi
+attack KS12 "open_by_handle_at on an outside file (Shocker)" unconf=root skip="$ESC_NO_HANDLE" \
+	-- open-by-handle / "$HANDLE"
 attack KS14a "modify_ldt" -- modify-ldt
 attack KS14b "iopl" unconf=maybe -- iopl
 attack KS14c "acct" unconf=root -- acct

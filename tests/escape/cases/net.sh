@@ -1,14 +1,10 @@
 # Network egress (spec/sandbox.md §3.2). Sourced by battery.
 
 attack NW03 "TCP to a host loopback service" evidence="esc_lines $LOGS/TCP_LO.log" -- tcp-connect 127.0.0.1 "$TCP_LO"
-if [ -n "$HOST_IP" ]; then
-	attack NW02 "TCP to the host's own external address ($HOST_IP)" evidence="esc_lines $LOGS/TCP_ANY.log" \
-		-- tcp-connect "$HOST_IP" "$TCP_ANY"
-fi
+attack NW02 "TCP to the host's own external address (${HOST_IP:-none})" skip="$ESC_NO_HOST_IP" \
+	evidence="esc_lines $LOGS/TCP_ANY.log" -- tcp-connect "$HOST_IP" "$TCP_ANY"
 attack NW07 "UDP datagram to a host loopback service (echoed back)" evidence="esc_lines $LOGS/UDP_LO.log" -- udp-echo 127.0.0.1 "$UDP_LO"
-if [ -n "$NAMESERVER" ]; then
-	attack NW05 "DNS query to the host's resolver ($NAMESERVER)" -- udp-send "$NAMESERVER" 53
-fi
+attack NW05 "DNS query to the host's resolver (${NAMESERVER:-none})" skip="$ESC_NO_NAMESERVER" -- udp-send "$NAMESERVER" 53
 attack NW08a "raw IP socket" unconf=root -- socket raw
 attack NW08b "packet socket" unconf=root -- socket packet
 attack NW09 "AF_VSOCK socket (hypervisor channel)" unconf=maybe -- socket vsock

@@ -1,8 +1,6 @@
 # Privilege and process attacks (spec/sandbox.md §3.4). Sourced by battery.
 
-if [ -x "$WS/bin/probe-suid" ]; then
-	attack PR01 "exec a set-user-ID root binary" unconf=user bin="$WS/bin/probe-suid" -- euid-root
-fi
+attack PR01 "exec a set-user-ID root binary" unconf=user skip="$ESC_NO_SUID" bin="$WS/bin/probe-suid" -- euid-root
 attack PR03a "ptrace a host process (PTRACE_SEIZE)" -- ptrace "$VICTIM"
 attack PR03b "ptrace the parent" unconf=root -- ptrace parent
 attack PR03c "open the warden's memory (/proc/1/mem) for writing" uargs="$VICTIM" -- mem-open 1

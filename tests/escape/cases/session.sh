@@ -4,6 +4,8 @@
 # processes, memory or environment, leave a process behind for the next
 # call, or read the supervisor's command line. Sourced by battery.
 
+# ss_run: run the driver once for all SS cases (in the battery's shell, at
+# the top of this list; the cases read SS_OUT). Returns 1 if it is missing.
 ss_run() {
 	[ -x "$HELPERS/escape-session" ] || return 1
 	ARGV_MARKER=argv-secret-$$-$RANDOM
@@ -13,12 +15,25 @@ ss_run() {
 	SS_RC=$?
 }
 
+# ss_ready LABEL: can the SS cases judge anything? Prints the case's line
+# (SKIP or failure) and returns 1 when not.
+ss_ready() {
+	if [ "$ESC_SANDBOX" != 1 ]; then
+		t_skip "$1" "$ESC_SANDBOX_WHY"
+		return 1
+	fi
+	if [ "$SS_RAN" != 1 ]; then
+		t_fail "$1: the session driver did not run" "no $HELPERS/escape-session (make test-bins)"
+		return 1
+	fi
+}
+
 # ss_check ID DESC UNCONF-PROBE-ARGS [ns]: judge line ID of the driver's
 # output; the unconfined half runs the probe against a host process. "ns":
 # without namespaces a breach is a SKIP (as attack()'s ns option).
 ss_check() {
-	local id=$1 desc=$2 uargs=$3 ns=${4:-} label="[$ESC_MODE] $1 $2" line u_note name res
-	[ -n "${ESC_ONLY:-}" ] && ! [[ $id =~ $ESC_ONLY ]] && return
+	local id=$1 desc=$2 uargs=$3 ns=${4:-} label="[$ESC_MODE] $1 $2" line u_note="" name res
+	ss_ready "$label" || return
 	if [ "$ESC_DEGRADED" = 1 ]; then
 		u_note="unconfined shown in $ESC_PLAIN_MODE mode"
 	elif [ -n "$uargs" ]; then
@@ -57,40 +72,40 @@ ss_check() {
 	esac
 }
 
-ss_wanted() {
-	local id
-	[ -z "${ESC_ONLY:-}" ] && return 0
-	for id in SS01 SS02 SS03 SS04 SS05 SS06 SS07; do [[ $id =~ $ESC_ONLY ]] && return 0; done
-	return 1
+ss05() {
+	local label="[$ESC_MODE] SS05 a detached grandchild outlives its call in a session"
+	ss_ready "$label" || return
+	case $SS_OUT in
+	*"SS05 survivor=no"*) t_pass "$label: killed with the call" ;;
+	*"SS05 survivor=yes"*) t_fail "$label: ESCAPED, it wrote after the call" ;;
+	*) t_fail "$label: no verdict" "$SS_OUT" ;;
+	esac
 }
 
-if ! ss_wanted; then
-	:
-elif [ "$ESC_SANDBOX" != 1 ]; then
-	t_skip "[$ESC_MODE] SS session attacks" "$ESC_SANDBOX_WHY"
-elif ! ss_run; then
-	t_skip "[$ESC_MODE] SS session attacks" "no $HELPERS/escape-session (make test-bins)"
-else
-	ss_check SS01 "signal a concurrent call's process" "kill-all"
-	ss_check SS02 "ptrace a concurrent call's process" "ptrace $VICTIM"
-	ss_check SS03 "read a concurrent call's environment" "proc-grep hex:$CANARY_HEX $VICTIM"
-	ss_check SS04 "open a concurrent call's /proc/PID/mem" "mem-open $VICTIM"
-	ss_check SS06 "find a process left by an earlier call" "kill-all"
-	# A host process with the marker in its argv, only for the unconfined half
-	# (the driver ran before it existed).
-	if [ "$ESC_DEGRADED" != 1 ]; then
+ss07() {
+	ss_check SS07 "read the supervisor's command line (a key passed in argv)" \
+		"proc-grep hex:$ARGV_HEX ${ARGV_HOLDER:-0}" ns
+	[ -n "${ARGV_HOLDER:-}" ] && kill "$ARGV_HOLDER" 2>/dev/null
+	return 0
+}
+
+SS_RAN=0 SS_OUT="" SS_RC="" ARGV_HEX="" ARGV_HOLDER=""
+if [ "${ESC_LISTING:-0}" != 1 ] && [ "$ESC_SANDBOX" = 1 ] &&
+	{ esc_wanted SS01 || esc_wanted SS02 || esc_wanted SS03 || esc_wanted SS04 ||
+		esc_wanted SS05 || esc_wanted SS06 || esc_wanted SS07; }; then
+	ss_run && SS_RAN=1
+	# A host process with the marker in its argv, only for SS07's unconfined
+	# half (the driver ran before it existed).
+	if [ "$SS_RAN" = 1 ] && [ "$ESC_DEGRADED" != 1 ]; then
 		"${RUNAS[@]}" sh -c 'sleep 600; :' "$ARGV_MARKER" </dev/null >/dev/null 2>&1 &
 		ARGV_HOLDER=$!
 		ESC_PIDS+=("$ARGV_HOLDER")
 	fi
-	ss_check SS07 "read the supervisor's command line (a key passed in argv)" \
-		"proc-grep hex:$ARGV_HEX ${ARGV_HOLDER:-0}" ns
-	[ -n "${ARGV_HOLDER:-}" ] && kill "$ARGV_HOLDER" 2>/dev/null
-	if [ -z "${ESC_ONLY:-}" ] || [[ SS05 =~ $ESC_ONLY ]]; then
-		case $SS_OUT in
-		*"SS05 survivor=no"*) t_pass "[$ESC_MODE] SS05 a detached grandchild outlives its call in a session: killed with the call" ;;
-		*"SS05 survivor=yes"*) t_fail "[$ESC_MODE] SS05 a detached grandchild outlives its call in a session: ESCAPED, it wrote after the call" ;;
-		*) t_fail "[$ESC_MODE] SS05 a detached grandchild outlives its call in a session: no verdict" "$SS_OUT" ;;
-		esac
-	fi
 fi
+esc_case SS01 ss_check SS01 "signal a concurrent call's process" "kill-all"
+esc_case SS02 ss_check SS02 "ptrace a concurrent call's process" "ptrace $VICTIM"
+esc_case SS03 ss_check SS03 "read a concurrent call's environment" "proc-grep hex:$CANARY_HEX $VICTIM"
+esc_case SS04 ss_check SS04 "open a concurrent call's /proc/PID/mem" "mem-open $VICTIM"
+esc_case SS06 ss_check SS06 "find a process left by an earlier call" "kill-all"
+esc_case SS07 ss07
+esc_case SS05 ss05
