@@ -331,6 +331,37 @@ esc_attack() {
 	fi
 }
 
+# esc_probe_i386: does the kernel run the i386 ABI? Sets ESC_NO_I386 to the
+# reason KS11b cannot happen here, or to "" (the attack runs and must be
+# blocked). The proof is the syscall: `probe abi-i386` runs int $0x80 getpid
+# in a child, unconfined; only a child killed by SIGSEGV means "no ABI". Any
+# other answer (a broken probe) leaves KS11b to run, and fail if it must.
+# The kernel config and command line are printed as supporting evidence.
+# ESC_SIMULATE_NO_I386=1 (the selftest) makes the child raise SIGSEGV itself.
+esc_probe_i386() {
+	local out ev="" cfg line
+	local -a sim=()
+	[ "${ESC_SIMULATE_NO_I386:-0}" = 1 ] && sim=(simulate-segv)
+	out=$(timeout -k 5 "$ESC_TIMEOUT" "$PROBE" abi-i386 "${sim[@]}" 2>&1)
+	for cfg in /proc/config.gz "/boot/config-$(uname -r)"; do
+		[ -r "$cfg" ] || continue
+		line=$( (zcat -f "$cfg" 2>/dev/null || cat "$cfg") | grep -E '^(# )?CONFIG_IA32_EMULATION[= ]' | head -n 1)
+		ev="$ev ${cfg}: ${line:-no CONFIG_IA32_EMULATION line};"
+		break
+	done
+	line=$(grep -o 'ia32_emulation=[^ ]*' /proc/cmdline 2>/dev/null)
+	ev="$ev cmdline: ${line:-no ia32_emulation=};"
+	if [ -e /proc/sys/abi/vsyscall32 ]; then ev="$ev /proc/sys/abi/vsyscall32 present"; else ev="$ev no /proc/sys/abi/vsyscall32"; fi
+	case $out in
+	"abi-i386 denied errno=ENOSYS"*SIGSEGV*)
+		ESC_NO_I386="the kernel does not run the i386 ABI (int \$0x80 → SIGSEGV unconfined): the attack is impossible here"
+		[ ${#sim[@]} -gt 0 ] && ESC_NO_I386="$ESC_NO_I386 [simulated by the selftest]"
+		;;
+	*) ESC_NO_I386="" ;;
+	esac
+	echo "# [$ESC_MODE] i386 ABI probe: ${out//$'\n'/ } (evidence:$ev)"
+}
+
 # esc_layer_active NAME: is the layer in ESC_LAYERS? Unknown (empty) counts
 # as active: the strict reading.
 esc_layer_active() {
