@@ -54,8 +54,12 @@ rs06() {
 	fi
 	[ "$ESC_SANDBOX" = 1 ] || { t_skip "$label" "$ESC_SANDBOX_WHY"; return; }
 	esc_confined_cmd -- "$WSPROBE" flood 64
-	n=$(cd "$WS" && timeout -k 5 "$ESC_TIMEOUT" "${CONF_CMD[@]}" 2>/dev/null </dev/null | wc -c)
-	rc=${PIPESTATUS[0]}
+	# The exit status from inside: PIPESTATUS does not cross $(...).
+	n=$(cd "$WS" && {
+		timeout -k 5 "$ESC_TIMEOUT" "${CONF_CMD[@]}" 2>/dev/null </dev/null | wc -c
+		exit "${PIPESTATUS[0]}"
+	})
+	rc=$?
 	esc_record RS06 "ok" "bytes=$n rc=$rc"
 	if [ "$n" -le $((16 << 20)) ] && [ "$rc" != 124 ] && [ "$rc" -lt 128 ]; then
 		t_pass "$label: $u, $((n >> 20)) MiB passed confined (exit $rc)"
