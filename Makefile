@@ -112,13 +112,15 @@ check-unit: $(UNIT_BINS)
 check-valgrind: $(UNIT_BINS)
 	@B=$(B) VALGRIND=1 tests/run unit
 
-# libFuzzer build: clang, its own object directory, sanitizers on.
+# libFuzzer build: clang, its own object directory, sanitizers on. The inner
+# make builds $(FUZZ_B)/libcordon.a (B is its build directory, not ours) and
+# shows its errors.
 FUZZ_B       := build-fuzz
 FUZZ_SECONDS ?= 60
 fuzz:
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-	  LDFLAGS="-fsanitize=fuzzer,address,undefined" $(B)/libcordon.a >/dev/null
+	  LDFLAGS="-fsanitize=fuzzer,address,undefined" $(FUZZ_B)/libcordon.a
 	@set -e; for src in $(FUZZ_SRCS); do \
 	  t=$$(basename $$src .c); \
 	  clang $(CPPFLAGS) -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
