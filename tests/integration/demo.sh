@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command: scripts/demo must run on a fresh machine and
-# show the policy and the sandbox doing their jobs.
+# show the policy and the sandbox doing their jobs; its escape checks must
+# prove what they show: each works on the host, and against a `cordon` whose
+# sandbox confines nothing, each is reported ESCAPED.
 . "$ROOT/tests/lib.sh"
 
-out=$(ANTHROPIC_API_KEY=sk-canary-demo B="$B" "$ROOT/scripts/demo" 2>&1); rc=$?
+out=$(B="$B" "$ROOT/scripts/demo" 2>&1); rc=$?
 t_eq "scripts/demo exits 0" "$rc" 0
 t_contains "the suite fails before the edit" "$out" "FAIL mean of 2 4 6: got 3.33333, want 4"
 t_contains "the allowed Edit under src/ lands" "$out" "src/stats.c has been updated successfully"
@@ -12,9 +14,42 @@ t_contains "the suite is green after the edit" "$out" "ok   mean of 2 4 6"
 t_contains "the compound command with curl is denied" "$out" "command curl -s https://example.com has been denied"
 t_contains "the diff shows the fix" "$out" "+	for (i = 0; i < n; i++)"
 case $out in
-*ESCAPED*|*LEAKED*) t_fail "no escape step succeeds in the demo" "$(printf '%s\n' "$out" | grep -E 'ESCAPED|LEAKED')" ;;
-*) t_pass "no escape step succeeds in the demo" ;;
+*ESCAPED*|*LEAKED*|*"proves nothing"*) t_fail "no escape step succeeds in the demo, and each works on the host" \
+	"$(printf '%s\n' "$out" | grep -E 'ESCAPED|LEAKED|proves nothing')" ;;
+*) t_pass "no escape step succeeds in the demo, and each works on the host" ;;
 esac
-t_contains "password hashes hidden" "$out" "(/etc/shadow): hidden"
-t_contains "the network is refused" "$out" "connect to the host network: refused"
+if [ "$(id -u)" = 0 ]; then
+	t_contains "password hashes hidden (readable on the host)" "$out" "(/etc/shadow): hidden   (on the host: readable)"
+	t_contains "/etc/passwd refused (writable on the host)" "$out" "open /etc/passwd for writing: refused   (on the host: writable)"
+else
+	t_contains "password hashes hidden" "$out" "(/etc/shadow): hidden"
+	t_contains "/etc/passwd refused" "$out" "open /etc/passwd for writing: refused"
+fi
+t_contains "the hook cannot be planted (writable on the host)" "$out" "plant .git/hooks/pre-commit: refused   (on the host: writable)"
+t_contains "the host's listener is refused (reached on the host)" "$out" "): refused   (on the host: connected)"
+t_contains "the canary key does not reach the child (seen on the host)" "$out" \
+	"secrets in the environment (a canary ANTHROPIC_API_KEY): none   (on the host: visible)"
+
+# The same demo with a cordon whose sandbox runs the command unconfined:
+# every escape check must then say ESCAPED.
+fake=$(t_tmpdir)
+cat >"$fake/cordon" <<SH
+#!/bin/sh
+# cordon, except that "sandbox" confines nothing
+if [ "\$1" = sandbox ]; then
+	while [ \$# -gt 0 ] && [ "\$1" != -- ]; do shift; done
+	shift
+	exec "\$@"
+fi
+exec "$CORDON" "\$@"
+SH
+chmod 755 "$fake/cordon"
+out=$(B="$fake" "$ROOT/scripts/demo" 2>&1)
+t_contains "without a sandbox the hook check says ESCAPED" "$out" "plant .git/hooks/pre-commit: ESCAPED (writable)"
+t_contains "without a sandbox the network check says ESCAPED" "$out" "): ESCAPED (connected)"
+t_contains "without a sandbox the canary check says ESCAPED" "$out" "(a canary ANTHROPIC_API_KEY): ESCAPED (visible)"
+if [ "$(id -u)" = 0 ]; then
+	t_contains "without a sandbox (as root) the shadow check says ESCAPED" "$out" "(/etc/shadow): ESCAPED (read)"
+	t_contains "without a sandbox (as root) the passwd check says ESCAPED" "$out" "open /etc/passwd for writing: ESCAPED (writable)"
+fi
 t_done
