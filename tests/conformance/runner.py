@@ -19,7 +19,7 @@ For every case in tests/conformance/cases (sorted by name):
          (plus the FACTS table for cases where that is not enough);
        - content block arrays (images, notebooks): equal as JSON;
      then `workspace_after` equal (the set of regular files and their bytes);
-  4. print one TAP line per case.
+  4. print one TAP line per case, and the plan ("1..N") at the end.
 A tool that still answers "this tool is not implemented yet" makes its cases
 SKIP with that reason. Cases we choose not to follow are listed in
 docs/compatibility.md and in DEVIATIONS below (they SKIP with the reason).
