@@ -169,7 +169,6 @@ esc_relay() {
 esc_run_case() {
 	local id=$1 out rc n
 	shift
-	ESC_CURRENT=$id
 	out=$(
 		exec 2>&1
 		"$@"
@@ -188,7 +187,6 @@ esc_run_case() {
 	fi
 	ESC_DONE=$((ESC_DONE + 1))
 	ESC_LAST=$id
-	ESC_CURRENT=""
 }
 
 # esc_step_done: a fixed check of the battery (L00, L01...) printed its line.
