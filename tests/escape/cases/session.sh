@@ -95,9 +95,11 @@ if [ "${ESC_LISTING:-0}" != 1 ] && [ "$ESC_SANDBOX" = 1 ] &&
 		esc_wanted SS05 || esc_wanted SS06 || esc_wanted SS07; }; then
 	ss_run && SS_RAN=1
 	# A host process with the marker in its argv, only for SS07's unconfined
-	# half (the driver ran before it existed).
+	# half (the driver ran before it existed). Its sleep dies with it: a
+	# killed sh would leave the sleep behind.
 	if [ "$SS_RAN" = 1 ] && [ "$ESC_DEGRADED" != 1 ]; then
-		"${RUNAS[@]}" sh -c 'sleep 600; :' "$ARGV_MARKER" </dev/null >/dev/null 2>&1 &
+		"${RUNAS[@]}" sh -c 'trap "kill \$! 2>/dev/null; exit 0" TERM; sleep 600 & wait' "$ARGV_MARKER" \
+			</dev/null >/dev/null 2>&1 &
 		ARGV_HOLDER=$!
 		ESC_PIDS+=("$ARGV_HOLDER")
 	fi
