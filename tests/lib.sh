@@ -117,7 +117,7 @@ t_sub() {
 	# job control, so it applies).
 	shopt -q lastpipe && lp=1
 	shopt -s lastpipe
-	"$@" 2>&1 | while IFS= read -r line; do
+	"$@" 2>&1 | while IFS= read -r line || [ -n "$line" ]; do
 		if t_is_tap "$line"; then
 			n=$((n + 1))
 			T_COUNT=$((T_COUNT + 1))
