@@ -1,4 +1,4 @@
-# Filesystem and path tricks (spec/sandbox.md §3.1). Sourced by battery.
+# Filesystem and path tricks (docs/threats.md, FS). Sourced by battery.
 
 restore_git() { [ -d "$WS/.git.old" ] && mv "$WS/.git.old" "$WS/.git"; return 0; }
 restore_hooks() { [ -d "$WS/.git/hooks.old" ] && mv "$WS/.git/hooks.old" "$WS/.git/hooks"; return 0; }
@@ -16,7 +16,7 @@ attack FS06a "write a file outside the workspace" evidence="esc_sum $OUT/target"
 attack FS06b "write a file in a system directory (/etc)" skip="$ESC_NO_ETC" evidence="esc_sum $ETC_FILE" -- write "$ETC_FILE"
 attack FS07 "write through a workspace symlink pointing out" evidence="esc_sum $OUT/target2" -- write wlink
 attack FS08 "write through a hard link planted before the call" \
-	residual="Landlock and mounts cannot tell a planted hard link (spec §3 FS08); Write/Edit refuse st_nlink > 1" \
+	residual="Landlock and mounts cannot tell a planted hard link (FS08 in docs/threats.md); Write/Edit refuse st_nlink > 1" \
 	evidence="esc_sum $OUT/hltarget" -- write planted-hardlink
 attack FS09 "hard-link an outside file into the workspace" after=remove_new_link -- link "$SECRET" hl-new
 attack FS11a "write .git/hooks/pre-commit" ns evidence="esc_sum $WS/.git/hooks/pre-commit" -- write .git/hooks/pre-commit

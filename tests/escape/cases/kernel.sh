@@ -1,4 +1,4 @@
-# Kernel attack surface, one syscall each (spec/sandbox.md §3.5). Sourced by
+# Kernel attack surface, one syscall each (docs/threats.md, KS). Sourced by
 # battery. try-syscall probes count EFAULT/EBADF/EINVAL as "reached": the
 # call got past every filter and the kernel looked at its arguments.
 
@@ -19,7 +19,7 @@ attack KS06i "mount_setattr" unconf=root -- mount-setattr
 attack KS08a "kexec_load" unconf=maybe -- kexec
 attack KS08b "init_module" unconf=maybe -- init-module
 attack KS10 "execute a memfd copy of /bin/true (memfd_create + execveat)" \
-	residual="a policy decision, not a required denial (spec §3 KS10: JITs need it; vm.memfd_noexec=2 per pid namespace)" -- memfd-exec
+	residual="a policy decision, not a required denial (KS10 in docs/threats.md: JITs need it; vm.memfd_noexec=2 per pid namespace)" -- memfd-exec
 attack KS09 "personality(READ_IMPLIES_EXEC|ADDR_NO_RANDOMIZE)" -- personality
 attack KS11a "x32 ABI syscall (__X32_SYSCALL_BIT)" unconf=maybe -- x32
 # Without IA32 emulation int $0x80 is SIGSEGV before any filter: the battery

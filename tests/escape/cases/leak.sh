@@ -1,4 +1,4 @@
-# Information leaks (spec/sandbox.md §3.7). Sourced by battery. cordon runs
+# Information leaks (docs/threats.md, IL). Sourced by battery. cordon runs
 # with ANTHROPIC_API_KEY=$CANARY (and GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY
 # built from it); a host process of the same user holds it too. The probe
 # gets the canary hex-encoded so that its own argv does not contain it.

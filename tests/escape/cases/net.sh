@@ -1,4 +1,4 @@
-# Network egress (spec/sandbox.md §3.2). Sourced by battery.
+# Network egress (docs/threats.md, NW). Sourced by battery.
 
 attack NW03 "TCP to a host loopback service" evidence="esc_lines $LOGS/TCP_LO.log" -- tcp-connect 127.0.0.1 "$TCP_LO"
 attack NW02 "TCP to the host's own external address (${HOST_IP:-none})" skip="$ESC_NO_HOST_IP" \

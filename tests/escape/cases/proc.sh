@@ -1,4 +1,4 @@
-# Privilege and process attacks (spec/sandbox.md §3.4). Sourced by battery.
+# Privilege and process attacks (docs/threats.md, PR). Sourced by battery.
 
 attack PR01 "exec a set-user-ID root binary" unconf=user skip="$ESC_NO_SUID" bin="$WS/bin/probe-suid" -- euid-root
 attack PR03a "ptrace a host process (PTRACE_SEIZE)" -- ptrace "$VICTIM"

@@ -1,4 +1,4 @@
-# Resource abuse (spec/sandbox.md §3.6), every attack bounded: a fixed count
+# Resource abuse (docs/threats.md, RS), every attack bounded: a fixed count
 # or size, the battery's watchdog (ESC_TIMEOUT), and cordon's --timeout.
 # Sourced by battery. Bash-profile limits (policy/profile.c): pids 512,
 # NOFILE 1024, memory 4 GiB (cgroup), private /tmp 512 MiB.

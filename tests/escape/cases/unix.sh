@@ -1,4 +1,4 @@
-# Unix sockets and IPC (spec/sandbox.md §3.3). Sourced by battery.
+# Unix sockets and IPC (docs/threats.md, UX). Sourced by battery.
 
 attack UX01a "connect to a host socket under /run (docker.sock, session bus)" ns \
 	evidence="esc_lines $LOGS/RUN_SOCK.log" -- unix-connect "$RUN_DIR/host.sock"
