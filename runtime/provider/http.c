@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -14,6 +15,9 @@ struct xfer {
 	const struct http_request *rq;
 	struct http_response *rs;
 	CURL *h;
+	curl_off_t last_dl, last_ul;
+	unsigned long long last_ms; /* when bytes last moved */
+	bool idle;                  /* we ended the transfer: idle_timeout_ms without a byte */
 	bool decided;   /* the first body byte was seen: stream or keep */
 	bool body_full; /* we stopped the transfer: the error body hit its ceiling */
 };
@@ -137,12 +141,38 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 	return buf_append(&rs->body, p, n) < 0 ? 0 : n;
 }
 
+static unsigned long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
+
+/*
+ * Called while the transfer runs (at least once a second when nothing
+ * moves). Cancellation, and the idle timeout: libcurl's own low-speed check
+ * averages over several seconds, so a stream that stops dead would run on
+ * for seconds past idle_timeout_ms; counting from the last byte here is
+ * exact to the callback's period. (The low-speed check stays as a backstop.)
+ */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct xfer *x = ud;
+	unsigned long long now = mono_ms();
 
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return x->rq->cancel && atomic_load(x->rq->cancel) ? 1 : 0;
+	(void)dltotal, (void)ultotal;
+	if (x->rq->cancel && atomic_load(x->rq->cancel))
+		return 1;
+	if (dlnow != x->last_dl || ulnow != x->last_ul) {
+		x->last_dl = dlnow;
+		x->last_ul = ulnow;
+		x->last_ms = now;
+	} else if (x->rq->idle_timeout_ms && now - x->last_ms >= x->rq->idle_timeout_ms) {
+		x->idle = true;
+		return 1;
+	}
+	return 0;
 }
 
 /* The failures worth a retry: the connection, not the request, went wrong. */
@@ -260,6 +290,7 @@ int http_post(struct http_client *c, const struct http_request *rq, struct http_
 	SET(CURLOPT_TCP_KEEPINTVL, 30L);
 #undef SET
 
+	x.last_ms = mono_ms();
 	cc = curl_easy_perform(c->curl);
 	if (!rs->status) {
 		long st = 0;
@@ -277,10 +308,12 @@ int http_post(struct http_client *c, const struct http_request *rq, struct http_
 	if (cc == CURLE_WRITE_ERROR && rs->cb_error) {
 		rs->fail = HTTP_FAIL_CALLBACK;
 		r = rs->cb_error;
-	} else if (cc == CURLE_ABORTED_BY_CALLBACK) {
+	} else if (cc == CURLE_ABORTED_BY_CALLBACK && !x.idle) {
 		rs->fail = HTTP_FAIL_CANCELLED;
 		r = -CORDON_EKILLED;
-	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
+	} else if (cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_ABORTED_BY_CALLBACK) {
+		if (x.idle)
+			snprintf(rs->detail, sizeof(rs->detail), "no data for %u ms", rq->idle_timeout_ms);
 		rs->fail = HTTP_FAIL_TIMEOUT;
 		r = -CORDON_ETIMEOUT;
 	} else if (cc == CURLE_OUT_OF_MEMORY) {
