@@ -89,8 +89,16 @@ struct provider_config {
 };
 
 /* Borrowed inputs of one request. */
+/*
+ * Prompt caching (anthropic): unless the caller placed cache_control
+ * markers itself, the request carries two breakpoints, on the last system
+ * block (tools and system prompt, cached together) and on the last block of
+ * the last message (the rolling one: usually the newest tool result). They
+ * are added to the body, not to the caller's objects. Markers the caller
+ * set in system (or in messages) replace the provider's for that part.
+ */
 struct provider_request {
-	const json_t *system;   /* array of text blocks (may carry cache_control), or NULL */
+	const json_t *system;   /* array of text blocks (may carry cache_control), a string, or NULL */
 	const json_t *tools;    /* array of {name, description, input_schema}, or NULL */
 	const json_t *messages; /* the conversation (canonical form), ending with a user message */
 	unsigned max_tokens;    /* 0 = 16000 */
@@ -115,6 +123,13 @@ struct provider_turn {
 	unsigned attempts;     /* HTTP requests this turn took (1 = no retry) */
 	unsigned long long api_ms; /* time spent waiting on the API, retries included */
 	bool script_ended;     /* PROVIDER_REPLAY: the script had no more turns (message is a synthetic end_turn) */
+	/*
+	 * tool_use blocks whose input did not parse (cut off by max_tokens, a
+	 * model's bad JSON): {"<tool_use id>": "why"}; such a block's input is
+	 * {} in message. Answer each with an is_error tool_result, never run
+	 * it. NULL when every input parsed. Owned.
+	 */
+	json_t *bad_inputs;
 };
 
 /* What a failed turn was (provider_send() < 0). */
@@ -150,11 +165,16 @@ struct provider_hooks {
 struct provider;
 
 /*
- * Open a provider. Reads the credentials (ANTHROPIC_API_KEY or
- * ANTHROPIC_AUTH_TOKEN for anthropic, OPENAI_API_KEY for openai; the
- * replay provider needs none) after setting the secret latch. Errors:
- * -CORDON_EINVAL (bad config, missing key, unreadable script: diag says
- * which), -CORDON_ENOMEM.
+ * Open a provider. Reads the credentials (ANTHROPIC_API_KEY, sent as
+ * x-api-key, or else ANTHROPIC_AUTH_TOKEN, sent as Authorization: Bearer,
+ * never both, for anthropic; OPENAI_API_KEY for openai, optional when
+ * the base URL is not OpenAI's own; the replay provider needs none) after
+ * setting the secret latch. The model: cfg.model, else $ANTHROPIC_MODEL
+ * (anthropic) or $OPENAI_MODEL (openai: required, since Claude aliases
+ * mean nothing to other servers), else sonnet. The replay script is read
+ * and checked here. Errors: -CORDON_EINVAL (bad config, missing key or
+ * model, unreadable or malformed script: diag says which, with the line),
+ * -CORDON_ENOMEM.
  */
 int provider_open(struct provider **out, const struct provider_config *cfg, struct cordon_diag *diag);
 
