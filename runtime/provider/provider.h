@@ -135,7 +135,13 @@ struct provider_turn {
 /* What a failed turn was (provider_send() < 0). */
 struct provider_error {
 	int status;            /* HTTP status; 0 for a transport failure or a broken stream */
-	char type[64];         /* error.type ("overloaded_error", ...) or a cordon name ("connection", "stream") */
+	/*
+	 * error.type ("overloaded_error", ...), or cordon's name: "connection",
+	 * "timeout", "stream" (broke without an error event), "cancelled",
+	 * "too_big", "invalid_request" (rq was not what this header says),
+	 * "not_a_stream", "http_error" (no error body), "no_memory".
+	 */
+	char type[64];
 	char message[512];     /* one line, for the result's errors[] */
 	char request_id[128];
 	bool auth;             /* 401/403: credentials or permission */
@@ -155,7 +161,11 @@ struct provider_retry {
 
 struct provider_hooks {
 	void (*on_retry)(void *ctx, const struct provider_retry *r);
-	/* Raw stream events as they arrive (for --include-partial-messages); may be NULL. */
+	/*
+	 * Raw stream events as they arrive (for --include-partial-messages);
+	 * may be NULL. An attempt that breaks has reported its events too: the
+	 * turn that counts is the one provider_send() returns.
+	 */
 	void (*on_stream_event)(void *ctx, const json_t *event);
 	void *ctx;
 	/* Set (by a signal handler) to abandon the request and any wait: -CORDON_EKILLED. */
@@ -181,8 +191,10 @@ int provider_open(struct provider **out, const struct provider_config *cfg, stru
 /*
  * One complete assistant turn (see above). 0 with *out filled; negative
  * CORDON_E* with *err filled: -CORDON_EPROTO (the API refused or retries
- * ran out), -CORDON_ETIMEOUT, -CORDON_EKILLED (cancelled), -CORDON_ETOOBIG
- * (a ceiling was reached), -CORDON_ENOMEM.
+ * ran out), -CORDON_ETIMEOUT (retries ran out on timeouts), -CORDON_EKILLED
+ * (cancelled), -CORDON_ETOOBIG (a ceiling was reached), -CORDON_EINVAL (rq
+ * is malformed: no messages array, say), -CORDON_ENOMEM. err->message never
+ * holds the key, whatever the server sent.
  */
 int provider_send(struct provider *p, const struct provider_request *rq, const struct provider_hooks *hooks,
 		  struct provider_turn *out, struct provider_error *err);
