@@ -324,9 +324,12 @@ int http_post(struct http_client *c, const struct http_request *rq, struct http_
 		r = -CORDON_EPROTO;
 	}
 out:
-	/* The list must not outlive the transfer that points to it. */
-	if (c->curl)
+	/* Nothing the handle keeps may point at what dies with this call. */
+	if (c->curl) {
 		curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+	}
 	free_headers(hdrs);
 	return r;
 }
