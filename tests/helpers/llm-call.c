@@ -129,10 +129,11 @@ int main(int argc, char **argv)
 	r = provider_open(&p, &cfg, &d);
 	if (r < 0) {
 		char buf[1024];
+		json_t *line = json_pack("{s:s,s:s}", "open", cordon_strerror(r), "diag", diag_format(&d, buf, sizeof(buf)));
 
-		printf("{\"open\":\"%s\",\"diag\":", cordon_strerror(r));
-		json_dumpf(json_string(diag_format(&d, buf, sizeof(buf))), stdout, JSON_ENCODE_ANY);
-		printf("}\n");
+		json_dumpf(line, stdout, JSON_COMPACT);
+		printf("\n");
+		json_decref(line);
 		json_decref(req);
 		return 2;
 	}
