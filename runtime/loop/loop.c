@@ -104,43 +104,7 @@ static void end_by_signal(const struct loop_opts *o, struct loop_result *r)
 	}
 }
 
-/* ---- the rolling cache breakpoint -------------------------------------------- */
-
-/*
- * At most one breakpoint in the messages: on the last block of the last
- * user message (so the next request reads everything before it from the
- * cache); the one set for the previous request is taken off. The system
- * prompt carries the other.
- */
-static void move_breakpoint(json_t *messages)
-{
-	size_t i, k, n = json_array_size(messages);
-	json_t *m, *b, *content;
-
-	for (i = 0; i < n; i++) {
-		m = json_array_get(messages, i);
-		if (strcmp(json_string_value(json_object_get(m, "role")) ?: "", "user"))
-			continue;
-		json_array_foreach(json_object_get(m, "content"), k, b)
-			json_object_del(b, "cache_control");
-	}
-	if (!n)
-		return;
-	m = json_array_get(messages, n - 1);
-	content = json_object_get(m, "content");
-	if (json_is_string(content)) {
-		json_t *blocks = json_pack("[{s:O}]", "type", json_string("text"));
-
-		if (!blocks)
-			return;
-		json_object_set(json_array_get(blocks, 0), "text", content);
-		json_object_set_new(m, "content", blocks);
-		content = blocks;
-	}
-	b = json_array_get(content, json_array_size(content) - 1);
-	if (json_is_object(b))
-		json_object_set_new(b, "cache_control", json_pack("{s:s}", "type", "ephemeral"));
-}
+/* ---- context ------------------------------------------------------------------- */
 
 size_t loop_trim_tool_results(json_t *messages, size_t keep)
 {
@@ -177,6 +141,7 @@ struct call {
 	const json_t *block;    /* the tool_use block (borrowed from the assistant message) */
 	const char *id, *name;
 	const json_t *input;
+	const char *bad_input;  /* why the input did not parse (the provider's bad_inputs), or NULL */
 	struct session *s;
 	struct session_result r;
 	int rc;
@@ -244,6 +209,16 @@ static json_t *result_block(const struct call *c)
 		snprintf(msg, sizeof(msg), "cordon could not run this call: %s", cordon_strerror(c->rc));
 		json_object_set_new(b, "content", json_string(msg));
 		json_object_set_new(b, "is_error", json_true());
+	} else if (c->bad_input) {
+		char msg[768];
+
+		snprintf(msg, sizeof(msg),
+			 "<tool_use_error>The input of this call could not be read (%.300s), so it was not run. If the "
+			 "reply was cut off by the output limit, issue the call again with a shorter input."
+			 "</tool_use_error>",
+			 c->bad_input);
+		json_object_set_new(b, "content", json_string(msg));
+		json_object_set_new(b, "is_error", json_true());
 	} else {
 		json_object_set_new(b, "content",
 				    json_string("Not executed: the run was interrupted before this call started."));
@@ -257,8 +232,8 @@ static json_t *result_block(const struct call *c)
  * results (call order). Returns the message (new reference), or NULL on
  * ENOMEM; *denied counts permission denials.
  */
-static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const json_t *reply, unsigned turn,
-			 unsigned *denied)
+static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const json_t *reply,
+			 const json_t *bad_inputs, unsigned turn, unsigned *denied)
 {
 	const json_t *content = json_object_get(reply, "content"), *b;
 	struct call *calls;
@@ -277,14 +252,20 @@ static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const
 		calls[n].id = json_string_value(json_object_get(b, "id")) ?: "";
 		calls[n].name = json_string_value(json_object_get(b, "name")) ?: "";
 		calls[n].input = json_object_get(b, "input");
+		calls[n].bad_input = json_string_value(json_object_get(bad_inputs, calls[n].id));
 		calls[n].s = o->session;
 		n++;
 	}
 	for (i = 0; i < n && !cancelled(o); i = j) {
+		/* A call whose input did not parse never runs (its result says why). */
+		if (calls[i].bad_input) {
+			j = i + 1;
+			continue;
+		}
 		/* A run of concurrency-safe calls goes at once; anything else alone. */
 		j = i + 1;
 		if (concurrent(&calls[i]))
-			while (j < n && j - i < MAX_PARALLEL && concurrent(&calls[j]))
+			while (j < n && j - i < MAX_PARALLEL && concurrent(&calls[j]) && !calls[j].bad_input)
 				j++;
 		for (size_t k = i; k < j; k++) {
 			events_record(o->ev, "tool_call",
@@ -417,7 +398,6 @@ int loop_run(const struct loop_opts *o, struct loop_result *r)
 		}
 		turn++;
 		r->num_turns = turn;
-		move_breakpoint(o->messages);
 		events_record(o->ev, "request", json_pack("{s:I, s:s, s:I}", "turn", (json_int_t)turn, "model",
 							   provider_model(o->provider), "messages",
 							   (json_int_t)json_array_size(o->messages)));
@@ -469,7 +449,7 @@ int loop_run(const struct loop_opts *o, struct loop_result *r)
 		trimmed_for = false;
 		if (has_tool_use(t.message)) {
 			pauses = 0;
-			results = run_tools(o, r, t.message, turn, &denied);
+			results = run_tools(o, r, t.message, t.bad_inputs, turn, &denied);
 			provider_turn_release(&t);
 			if (!results) {
 				finish(r, LOOP_INTERNAL, "out of memory");

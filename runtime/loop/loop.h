@@ -9,8 +9,8 @@
  *	exit(loop_exit_code(&r));
  *	loop_result_release(&r);
  *
- * One turn: the conversation goes to the provider (with the rolling prompt-
- * cache breakpoint on the last block of the last user message); the
+ * One turn: the conversation goes to the provider (which puts the prompt-
+ * cache breakpoints: the system prompt and the last block); the
  * assistant's reply is appended exactly as it came; its tool_use blocks are
  * carried out through the session (the policy decides each, a confined
  * child runs it), concurrency-safe calls of one turn at the same time, the

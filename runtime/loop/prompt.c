@@ -166,8 +166,8 @@ json_t *prompt_system(const struct prompt_opts *o)
 			      "hooks, agent settings, shell start-up files) are read-only."
 			    : "and protected files (version control settings and hooks, agent settings, shell start-up "
 			      "files) are not written by the file tools.");
-	sys = json_pack("[{s:s, s:s%, s:{s:s}}]", "type", "text", "text", b.data, b.len, "cache_control", "type",
-			"ephemeral");
+	/* The provider puts the cache breakpoints (the last system block, the rolling one). */
+	sys = json_pack("[{s:s, s:s%}]", "type", "text", "text", b.data, b.len);
 	buf_release(&b);
 	return sys;
 }

@@ -30,9 +30,8 @@ struct prompt_opts {
 };
 
 /*
- * The system blocks for the request: [{"type": "text", "text": ..., with
- * "cache_control": {"type": "ephemeral"} on the last}]. New reference, or
- * NULL on ENOMEM.
+ * The system blocks for the request: [{"type": "text", "text": ...}] (the
+ * provider adds the cache breakpoints). New reference, or NULL on ENOMEM.
  */
 json_t *prompt_system(const struct prompt_opts *o);
 
