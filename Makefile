@@ -5,6 +5,7 @@
 #   make check                   every test layer; ends with "N passed, N failed"
 #   make check-valgrind          unit tests under valgrind
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer (clang) on every fuzz target
+#   make demo                    an agent fixing a sample repository, offline (scripts/demo)
 #   make bench                   benchmarks (scripts/bench/), writes results to build/bench/
 #   make install PREFIX=/usr/local [DESTDIR=...]   the binary and the shipped agents
 #   V=1                          show the compiler's command lines
@@ -58,7 +59,7 @@ HELP_SRCS := $(wildcard tests/helpers/*.c)
 HELP_BINS := $(HELP_SRCS:tests/helpers/%.c=$(B)/tests/helpers/%)
 
 .SECONDARY:
-.PHONY: all check check-unit check-valgrind test-bins fuzz bench install clean FORCE
+.PHONY: all check check-unit check-valgrind test-bins fuzz bench install clean demo FORCE
 all: $(B)/cordon
 
 # Rewritten only when DATADIR changes, so `make install PREFIX=/usr` after a
@@ -130,6 +131,9 @@ fuzz:
 	  $(FUZZ_B)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    $(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t; \
 	done
+
+demo: $(B)/cordon
+	@B=$(B) scripts/demo
 
 bench: $(B)/cordon $(HELP_BINS)
 	@B=$(B) scripts/bench/run

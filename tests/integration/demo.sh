@@ -7,12 +7,18 @@
 
 out=$(B="$B" "$ROOT/scripts/demo" 2>&1); rc=$?
 t_eq "scripts/demo exits 0" "$rc" 0
-t_contains "the suite fails before the edit" "$out" "FAIL mean of 2 4 6: got 3.33333, want 4"
+t_contains "the suite fails before the run" "$out" "FAIL mean of 2 4 6: got 3.33333, want 4"
+t_contains "the agent runs with its own policy" "$out" "agent test-fixer, tools Read, Write, Edit, Glob, Grep, TodoWrite, permission mode acceptEdits"
 t_contains "the allowed Edit under src/ lands" "$out" "src/stats.c has been updated successfully"
 t_contains "the Edit of tests/ is denied by the agent's tools line" "$out" "allows Edit only for: Edit(./src/**)"
-t_contains "the suite is green after the edit" "$out" "ok   mean of 2 4 6"
-t_contains "the compound command with curl is denied" "$out" "command curl -s https://example.com has been denied"
+t_contains "the run ends in success and counts the denial" "$out" "result: success, 6 turns, exit 0, 1 call(s) denied"
+t_contains "the transcript is kept" "$out" "transcript: "
+t_contains "the suite is green after the run" "$out" "ok   mean of 2 4 6"
 t_contains "the diff shows the fix" "$out" "+	for (i = 0; i < n; i++)"
+case $out in
+*"tests/test_stats.c |"*) t_fail "the test file is unchanged" "$out" ;;
+*) t_pass "the test file is unchanged" ;;
+esac
 case $out in
 *ESCAPED*|*LEAKED*|*"proves nothing"*) t_fail "no escape step succeeds in the demo, and each works on the host" \
 	"$(printf '%s\n' "$out" | grep -E 'ESCAPED|LEAKED|proves nothing')" ;;

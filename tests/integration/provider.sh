@@ -73,7 +73,9 @@ CHECKS=()
 chk() { CHECKS+=(eq "$1" "$2" "$3"); }
 has() { CHECKS+=(in "$1" "$2" "$3"); }
 checks() {
-	python3 - "$OUT" "$LOG" "$TOOLS_COMPACT" "${CHECKS[@]}" <<'EOF'
+	local lines n
+	# The Python prints the TAP lines; each is counted here for the plan.
+	lines=$(python3 - "$OUT" "$LOG" "$TOOLS_COMPACT" "${CHECKS[@]}" <<'EOF'
 import json, sys
 out, logf, tools = sys.argv[1:4]
 args = sys.argv[4:]
@@ -100,6 +102,11 @@ for i in range(0, len(args), 4):
         if not rs:
             print("#   output: " + out[:2000].replace("\n", "\n#   "))
 EOF
+)
+	printf '%s\n' "$lines"
+	n=$(printf '%s\n' "$lines" | grep -cE '^(ok|not ok) ')
+	T_COUNT=$((T_COUNT + n))
+	case $lines in *"not ok "*) T_FAILED=1 ;; esac
 	CHECKS=()
 }
 
