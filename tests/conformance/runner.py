@@ -24,7 +24,12 @@ A tool that still answers "this tool is not implemented yet" makes its cases
 SKIP with that reason. Cases we choose not to follow are listed in
 docs/compatibility.md and in DEVIATIONS below (they SKIP with the reason).
 
-Usage: runner.py [-v] [CASE-NAME-GLOB...]
+With --via-run, each case goes through the agent loop instead: `cordon -p`
+against scripts/mock-llm on loopback, one scripted model turn per call; the
+tool results are read from the requests cordon sent to the mock (the
+conversation the model would see) and compared by the same rules.
+
+Usage: runner.py [-v] [--via-run] [CASE-NAME-GLOB...]
 """
 import base64
 import calendar
@@ -44,6 +49,8 @@ ROOT = os.environ.get("ROOT") or os.path.abspath(os.path.join(os.path.dirname(__
 CORDON = os.environ.get("CORDON") or os.path.join(ROOT, "build", "cordon")
 CASES = os.path.join(ROOT, "tests", "conformance", "cases")
 CALL_TIMEOUT = 120
+VIA_RUN = False
+MOCK = os.path.join(ROOT, "scripts", "mock-llm")
 
 # Which issue implements a tool, for SKIP reasons while it is a placeholder.
 TOOL_ISSUE = {"Bash": "the Bash issue", "WebFetch": "the WebFetch issue",
@@ -257,6 +264,52 @@ def probe_tools(names, tmp):
     return out
 
 
+def results_via_run(case, env, penv, ws, base):
+    """The case's calls as model turns of one `cordon -p` run against the mock:
+    the tool results as the next request carried them, one JSON line each."""
+    calls = case["calls"]
+    turns = [{"content": [{"type": "tool_use", "id": "toolu_conf_%d" % i, "name": c["name"],
+                           "input": subst_json(c["input"], env)}],
+              "model": "claude-sonnet-4-5"} for i, c in enumerate(calls)]
+    turns.append({"content": [{"type": "text", "text": "done"}], "model": "claude-sonnet-4-5"})
+    script, log, portf = (os.path.join(base, n) for n in ("script.json", "mock.jsonl", "port"))
+    with open(script, "w") as f:
+        json.dump({"turns": turns}, f)
+    mock = subprocess.Popen([MOCK, "--script", script, "--log", log, "--port-file", portf],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(500):
+            if os.path.exists(portf):
+                break
+            time.sleep(0.01)
+        port = open(portf).read().strip()
+        renv = dict(penv, ANTHROPIC_API_KEY="sk-conformance", ANTHROPIC_BASE_URL="http://127.0.0.1:" + port,
+                    XDG_STATE_HOME=os.path.join(base, "state"))
+        # The recorded calls were all allowed (the reference ran them); the
+        # policy is not what these cases test, so it lets them run, as the
+        # `cordon tool` pass does with no policy at all.
+        p = subprocess.run([CORDON, "-p", "--model", "claude-sonnet-4-5", "--output-format", "json",
+                            "--permission-mode", "bypassPermissions", "run the calls"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=renv, cwd=ws,
+                           timeout=CALL_TIMEOUT * max(1, len(calls)))
+    finally:
+        mock.terminate()
+        mock.wait()
+    reqs = [json.loads(l) for l in open(log)] if os.path.exists(log) else []
+    if p.returncode != 0 or len(reqs) != len(calls) + 1:
+        return None, "cordon -p exited %d after %d requests (want %d): %s" % (
+            p.returncode, len(reqs), len(calls) + 1, (p.stdout + p.stderr).decode()[-2000:])
+    results = []
+    for i in range(len(calls)):
+        last = reqs[i + 1]["body"]["messages"][-1]
+        blocks = [b for b in last["content"] if b.get("type") == "tool_result"]
+        if last["role"] != "user" or len(blocks) != 1 or blocks[0]["tool_use_id"] != "toolu_conf_%d" % i:
+            return None, "request %d does not answer call %d: %s" % (i + 2, i, json.dumps(last)[:1000])
+        results.append(json.dumps({"content": blocks[0].get("content", ""),
+                                   "is_error": bool(blocks[0].get("is_error"))}))
+    return results, None
+
+
 def run_case(path, placeholder_tools, case=None):
     if case is None:
         case = json.load(open(path, encoding="utf-8"))
@@ -290,16 +343,21 @@ def run_case(path, placeholder_tools, case=None):
                            timeout=CALL_TIMEOUT)
         files = list(snapshot(ws).keys())
         files += [os.path.join(ws, f) for f in files]
-        lines = "".join(json.dumps({"name": c["name"], "input": subst_json(c["input"], env),
-                                    "id": "toolu_conf_%d" % i}) + "\n"
-                        for i, c in enumerate(case["calls"]))
-        p = subprocess.run([CORDON, "tool", "--workspace", ws, "--cwd", ws, "--output-dir", outd, "--stdin"],
-                           input=lines.encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=penv, timeout=CALL_TIMEOUT * max(1, len(case["calls"])), cwd=ws)
-        results = p.stdout.decode("utf-8", "replace").splitlines()
-        if len(results) != len(case["calls"]):
-            return "fail", "expected %d results, got %d (exit %d): %s" % (
-                len(case["calls"]), len(results), p.returncode, p.stderr.decode()[-2000:])
+        if VIA_RUN:
+            results, err = results_via_run(case, env, penv, ws, base)
+            if err:
+                return "fail", err
+        else:
+            lines = "".join(json.dumps({"name": c["name"], "input": subst_json(c["input"], env),
+                                        "id": "toolu_conf_%d" % i}) + "\n"
+                            for i, c in enumerate(case["calls"]))
+            p = subprocess.run([CORDON, "tool", "--workspace", ws, "--cwd", ws, "--output-dir", outd, "--stdin"],
+                               input=lines.encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=penv, timeout=CALL_TIMEOUT * max(1, len(case["calls"])), cwd=ws)
+            results = p.stdout.decode("utf-8", "replace").splitlines()
+            if len(results) != len(case["calls"]):
+                return "fail", "expected %d results, got %d (exit %d): %s" % (
+                    len(case["calls"]), len(results), p.returncode, p.stderr.decode()[-2000:])
         problems = []
         for i, (c, line) in enumerate(zip(case["calls"], results)):
             res = json.loads(line)
@@ -317,11 +375,13 @@ def run_case(path, placeholder_tools, case=None):
 
 
 def main(argv):
-    global VERBOSE
+    global VERBOSE, VIA_RUN
     pats = []
     for a in argv:
         if a == "-v":
             VERBOSE = True
+        elif a == "--via-run":
+            VIA_RUN = True
         else:
             pats.append(a)
     paths = sorted(glob.glob(os.path.join(CASES, "*.json")))
