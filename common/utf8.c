@@ -47,6 +47,42 @@ bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+/*
+ * Bytes at s that start a well-formed sequence but end before it is whole
+ * (at least 1): the "maximal subpart" Unicode (and so Node's decoder, and
+ * Python's) replaces with a single U+FFFD. s[0] does not start a valid
+ * sequence.
+ */
+static size_t bad_subpart(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, k;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return 1;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (k = 1; k < need && k < n; k++) {
+		if (s[k] < lo || s[k] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return k;
+}
+
 int utf8_sanitize(struct buf *out, const char *s, size_t n)
 {
 	static const char repl[] = "\xef\xbf\xbd";
@@ -66,7 +102,8 @@ int utf8_sanitize(struct buf *out, const char *s, size_t n)
 		r = buf_append(out, repl, 3);
 		if (r < 0)
 			return r;
-		run = ++i;
+		i += bad_subpart(p + i, n - i);
+		run = i;
 	}
 	return buf_append(out, s + run, n - run);
 }

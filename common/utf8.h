@@ -25,8 +25,11 @@ size_t utf8_seqlen(const unsigned char *s, size_t n);
 bool utf8_valid(const char *s, size_t n);
 
 /*
- * Append s to out with each invalid byte replaced by U+FFFD.
- * Fails only with -CORDON_ETOOBIG or -CORDON_ENOMEM.
+ * Append s[0..n) to out with invalid UTF-8 replaced by U+FFFD, one per
+ * maximal subpart (a lead byte and the continuation bytes that still fit
+ * it: "\xe2\x82" is one, "\xed\xa0\x80" three), as Node and Python
+ * decode; NULs and other control bytes are kept. Fails only with
+ * -CORDON_ETOOBIG or -CORDON_ENOMEM.
  */
 int utf8_sanitize(struct buf *out, const char *s, size_t n);
 

@@ -73,16 +73,37 @@ static void utf8_rejects_overlong_and_surrogates(void **state)
 	assert_false(utf8_valid("\xff", 1));
 }
 
-static void utf8_sanitize_replaces_each_bad_byte(void **state)
+/* A bad sequence becomes one U+FFFD per maximal subpart (Unicode's practice, and Node's decoder). */
+static void utf8_sanitize_replaces_maximal_subparts(void **state)
 {
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *out;
+		size_t outn;
+	} cases[] = {
+		{ "a\xff" "b\xe2\x86", 5, "a\xef\xbf\xbd" "b\xef\xbf\xbd", 8 },      /* a truncated sequence is one */
+		{ "\xe2\x82" "A", 3, "\xef\xbf\xbd" "A", 4 },
+		{ "\xf0\x9f\x98" "B", 4, "\xef\xbf\xbd" "B", 4 },
+		{ "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 }, /* surrogate: no valid prefix */
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6 },                 /* overlong lead */
+		{ "\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 12 },
+		{ "\xe0\xa0", 2, "\xef\xbf\xbd", 3 },
+		{ "\xf1\x80\x80" "\xe1", 4, "\xef\xbf\xbd\xef\xbf\xbd", 6 },
+		{ "x\0y\x01", 4, "x\0y\x01", 4 },                                    /* NUL and controls stay */
+	};
 	struct buf b;
+	size_t i;
 
 	(void)state;
-	buf_init(&b, 100);
-	assert_int_equal(utf8_sanitize(&b, "a\xff" "b\xe2\x86", 5), 0);
-	assert_string_equal(b.data, "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd");
-	assert_true(utf8_valid(b.data, b.len));
-	buf_release(&b);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 100);
+		assert_int_equal(utf8_sanitize(&b, cases[i].in, cases[i].n), 0);
+		assert_int_equal(b.len, cases[i].outn);
+		assert_memory_equal(b.data, cases[i].out, b.len);
+		assert_true(utf8_valid(b.data, b.len));
+		buf_release(&b);
+	}
 }
 
 static void utf8_cut_never_splits_a_character(void **state)
@@ -211,7 +232,7 @@ int main(void)
 		cmocka_unit_test(buf_printf_grows_and_terminates),
 		cmocka_unit_test(buf_empty_detach_is_allocated),
 		cmocka_unit_test(utf8_rejects_overlong_and_surrogates),
-		cmocka_unit_test(utf8_sanitize_replaces_each_bad_byte),
+		cmocka_unit_test(utf8_sanitize_replaces_maximal_subparts),
 		cmocka_unit_test(utf8_cut_never_splits_a_character),
 		cmocka_unit_test(diag_formats_position),
 		cmocka_unit_test(fd_read_exact_reads_all_or_reports_eof),
