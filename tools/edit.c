@@ -157,16 +157,24 @@ int tool_edit_run(struct tool_call *call, json_t **out)
 			buf_release(&dnew);
 		}
 	}
-	if (rc == -CORDON_ENOTFOUND) {
-		rc = result_printf(out, true, true, "String to replace not found in file.\nString: %s", old);
-		goto out;
-	}
-	if (rc == -CORDON_EINVAL) {
-		rc = result_printf(out, true, true,
-				   "Found %zu matches of the string to replace, but replace_all is false. To replace all "
-				   "occurrences, set replace_all to true. To replace only one occurrence, please provide "
-				   "more context to uniquely identify the instance.\nString: %s",
-				   count, old);
+	if (rc == -CORDON_ENOTFOUND || rc == -CORDON_EINVAL) {
+		/* The message quotes old_string whole, NULs included. */
+		struct buf m;
+
+		buf_init(&m, BUF_NOMAX);
+		rc = rc == -CORDON_ENOTFOUND
+			     ? buf_puts(&m, "String to replace not found in file.\nString: ")
+			     : buf_printf(&m,
+					  "Found %zu matches of the string to replace, but replace_all is false. To "
+					  "replace all occurrences, set replace_all to true. To replace only one "
+					  "occurrence, please provide more context to uniquely identify the "
+					  "instance.\nString: ",
+					  count);
+		if (rc == 0)
+			rc = buf_append(&m, old, old_len);
+		if (rc == 0)
+			rc = result_textn(out, true, true, m.data, m.len);
+		buf_release(&m);
 		goto out;
 	}
 	if (rc == -CORDON_ETOOBIG) {

@@ -310,7 +310,7 @@ int tool_glob_run(struct tool_call *call, json_t **out)
 	if ((seen > GLOB_MAX_RESULTS || ws.truncated) &&
 	    (r = buf_puts(&text, "\n(Results are truncated. Consider using a more specific path or pattern.)")) < 0)
 		goto out;
-	r = result_text(out, false, false, text.data);
+	r = result_textn(out, false, false, text.data, text.len);
 out:
 	for (i = 0; i < nall; i++)
 		free(all[i].rel);

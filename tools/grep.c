@@ -1228,7 +1228,7 @@ int tool_grep_run(struct tool_call *call, json_t **out)
 	    (r = buf_printf(&text, "\n\n[search stopped after %u MB of matches; narrow the search with path, glob or type]",
 			    GREP_MAX_COLLECT >> 20)) < 0)
 		goto out;
-	r = result_text(out, false, false, text.data);
+	r = result_textn(out, false, false, text.data, text.len);
 out:
 	if (fd >= 0)
 		close(fd);

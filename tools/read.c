@@ -314,7 +314,7 @@ static int read_text(json_t **out, const struct pathres_loc *loc, int fd, const 
 		rc = utf8_sanitize(&clean, l.out.data, l.out.len);
 	if (rc < 0)
 		goto fail;
-	rc = result_text(out, false, false, clean.data);
+	rc = result_textn(out, false, false, clean.data, clean.len);
 effect:
 	if (rc == 0)
 		rc = result_effect(*out, "read_state",

@@ -11,8 +11,12 @@
 
 int result_text(json_t **out, bool is_error, bool wrap, const char *text)
 {
+	return result_textn(out, is_error, wrap, text, strlen(text));
+}
+
+int result_textn(json_t **out, bool is_error, bool wrap, const char *text, size_t n)
+{
 	struct buf b, clean;
-	size_t n = strlen(text);
 	int rc = 0;
 
 	*out = NULL;

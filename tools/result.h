@@ -26,6 +26,12 @@ int result_printf(json_t **out, bool is_error, bool wrap, const char *fmt, ...)
 /* A result with the text taken as is (wrapped when asked). */
 int result_text(json_t **out, bool is_error, bool wrap, const char *text);
 
+/*
+ * The same for n bytes of text that may hold NULs (file contents, the
+ * model's strings): every byte is kept, invalid UTF-8 becomes U+FFFD.
+ */
+int result_textn(json_t **out, bool is_error, bool wrap, const char *text, size_t n);
+
 /* Add effects.KEY = value (stolen) to a result. -CORDON_ENOMEM. */
 int result_effect(json_t *res, const char *key, json_t *value);
 

@@ -132,7 +132,7 @@ static int run_stdin(struct session *sess)
 		if (toolong) {
 			res = json_pack("{s:s, s:b}", "content", "the request line is too long", "is_error", 1);
 		} else {
-			req = json_loadb(line.data, line.len, JSON_REJECT_DUPLICATES, &jerr);
+			req = json_loadb(line.data, line.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 			if (!json_is_object(req) || !json_is_string(json_object_get(req, "name"))) {
 				char msg[256];
 
@@ -289,7 +289,7 @@ int cmd_tool(int argc, char **argv)
 		status = run_stdin(sess);
 		goto out;
 	}
-	input = json_loads(argv[optind + 1], JSON_REJECT_DUPLICATES, &jerr);
+	input = json_loads(argv[optind + 1], JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!json_is_object(input)) {
 		status = cli_usage_error("tool", "the input is not a JSON object: %s",
 					 input ? "expected {...}" : jerr.text);

@@ -119,6 +119,7 @@ static json_t *tool_use_result(const json_t *block)
 {
 	const json_t *c = json_object_get(block, "content");
 	bool err = json_is_true(json_object_get(block, "is_error"));
+	size_t n;
 	char *s;
 	json_t *r;
 
@@ -126,9 +127,14 @@ static json_t *tool_use_result(const json_t *block)
 		return json_incref((json_t *)c);
 	if (!err)
 		return json_incref((json_t *)c);
-	if (asprintf(&s, "Error: %s", json_string_value(c)) < 0)
+	/* Length-carrying: the text may hold NULs. */
+	n = json_string_length(c);
+	s = malloc(n + 7);
+	if (!s)
 		return NULL;
-	r = json_string(s);
+	memcpy(s, "Error: ", 7);
+	memcpy(s + 7, json_string_value(c), n);
+	r = json_stringn(s, n + 7);
 	free(s);
 	return r;
 }
@@ -206,16 +212,22 @@ void events_result(struct events *ev, const json_t *result)
 		return;
 	transcript_append(ev->tr, "result", json_incref(o));
 	if (ev->format == EVENTS_TEXT) {
-		const char *text = json_string_value(json_object_get(o, "result")) ?: "";
+		const json_t *rv = json_object_get(o, "result");
+		const char *text = json_string_value(rv) ?: "";
+		size_t n = json_string_length(rv);
 		struct buf b;
 
+		/* Length-carrying: the text may hold NULs. */
 		if (isatty(fileno(ev->out))) {
 			buf_init(&b, BUF_NOMAX);
-			if (events_sanitize_tty(&b, text, strlen(text)) == 0)
-				fprintf(ev->out, "%s\n", b.data);
+			if (events_sanitize_tty(&b, text, n) == 0) {
+				fwrite(b.data, 1, b.len, ev->out);
+				fputc('\n', ev->out);
+			}
 			buf_release(&b);
 		} else {
-			fprintf(ev->out, "%s\n", text);
+			fwrite(text, 1, n, ev->out);
+			fputc('\n', ev->out);
 		}
 		fflush(ev->out);
 	} else {

@@ -318,7 +318,8 @@ int transcript_load(const char *path, json_t **out_messages, json_t **out_meta, 
 		if (c == EOF && !line.len)
 			break;
 		lineno++;
-		ev = json_loadb(line.data, line.len, 0, &je);
+		/* Tool results may hold NULs (\u0000): a file's text. */
+		ev = json_loadb(line.data, line.len, JSON_ALLOW_NUL, &je);
 		if (!json_is_object(ev)) {
 			json_decref(ev);
 			/* A last line cut by a kill is the only damage a crash can do: skip it. */

@@ -31,7 +31,8 @@ static int tool_fn(const void *in, size_t len, struct buf *out)
 	char *s;
 	int r;
 
-	req = json_loadb(in, len, JSON_REJECT_DUPLICATES, NULL);
+	/* Text inputs may carry NULs (\u0000): Write's content, Edit's strings. */
+	req = json_loadb(in, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 	if (!req)
 		return -CORDON_EPARSE;
 	r = tool_execute(req, &res);
@@ -108,8 +109,9 @@ static json_t *parse_reply(const struct buf *b)
 {
 	json_t *res, *content, *out = NULL;
 
-	/* jansson rejects invalid UTF-8, so text reaching the model is valid. */
-	res = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, NULL);
+	/* jansson rejects invalid UTF-8, so text reaching the model is valid;
+	 * NULs (\u0000) are kept: a file's text may hold them. */
+	res = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 	if (!res)
 		return NULL;
 	content = json_is_object(res) ? json_object_get(res, "content") : NULL;

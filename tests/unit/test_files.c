@@ -309,21 +309,29 @@ static char *get(struct ws *w, const char *name, size_t *n)
 	return d;
 }
 
-/* Run a tool; return its text (malloc'd); carry its read_state. */
-static char *call(struct ws *w, const char *tool, const char *input_json, bool *is_error)
+/* Run a tool; return its text (malloc'd, *len bytes, NULs kept); carry its read_state. */
+static char *calln(struct ws *w, const char *tool, const char *input_json, bool *is_error, size_t *len)
 {
-	json_t *req, *res = NULL, *eff;
+	json_t *req, *res = NULL, *eff, *c;
 	char *text;
 
-	req = json_pack("{s:s, s:o, s:s, s:s, s:{}}", "tool", tool, "input", json_loads(input_json, 0, NULL),
-			"cwd", w->dir, "workspace", w->dir, "state");
+	req = json_pack("{s:s, s:o, s:s, s:s, s:{}}", "tool", tool, "input",
+			json_loads(input_json, JSON_ALLOW_NUL, NULL), "cwd", w->dir, "workspace", w->dir, "state");
 	assert_non_null(req);
 	if (w->state)
 		json_object_set(json_object_get(req, "state"), "read", w->state);
 	assert_int_equal(tool_execute(req, &res), 0);
 	*is_error = json_is_true(json_object_get(res, "is_error"));
-	text = json_is_string(json_object_get(res, "content")) ? strdup(json_string_value(json_object_get(res, "content")))
-							       : json_dumps(json_object_get(res, "content"), 0);
+	c = json_object_get(res, "content");
+	if (json_is_string(c)) {
+		*len = json_string_length(c);
+		text = malloc(*len + 1);
+		assert_non_null(text);
+		memcpy(text, json_string_value(c), *len + 1);
+	} else {
+		text = json_dumps(c, 0);
+		*len = text ? strlen(text) : 0;
+	}
 	eff = json_object_get(json_object_get(res, "effects"), "read_state");
 	if (eff) {
 		json_decref(w->state);
@@ -332,6 +340,13 @@ static char *call(struct ws *w, const char *tool, const char *input_json, bool *
 	json_decref(res);
 	json_decref(req);
 	return text;
+}
+
+static char *call(struct ws *w, const char *tool, const char *input_json, bool *is_error)
+{
+	size_t len;
+
+	return calln(w, tool, input_json, is_error, &len);
 }
 
 static void read_crlf_bom_invalid_utf8(void **state)
@@ -350,6 +365,86 @@ static void read_crlf_bom_invalid_utf8(void **state)
 	assert_false(err);
 	assert_string_equal(t, "<system-reminder>Warning: the file exists but is shorter than the provided offset "
 			       "(10). The file has 3 lines.</system-reminder>");
+	free(t);
+}
+
+/*
+ * A text-named file holding every byte value: the whole content comes back
+ * numbered, NULs and control bytes kept, each bad UTF-8 sequence one
+ * U+FFFD (docs/tools.md, "Read"); nothing stops at the first NUL.
+ */
+static void read_keeps_nul_and_control_bytes(void **state)
+{
+	struct ws *w = *state;
+	struct buf want;
+	char data[256], *t;
+	size_t n, i;
+	bool err;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)i;
+	put(w, "all.txt", data, sizeof(data));
+	buf_init(&want, BUF_NOMAX);
+	assert_int_equal(buf_puts(&want, "1\t"), 0);
+	assert_int_equal(buf_append(&want, data, 10), 0); /* 0x00..0x09, then the '\n' */
+	assert_int_equal(buf_puts(&want, "\n2\t"), 0);
+	assert_int_equal(buf_append(&want, data + 11, 0x80 - 11), 0); /* a lone '\r' inside a line stays */
+	for (i = 0x80; i < 0x100; i++)
+		assert_int_equal(buf_puts(&want, "\xef\xbf\xbd"), 0);
+	t = calln(w, "Read", "{\"file_path\": \"all.txt\"}", &err, &n);
+	assert_false(err);
+	assert_int_equal(n, want.len);
+	assert_memory_equal(t, want.data, n);
+	free(t);
+	/* A range past the NUL line still numbers the lines after it. */
+	t = calln(w, "Read", "{\"file_path\": \"all.txt\", \"offset\": 2}", &err, &n);
+	assert_false(err);
+	assert_true(n > 3 && !memcmp(t, "2\t\x0b\x0c\r\x0e", 6));
+	free(t);
+	buf_release(&want);
+}
+
+/* Text inputs carry NULs both ways; a path or pattern with one is refused, not cut short. */
+static void nul_in_inputs(void **state)
+{
+	struct ws *w = *state;
+	char *t, *d;
+	size_t n;
+	bool err;
+
+	t = calln(w, "Write", "{\"file_path\": \"n.txt\", \"content\": \"a\\u0000b\\nc\"}", &err, &n);
+	assert_false(err);
+	free(t);
+	d = get(w, "n.txt", &n);
+	assert_int_equal(n, 5);
+	assert_memory_equal(d, "a\0b\nc", 5);
+	free(d);
+	t = calln(w, "Edit", "{\"file_path\": \"n.txt\", \"old_string\": \"a\\u0000b\", \"new_string\": \"x\\u0000\\u0000y\"}",
+		  &err, &n);
+	assert_false(err);
+	free(t);
+	d = get(w, "n.txt", &n);
+	assert_int_equal(n, 6);
+	assert_memory_equal(d, "x\0\0y\nc", 6);
+	free(d);
+	/* The "not found" error quotes the whole old_string. */
+	t = calln(w, "Edit", "{\"file_path\": \"n.txt\", \"old_string\": \"x\\u0000zz\", \"new_string\": \"q\"}", &err,
+		  &n);
+	assert_true(err);
+	assert_true(n > 4 && !memcmp(t + n - 4 - strlen("</tool_use_error>"), "x\0zz", 4));
+	free(t);
+	/* "n.txt\0.png" must not read n.txt. */
+	t = calln(w, "Read", "{\"file_path\": \"n.txt\\u0000.png\"}", &err, &n);
+	assert_true(err);
+	assert_non_null(strstr(t, "must not contain NUL characters"));
+	free(t);
+	t = calln(w, "Grep", "{\"pattern\": \"x\\u0000\", \"path\": \"n.txt\"}", &err, &n);
+	assert_true(err);
+	assert_non_null(strstr(t, "must not contain NUL characters"));
+	free(t);
+	t = calln(w, "Glob", "{\"pattern\": \"n.txt\\u0000*\"}", &err, &n);
+	assert_true(err);
+	assert_non_null(strstr(t, "must not contain NUL characters"));
 	free(t);
 }
 
@@ -482,6 +577,8 @@ int main(void)
 		cmocka_unit_test(edit_desanitizes),
 		cmocka_unit_test(input_messages),
 		cmocka_unit_test_setup_teardown(read_crlf_bom_invalid_utf8, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(read_keeps_nul_and_control_bytes, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(nul_in_inputs, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(edit_keeps_crlf_and_mode, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(write_refuses_links_and_protected, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(write_after_change_is_refused, ws_setup, ws_teardown),

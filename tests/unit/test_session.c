@@ -133,7 +133,7 @@ static int fake_run(void *ctx, enum sandbox_profile profile, const json_t *reque
 	}
 	if (!f->reply)
 		return f->rc;
-	*out = json_loads(f->reply, 0, NULL);
+	*out = json_loads(f->reply, JSON_ALLOW_NUL, NULL);
 	assert_non_null(*out);
 	return 0;
 }
@@ -303,6 +303,55 @@ static void results_are_shaped(void **state)
 	assert_non_null(strstr(json_string_value(r.content), "<persisted-output>"));
 	/* Nothing was written through the link. */
 	assert_int_equal(stat(victim, &st), -1);
+	session_result_release(&r);
+	buf_release(&big);
+	json_decref(in);
+}
+
+/* Result text is length-carrying: NULs survive the session, its blank check and a saved output. */
+static void results_keep_nuls(void **state)
+{
+	struct fx *fx = *state;
+	struct session_result r;
+	struct buf big;
+	json_t *in = json_pack("{s:s}", "pattern", "x");
+	const char *c, *path;
+	char *saved;
+	size_t n, i;
+	FILE *f;
+
+	fx_open(fx, false, NULL);
+	fx->f.reply = "{\"content\":\"\\u0000\",\"is_error\":false}";
+	assert_int_equal(session_call(fx->s, "Grep", in, "n1", &r), 0);
+	assert_int_equal(json_string_length(r.content), 1); /* a NUL is not blank text */
+	session_result_release(&r);
+	fx->f.reply = "{\"content\":\"a\\u0000b\",\"is_error\":true}";
+	assert_int_equal(session_call(fx->s, "Grep", in, "n2", &r), 0);
+	assert_true(r.is_error);
+	assert_int_equal(json_string_length(r.content), 3);
+	assert_memory_equal(json_string_value(r.content), "a\0b", 3);
+	session_result_release(&r);
+
+	/* Over Grep's 20000 characters: the saved file holds every byte. */
+	buf_init(&big, BUF_NOMAX);
+	buf_puts(&big, "{\"content\":\"");
+	for (i = 0; i < 25000; i++)
+		buf_puts(&big, "x\\u0000");
+	buf_puts(&big, "\"}");
+	fx->f.reply = big.data;
+	assert_int_equal(session_call(fx->s, "Grep", in, "n3", &r), 0);
+	c = json_string_value(r.content);
+	path = strstr(c, "Full output saved to: ");
+	assert_non_null(path);
+	path += strlen("Full output saved to: ");
+	saved = strndup(path, (size_t)(strchr(path, '\n') - path));
+	f = fopen(saved, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = (size_t)ftell(f);
+	fclose(f);
+	assert_int_equal(n, 50000);
+	free(saved);
 	session_result_release(&r);
 	buf_release(&big);
 	json_decref(in);
@@ -511,6 +560,7 @@ int main(void)
 		cmocka_unit_test(caps_per_tool),
 		cmocka_unit_test_setup_teardown(effects_are_checked, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(results_are_shaped, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(results_keep_nuls, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(child_gets_the_judged_path, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(calls_run_concurrently, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(cancel_ends_calls, fx_setup, fx_teardown),
