@@ -46,6 +46,7 @@ struct ign_dir {
 struct job {
 	char *rel;
 	size_t len;
+	uint32_t *order; /* walk position of the directory itself (depth entries) */
 	unsigned depth; /* of the directory itself; the start dir is 0 */
 	struct ign_dir *ign;
 	bool in_git;
@@ -101,6 +102,7 @@ static void job_free(struct job *j)
 	if (j) {
 		ign_unref(j->ign);
 		free(j->rel);
+		free(j->order);
 		free(j);
 	}
 }
@@ -328,6 +330,7 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 	const struct walk_opts *o = w->o;
 	struct buf names, path;
 	struct dent *ents = NULL;
+	uint32_t *order = NULL; /* this directory's position, then one more for an entry */
 	size_t nents = 0, cap = 0, i;
 	struct ign_dir *ign = NULL, *own = NULL;
 	bool has_rgignore = false, has_ignore = false, has_gitignore = false, has_git = false, has_gitdir = false;
@@ -387,6 +390,13 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 		}
 	}
 	in_git = j->in_git || has_git;
+	order = malloc(((size_t)j->depth + 1) * sizeof(*order));
+	if (!order) {
+		r = -CORDON_ENOMEM;
+		goto out;
+	}
+	if (j->depth)
+		memcpy(order, j->order, (size_t)j->depth * sizeof(*order));
 	ign = j->ign;
 	if (o->ignore_files && (has_rgignore || has_ignore || has_gitignore || has_gitdir)) {
 		if ((r = make_ign(w, &own, dfd, j->ign, in_git, has_rgignore, has_ignore, has_gitignore,
@@ -436,6 +446,7 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 		n = path.len;
 		if (!keep(w, ign, path.data, n, name, type == DT_DIR))
 			continue;
+		order[j->depth] = (uint32_t)i;
 		if (type == DT_DIR) {
 			struct job *c;
 
@@ -444,11 +455,15 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 				continue;
 			}
 			c = calloc(1, sizeof(*c));
-			if (!c || !(c->rel = strdup(path.data))) {
+			if (!c || !(c->rel = strdup(path.data)) ||
+			    !(c->order = malloc(((size_t)j->depth + 1) * sizeof(*c->order)))) {
+				if (c)
+					free(c->rel);
 				free(c);
 				r = -CORDON_ENOMEM;
 				goto out;
 			}
+			memcpy(c->order, order, ((size_t)j->depth + 1) * sizeof(*order));
 			c->len = n;
 			c->depth = j->depth + 1;
 			c->ign = ign;
@@ -459,7 +474,7 @@ static int run_job(struct walker *w, unsigned tid, struct job *j)
 				goto out;
 			}
 		} else {
-			struct walk_entry e = { path.data, n, path.data + n - strlen(name), dfd, j->depth + 1 };
+			struct walk_entry e = { path.data, n, path.data + n - strlen(name), dfd, j->depth + 1, order };
 
 			ADD(files, 1);
 			r = o->visit ? o->visit(o->ctx, tid, &e) : 0;
@@ -474,6 +489,7 @@ out:
 	if (dir)
 		closedir(dir);
 	ign_unref(own);
+	free(order);
 	free(ents);
 	buf_release(&names);
 	buf_release(&path);
@@ -643,6 +659,17 @@ out:
 	pthread_cond_destroy(&w.cv);
 	*stats = w.st;
 	return r;
+}
+
+int walk_order_cmp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, bool lifo)
+{
+	size_t i;
+
+	for (i = 0; i < na && i < nb; i++)
+		if (a[i] != b[i])
+			return (a[i] < b[i]) != lifo ? -1 : 1;
+	/* A directory comes before what is in it, in both orders. */
+	return na < nb ? -1 : na > nb;
 }
 
 int walk_open_file(const struct walk_entry *e, int *out_fd, struct stat *st)

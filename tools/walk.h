@@ -35,13 +35,18 @@
  *  - depth and entry count are capped (stats->truncated says so).
  * Paths given to callbacks are relative to the start directory, '/'-joined,
  * without "./". Which thread sees which file is not deterministic; callers
- * that need an order sort their results (Grep and Glob do).
+ * that need an order sort their results (Grep and Glob do). Each entry
+ * carries its walk position (order[]: the index of each component in its
+ * directory's readdir listing, from the start directory down), from which
+ * walk_order_cmp() gives ripgrep's two traversal orders whatever the
+ * threads did.
  */
 #ifndef CORDON_TOOLS_WALK_H
 #define CORDON_TOOLS_WALK_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "tools/gitignore.h"
@@ -58,6 +63,12 @@ struct walk_entry {
 	const char *name; /* the last component, inside rel */
 	int dirfd;        /* the containing directory; valid during the callback */
 	unsigned depth;   /* 1 for entries of the start directory */
+	/*
+	 * order[k]: the position of the (k+1)-th component of rel in its
+	 * directory's readdir listing ("." and ".." not counted); depth entries.
+	 * Valid during the callback.
+	 */
+	const uint32_t *order;
 };
 
 struct walk_opts {
@@ -99,6 +110,19 @@ unsigned walk_threads(const struct walk_opts *o);
  * the start directory cannot be opened (errno), -CORDON_ENOMEM.
  */
 int walk_run(int rootfd, const char *start_rel, const struct walk_opts *o, struct walk_stats *stats);
+
+/*
+ * Compare two entries' walk positions (walk_entry.order, na and nb long):
+ *  - lifo false: a sequential depth-first walk in readdir order, each
+ *    directory's contents before its next sibling (ripgrep's single-threaded
+ *    walker: the order `rg --files --sort=modified` keeps for equal mtimes);
+ *  - lifo true: the same with every directory's entries taken last first
+ *    (ripgrep's parallel walker pushes a directory's entries on a stack and
+ *    pops the newest: the order its output usually has when one thread does
+ *    most of the work, as on a small tree).
+ * <0, 0 (same position), >0.
+ */
+int walk_order_cmp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, bool lifo);
 
 /*
  * Open an entry for reading: O_NOFOLLOW|O_NONBLOCK|O_NOCTTY, then require a

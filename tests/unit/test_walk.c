@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -271,6 +272,122 @@ static void same_set_with_one_or_many_threads(void **state)
 	free(many);
 }
 
+/* A file the walk reported with its walk position. */
+struct placed {
+	char rel[256];
+	uint32_t order[16];
+	size_t depth;
+};
+
+struct placed_list {
+	pthread_mutex_t mu;
+	struct placed v[256];
+	size_t n;
+};
+
+static int place(void *ctx, unsigned tid, const struct walk_entry *e)
+{
+	struct placed_list *l = ctx;
+
+	(void)tid;
+	assert_true(e->depth <= 16);
+	pthread_mutex_lock(&l->mu);
+	assert_true(l->n < 256);
+	snprintf(l->v[l->n].rel, sizeof(l->v[0].rel), "%s", e->rel);
+	memcpy(l->v[l->n].order, e->order, e->depth * sizeof(e->order[0]));
+	l->v[l->n].depth = e->depth;
+	l->n++;
+	pthread_mutex_unlock(&l->mu);
+	return 0;
+}
+
+static bool lifo_sort;
+
+static int cmp_placed(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+
+	return walk_order_cmp(x->order, x->depth, y->order, y->depth, lifo_sort);
+}
+
+/* What a one-thread depth-first walk in readdir order lists (reversed per directory for lifo). */
+static void readdir_walk(const char *rel, struct buf *out, bool lifo)
+{
+	char p[512], names[64][256];
+	struct dirent *de;
+	struct stat st;
+	size_t k = 0, j;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s%s%s", root, *rel ? "/" : "", rel);
+	d = opendir(p);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && k < 64)
+			snprintf(names[k++], sizeof(names[0]), "%s", de->d_name);
+	closedir(d);
+	for (j = 0; j < k; j++) {
+		char child[256];
+
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", names[lifo ? k - 1 - j : j]);
+		snprintf(p, sizeof(p), "%s/%s", root, child);
+		assert_int_equal(lstat(p, &st), 0);
+		if (S_ISDIR(st.st_mode))
+			readdir_walk(child, out, lifo);
+		else if (S_ISREG(st.st_mode))
+			assert_int_equal(buf_printf(out, "%s ", child), 0);
+	}
+}
+
+/* Whatever the threads did, the recorded positions sort into ripgrep's two walk orders. */
+static void positions_give_both_walk_orders(void **state)
+{
+	static struct placed_list l;
+	struct walk_opts o = WALK_OPTS_INIT;
+	struct buf got, want;
+	unsigned threads;
+	int pass;
+	size_t i;
+
+	(void)state;
+	put("ord/z/one.txt", "x");
+	put("ord/z/two.txt", "x");
+	put("ord/a.txt", "x");
+	put("ord/m/deep/k.txt", "x");
+	put("ord/m/b.txt", "x");
+	put("ord/.h.txt", "x");
+	put("ord/q.txt", "x");
+	for (threads = 1; threads <= 8; threads *= 8)
+		for (pass = 0; pass < 2; pass++) {
+			pthread_mutex_init(&l.mu, NULL);
+			l.n = 0;
+			o.hidden = true;
+			o.ignore_files = false;
+			o.nthreads = threads;
+			o.visit = place;
+			o.ctx = &l;
+			assert_int_equal(walk_run(rootfd, "ord", &o, &(struct walk_stats){ 0 }), 0);
+			assert_int_equal(l.n, 7);
+			lifo_sort = pass == 1;
+			qsort(l.v, l.n, sizeof(l.v[0]), cmp_placed);
+			buf_init(&got, BUF_NOMAX);
+			buf_init(&want, BUF_NOMAX);
+			for (i = 0; i < l.n; i++)
+				assert_int_equal(buf_printf(&got, "ord/%s ", l.v[i].rel), 0);
+			readdir_walk("ord", &want, lifo_sort);
+			assert_string_equal(got.data, want.data);
+			buf_release(&got);
+			buf_release(&want);
+			pthread_mutex_destroy(&l.mu);
+		}
+	/* A directory sorts before what is in it; different depths compare by the common part. */
+	assert_true(walk_order_cmp((uint32_t[]){ 1 }, 1, (uint32_t[]){ 1, 0 }, 2, false) < 0);
+	assert_true(walk_order_cmp((uint32_t[]){ 1 }, 1, (uint32_t[]){ 1, 0 }, 2, true) < 0);
+	assert_true(walk_order_cmp((uint32_t[]){ 2 }, 1, (uint32_t[]){ 1, 5 }, 2, false) > 0);
+	assert_true(walk_order_cmp((uint32_t[]){ 2 }, 1, (uint32_t[]){ 1, 5 }, 2, true) < 0);
+	assert_int_equal(walk_order_cmp((uint32_t[]){ 3, 4 }, 2, (uint32_t[]){ 3, 4 }, 2, true), 0);
+}
+
 static void depth_and_entry_caps(void **state)
 {
 	struct walk_opts o = WALK_OPTS_INIT;
@@ -383,6 +500,7 @@ int main(void)
 		cmocka_unit_test(ancestors_rules_apply_to_a_subdirectory_start),
 		cmocka_unit_test(symlinks_and_fifos_are_never_listed),
 		cmocka_unit_test(same_set_with_one_or_many_threads),
+cmocka_unit_test(positions_give_both_walk_orders),
 		cmocka_unit_test(depth_and_entry_caps),
 		cmocka_unit_test(override_beats_ignore_files),
 		cmocka_unit_test(visit_error_stops_the_walk),
