@@ -7,9 +7,14 @@
  * the search directory matches PATTERN read as an rg --glob (so "*.c" has
  * no '/' and matches at any depth), oldest first, the first 100 shown.
  *
- * We keep only the 100 oldest (a bounded heap per walker thread, merged at
- * the end), so memory does not grow with the tree; the order is total
- * (mtime, then path), so the result does not depend on thread timing.
+ * rg 14 (the reference's) sorts all the files by mtime with a stable sort
+ * after a single-threaded depth-first walk in readdir order, so files with
+ * the same mtime (a checkout, an unpacked archive, files made in the same
+ * clock tick) keep that walk order; and which of them make the first 100
+ * depends on it. We keep only the 100 oldest (a bounded heap per walker
+ * thread, merged at the end), so memory does not grow with the tree, in
+ * the same total order (mtime, then the walk position: walk_order_cmp()),
+ * so the result does not depend on thread timing.
  * Symlinks are not followed and never listed; FIFOs and devices are never
  * opened (walk.h); the mtime comes from fstatat(AT_SYMLINK_NOFOLLOW).
  */
@@ -34,6 +39,8 @@
 
 struct hit {
 	char *rel;
+	uint32_t *order; /* walk position (walk_entry.order), depth entries */
+	size_t depth;
 	struct timespec mtime;
 };
 
@@ -52,14 +59,23 @@ struct globber {
 	unsigned nth;
 };
 
-/* Total order: older first, then by path bytes. */
+/* Total order: older first, then rg's sequential walk order. */
 static int hit_cmp(const struct hit *a, const struct hit *b)
 {
+	int c;
+
 	if (a->mtime.tv_sec != b->mtime.tv_sec)
 		return a->mtime.tv_sec < b->mtime.tv_sec ? -1 : 1;
 	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
 		return a->mtime.tv_nsec < b->mtime.tv_nsec ? -1 : 1;
-	return strcmp(a->rel, b->rel);
+	c = walk_order_cmp(a->order, a->depth, b->order, b->depth, false);
+	return c ? c : strcmp(a->rel, b->rel);
+}
+
+static void hit_free(struct hit *h)
+{
+	free(h->rel);
+	free(h->order);
 }
 
 static void sift_down(struct hit *h, size_t n, size_t i)
@@ -96,7 +112,7 @@ static void sift_up(struct hit *h, size_t i)
 	}
 }
 
-/* Keep h among the GLOB_MAX_RESULTS oldest; takes ownership of h->rel. */
+/* Keep h among the GLOB_MAX_RESULTS oldest; takes ownership of h's buffers. */
 static void keep_oldest(struct glob_thread *t, struct hit *h)
 {
 	if (t->n < GLOB_MAX_RESULTS) {
@@ -105,10 +121,10 @@ static void keep_oldest(struct glob_thread *t, struct hit *h)
 		return;
 	}
 	if (hit_cmp(h, &t->heap[0]) >= 0) {
-		free(h->rel);
+		hit_free(h);
 		return;
 	}
-	free(t->heap[0].rel);
+	hit_free(&t->heap[0]);
 	t->heap[0] = *h;
 	sift_down(t->heap, t->n, 0);
 }
@@ -140,8 +156,13 @@ static int visit(void *ctx, unsigned tid, const struct walk_entry *e)
 	if (fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 		return 0;
 	h.rel = strdup(e->rel);
-	if (!h.rel)
+	h.depth = e->depth;
+	h.order = malloc(h.depth * sizeof(*h.order));
+	if (!h.rel || !h.order) {
+		hit_free(&h);
 		return -CORDON_ENOMEM;
+	}
+	memcpy(h.order, e->order, h.depth * sizeof(*h.order));
 	h.mtime = st.st_mtim;
 	t->seen++;
 	keep_oldest(t, &h);
@@ -313,12 +334,12 @@ int tool_glob_run(struct tool_call *call, json_t **out)
 	r = result_textn(out, false, false, text.data, text.len);
 out:
 	for (i = 0; i < nall; i++)
-		free(all[i].rel);
+		hit_free(&all[i]);
 	free(all);
 	if (g.th)
 		for (i = 0; i < g.nth; i++)
 			for (k = 0; k < g.th[i].n; k++)
-				free(g.th[i].heap[k].rel);
+				hit_free(&g.th[i].heap[k]);
 	free(g.th);
 	gitignore_release(&g.ovr);
 	search_deny_release(&g.deny);
