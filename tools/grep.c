@@ -7,7 +7,14 @@
  *      --glob !.sl --max-columns 500 [-U --multiline-dotall] [-i] [-l|-c]
  *      [-n] [-C n | -B n -A n] PATTERN [--type T] [--glob G]... ABS_PATH
  * and then reshapes rg's output (paths relative to cwd, mtime order for
- * files, pagination). We do the same search here: the walk honours
+ * files, pagination). In content and count modes the reference keeps rg's
+ * output order, which is the order rg's parallel walker reaches the files:
+ * it pushes each directory's entries on a stack and pops the newest, so
+ * files usually come last readdir entry first, a directory's files before
+ * its earlier siblings' (walk_order_cmp(), lifo). Threads stealing work
+ * make that vary from run to run on big trees; we take that usual order
+ * (computed, not raced) so head_limit/offset cut where the reference most
+ * often cuts. We do the same search here: the walk honours
  * .gitignore/.ignore like rg, hidden files are searched, binary files
  * (a NUL byte) are skipped, lines over 500 bytes are replaced by rg's
  * "[Omitted long ...]" text.
@@ -57,6 +64,8 @@ enum grep_mode { MODE_FILES, MODE_CONTENT, MODE_COUNT };
 
 struct grep_file {
 	char *rel; /* below the start directory ("" in single-file mode) */
+	uint32_t *order; /* walk position (walk_entry.order), depth entries */
+	size_t depth;
 	struct timespec mtime;
 	unsigned long long count;
 	char *text; /* content mode: lines as ":N:text\n" / "-N-text\n" / "--\n" */
@@ -66,6 +75,7 @@ struct grep_file {
 struct grep_thread {
 	struct buf data; /* the file being searched */
 	struct buf out;  /* its formatted lines */
+	const struct walk_entry *cur; /* the walk entry being searched; NULL for a file named as path */
 	pcre2_match_data *md;
 	struct grep_file *files;
 	size_t n, cap;
@@ -478,6 +488,15 @@ static int record(struct grep *g, struct grep_thread *t, const char *rel, const 
 	f->rel = strdup(rel);
 	if (!f->rel)
 		return -CORDON_ENOMEM;
+	if (t->cur) {
+		f->depth = t->cur->depth;
+		f->order = malloc(f->depth * sizeof(*f->order));
+		if (!f->order) {
+			free(f->rel);
+			return -CORDON_ENOMEM;
+		}
+		memcpy(f->order, t->cur->order, f->depth * sizeof(*f->order));
+	}
 	f->mtime = st->st_mtim;
 	f->count = count;
 	if (t->out.len) {
@@ -485,6 +504,7 @@ static int record(struct grep *g, struct grep_thread *t, const char *rel, const 
 		f->text = buf_detach(&t->out, NULL);
 		if (!f->text) {
 			free(f->rel);
+			free(f->order);
 			return -CORDON_ENOMEM;
 		}
 	}
@@ -648,7 +668,9 @@ static int visit(void *ctx, unsigned tid, const struct walk_entry *e)
 
 	if (walk_open_file(e, &fd, &st) < 0)
 		return 0; /* gone, swapped, or not regular: skipped like rg skips it */
+	t->cur = e;
 	r = search_fd(g, t, fd, &st, e->rel, false);
+	t->cur = NULL;
 	close(fd);
 	return r;
 }
@@ -830,6 +852,7 @@ static void grep_release(struct grep *g)
 
 		for (k = 0; k < t->n; k++) {
 			free(t->files[k].rel);
+			free(t->files[k].order);
 			free(t->files[k].text);
 		}
 		free(t->files);
@@ -849,11 +872,13 @@ static void grep_release(struct grep *g)
 
 /* ---- output ------------------------------------------------------------- */
 
-static int cmp_path(const void *a, const void *b)
+/* rg's parallel walk order, as it usually comes out (see the top of this file). */
+static int cmp_walk(const void *a, const void *b)
 {
 	const struct grep_file *x = *(struct grep_file *const *)a, *y = *(struct grep_file *const *)b;
+	int c = walk_order_cmp(x->order, x->depth, y->order, y->depth, true);
 
-	return strcmp(x->rel, y->rel);
+	return c ? c : strcmp(x->rel, y->rel);
 }
 
 /* Newest first; ties by path, case-insensitively first (close to the reference's localeCompare). */
@@ -1012,7 +1037,7 @@ static int format_lines(struct grep_file **v, size_t n, enum grep_mode mode, boo
 
 	buf_init(&lv.line, GREP_MAX_COLLECT);
 	buf_init(&pg, 256);
-	qsort(v, n, sizeof(*v), cmp_path);
+	qsort(v, n, sizeof(*v), cmp_walk);
 	/* First pass counts the lines, the second prints the page. */
 	lv.start = lv.end = 0;
 	if ((r = walk_lines(v, n, mode, context, &lv)) < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -141,6 +142,78 @@ static void expect_call(const char *tool, const char *input, const char *want, b
 	free(wt);
 }
 
+/*
+ * The files below ws/rel in ripgrep's walk orders, computed here with
+ * readdir, so the expectations hold whatever order the file system lists
+ * names in: lifo, the parallel walker's (the order the reference's content
+ * and count lines come in, tools/grep.c: each directory's entries last
+ * readdir entry first, a subdirectory's files before the entries read
+ * before it); else the sequential walker's (depth first in readdir order:
+ * Glob's order among equal mtimes).
+ */
+static void walk_files(const char *rel, char (*out)[256], size_t *n, size_t max, bool lifo)
+{
+	char p[512], names[256][256];
+	struct dirent *de;
+	struct stat st;
+	size_t k = 0;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s%s%s", ws, *rel ? "/" : "", rel);
+	d = opendir(p);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		assert_true(k < 256);
+		snprintf(names[k++], sizeof(names[0]), "%s", de->d_name);
+	}
+	closedir(d);
+	for (size_t j = 0; j < k; j++) {
+		char child[256];
+
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", names[lifo ? k - 1 - j : j]);
+		snprintf(p, sizeof(p), "%s/%s", ws, child);
+		assert_int_equal(lstat(p, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			walk_files(child, out, n, max, lifo);
+		} else {
+			assert_true(*n < max);
+			snprintf(out[(*n)++], sizeof(out[0]), "%s", child);
+		}
+	}
+}
+
+/*
+ * blocks[2i] is a file (relative to ws), blocks[2i+1] its lines: the
+ * lines joined with sep, files in the walk order of lifo_walk(""); then
+ * the lines from `offset` on, at most `limit` (0: all). Malloc'd.
+ */
+static char *in_walk_order(const char *const *blocks, size_t nfiles, const char *sep, size_t offset, size_t limit)
+{
+	static char order[256][256];
+	size_t n = 0, i, k, line = 0, shown = 0;
+	struct buf all, out;
+	const char *s, *nl;
+
+	walk_files("", order, &n, 256, true);
+	buf_init(&all, BUF_NOMAX);
+	buf_init(&out, BUF_NOMAX);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nfiles; k++)
+			if (!strcmp(order[i], blocks[2 * k]))
+				assert_int_equal(buf_printf(&all, "%s%s", all.len ? sep : "", blocks[2 * k + 1]), 0);
+	for (s = all.data; s && *s; s = nl ? nl + 1 : NULL, line++) {
+		nl = strchr(s, '\n');
+		if (line < offset || (limit && shown == limit))
+			continue;
+		assert_int_equal(buf_printf(&out, "%s%.*s", shown ? "\n" : "", nl ? (int)(nl - s) : (int)strlen(s), s), 0);
+		shown++;
+	}
+	buf_release(&all);
+	return out.data ? out.data : strdup("");
+}
+
 /* Input JSON with {WS} replaced. */
 #define EXPECT(tool, input, want, err)                      \
 	do {                                                \
@@ -161,26 +234,53 @@ static void files_with_matches_newest_first(void **state)
 	EXPECT("Grep", "{\"pattern\":\"hello\",\"head_limit\":\"2\"}", "Found 2 files limit: 2\nsrc/main.c\napp.py", false);
 }
 
+/* The "return" lines of the fixture, per file. */
+static const char *const return_lines[] = {
+	"app.py", "app.py:4:    return 'Hello World'",
+	"src/main.c", "src/main.c:5:    return 0;",
+	"src/util.c", "src/util.c:3:    return x * 2; /* TODO: overflow */",
+	"web/app.js", "web/app.js:2:  return 'hello';",
+};
+
+/* EXPECT with a want built by in_walk_order() (+ suffix). */
+#define EXPECT_ORDERED(tool, input, blocks, n, sep, offset, limit, suffix, err)                 \
+	do {                                                                                     \
+		char *w_ = in_walk_order(blocks, n, sep, offset, limit), *ws_;                  \
+		assert_true(asprintf(&ws_, "%s%s", w_, suffix) > 0);                             \
+		EXPECT(tool, input, ws_, err);                                                   \
+		free(w_);                                                                        \
+		free(ws_);                                                                       \
+	} while (0)
+
 static void content_mode_layout(void **state)
 {
-	(void)state;
-	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\"}",
-	       "app.py:4:    return 'Hello World'\nsrc/main.c:5:    return 0;\n"
-	       "src/util.c:3:    return x * 2; /* TODO: overflow */\nweb/app.js:2:  return 'hello';",
-	       false);
-	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"-n\":false}",
-	       "app.py:    return 'Hello World'\nsrc/main.c:    return 0;\n"
-	       "src/util.c:    return x * 2; /* TODO: overflow */\nweb/app.js:  return 'hello';",
-	       false);
+	static const char *const plain[] = {
+		"app.py", "app.py:    return 'Hello World'",
+		"src/main.c", "src/main.c:    return 0;",
+		"src/util.c", "src/util.c:    return x * 2; /* TODO: overflow */",
+		"web/app.js", "web/app.js:  return 'hello';",
+	};
 	/* Context lines keep the absolute path: only the part before the first ':' is relativized. */
-	EXPECT("Grep", "{\"pattern\":\"TODO\",\"output_mode\":\"content\",\"-n\":true,\"-C\":1}",
-	       "{WS}/app.py-5-\napp.py:6:# TODO: more\n{WS}/app.py-7-print(hello())\n--\n"
-	       "{WS}/src/util.c-2-int helper(int x) {\nsrc/util.c:3:    return x * 2; /* TODO: overflow */\n"
-	       "{WS}/src/util.c-4-}",
-	       false);
-	EXPECT("Grep", "{\"pattern\":\"todo\",\"output_mode\":\"content\",\"-i\":true}",
-	       "app.py:6:# TODO: more\nsrc/util.c:3:    return x * 2; /* TODO: overflow */\nweb/app.js:4:// todo: lowercase",
-	       false);
+	static const char *const todo_c1[] = {
+		"app.py", "{WS}/app.py-5-\napp.py:6:# TODO: more\n{WS}/app.py-7-print(hello())",
+		"src/util.c", "{WS}/src/util.c-2-int helper(int x) {\nsrc/util.c:3:    return x * 2; /* TODO: overflow */\n"
+			      "{WS}/src/util.c-4-}",
+	};
+	static const char *const todo_i[] = {
+		"app.py", "app.py:6:# TODO: more",
+		"src/util.c", "src/util.c:3:    return x * 2; /* TODO: overflow */",
+		"web/app.js", "web/app.js:4:// todo: lowercase",
+	};
+
+	(void)state;
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\"}", return_lines, 4, "\n", 0, 0,
+		       "", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"-n\":false}", plain, 4, "\n", 0,
+		       0, "", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"TODO\",\"output_mode\":\"content\",\"-n\":true,\"-C\":1}", todo_c1, 2,
+		       "\n--\n", 0, 0, "", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"todo\",\"output_mode\":\"content\",\"-i\":true}", todo_i, 3, "\n", 0, 0,
+		       "", false);
 	/* -A/-B; context wins over them; adjacent groups merge without "--". */
 	EXPECT("Grep", "{\"pattern\":\"^def|^print\",\"output_mode\":\"content\",\"-B\":1,\"path\":\"{WS}/app.py\"}",
 	       "2-\n3:def hello():\n--\n6-# TODO: more\n7:print(hello())", false);
@@ -198,23 +298,32 @@ static void content_mode_layout(void **state)
 static void content_pagination(void **state)
 {
 	(void)state;
-	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"head_limit\":2}",
-	       "app.py:4:    return 'Hello World'\nsrc/main.c:5:    return 0;\n\n"
-	       "[Showing results with pagination = limit: 2]",
-	       false);
-	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"head_limit\":2,\"offset\":3}",
-	       "web/app.js:2:  return 'hello';\n\n[Showing results with pagination = offset: 3]", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"head_limit\":2}", return_lines, 4,
+		       "\n", 0, 2, "\n\n[Showing results with pagination = limit: 2]", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"head_limit\":2,\"offset\":3}",
+		       return_lines, 4, "\n", 3, 2, "\n\n[Showing results with pagination = offset: 3]", false);
 	EXPECT("Grep", "{\"pattern\":\"return\",\"output_mode\":\"content\",\"offset\":9}",
 	       "No matches found\n\n[Showing results with pagination = offset: 9]", false);
 }
 
 static void count_mode(void **state)
 {
+	static const char *const counts[] = {
+		"README.md", "README.md:1", "app.py", "app.py:3", "src/main.c", "src/main.c:1", "web/app.js", "web/app.js:3",
+	};
+	char *first, *sum;
+
 	(void)state;
-	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"-i\":true}",
-	       "README.md:1\napp.py:3\nsrc/main.c:1\nweb/app.js:3\n\nFound 8 total occurrences across 4 files.", false);
-	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"-i\":true,\"head_limit\":1}",
-	       "README.md:1\n\nFound 1 total occurrence across 1 file. with pagination = limit: 1", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"-i\":true}", counts, 4, "\n", 0, 0,
+		       "\n\nFound 8 total occurrences across 4 files.", false);
+	/* The summary adds up the lines shown. */
+	first = in_walk_order(counts, 4, "\n", 0, 1);
+	assert_true(asprintf(&sum, "\n\nFound %s total occurrence%s across 1 file. with pagination = limit: 1",
+			     strrchr(first, ':') + 1, strcmp(strrchr(first, ':') + 1, "1") ? "s" : "") > 0);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"-i\":true,\"head_limit\":1}", counts,
+		       4, "\n", 0, 1, sum, false);
+	free(first);
+	free(sum);
 	EXPECT("Grep", "{\"pattern\":\"zzz\",\"output_mode\":\"count\"}",
 	       "No matches found\n\nFound 0 total occurrences across 0 files.", false);
 	EXPECT("Grep", "{\"pattern\":\"hello\",\"output_mode\":\"count\",\"path\":\"web/app.js\"}",
@@ -248,6 +357,12 @@ static void paths_and_errors(void **state)
 
 static void binary_hidden_long_and_ignored_files(void **state)
 {
+	static const char *const t_c1[] = {
+		"t/.hidden.txt", "t/.hidden.txt:1:needle hidden",
+		"t/ignored.txt", "t/ignored.txt:1:needle ignored",
+		"t/long.txt", "t/long.txt:1:[Omitted long matching line]\n{WS}/t/long.txt-2-ctx",
+	};
+	static const char *const t_count[] = { "t/.hidden.txt", "t/.hidden.txt:1", "t/long.txt", "t/long.txt:1" };
 	const time_t t = 1704067200 + 100;
 	char big[700];
 
@@ -260,14 +375,12 @@ static void binary_hidden_long_and_ignored_files(void **state)
 	PUT("t/.gitignore", "ignored.txt\n", t);
 	PUT("t/ignored.txt", "needle ignored\n", t);
 	/* Not a repository: .gitignore does not apply (rg --require-git). */
-	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"output_mode\":\"content\",\"-C\":1}",
-	       "t/.hidden.txt:1:needle hidden\n--\nt/ignored.txt:1:needle ignored\n--\n"
-	       "t/long.txt:1:[Omitted long matching line]\n{WS}/t/long.txt-2-ctx",
-	       false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"output_mode\":\"content\",\"-C\":1}", t_c1, 3,
+		       "\n--\n", 0, 0, "", false);
 	PUT("t/.git/config", "needle in .git\n", t);
 	/* With .git present the ignore file applies; .git itself is never searched. */
-	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"output_mode\":\"count\"}",
-	       "t/.hidden.txt:1\nt/long.txt:1\n\nFound 2 total occurrences across 2 files.", false);
+	EXPECT_ORDERED("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"output_mode\":\"count\"}", t_count, 2, "\n", 0,
+		       0, "\n\nFound 2 total occurrences across 2 files.", false);
 	/* An explicit glob overrides the ignore file, as in the reference. */
 	EXPECT("Grep", "{\"pattern\":\"needle\",\"path\":\"t\",\"glob\":\"*.txt\"}",
 	       "Found 3 files\nt/.hidden.txt\nt/ignored.txt\nt/long.txt", false);
@@ -316,6 +429,62 @@ static void glob_tool(void **state)
 	       true);
 	EXPECT("Glob", "{\"pattern\":\"*.c\",\"path\":\"{WS}/g/a.c\"}",
 	       "<tool_use_error>Path is not a directory: {WS}/g/a.c</tool_use_error>", true);
+}
+
+struct dated {
+	char rel[256];
+	time_t mtime;
+	size_t walk;
+};
+
+static int cmp_dated(const void *a, const void *b)
+{
+	const struct dated *x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return x->walk < y->walk ? -1 : x->walk > y->walk;
+}
+
+/*
+ * 150 files in two directories, distinct mtimes except twelve that share
+ * one around the cut at 100: the reference (rg 14's stable sort by mtime
+ * after a sequential walk) keeps the tied ones in walk order, so which of
+ * them are shown depends on it.
+ */
+static void glob_ties_keep_walk_order(void **state)
+{
+	static char order[256][256];
+	static struct dated d[150];
+	struct buf want;
+	char name[64], p[512];
+	struct stat st;
+	size_t n = 0, i;
+
+	(void)state;
+	for (i = 0; i < 150; i++) {
+		size_t k = i * 7 % 150; /* a permutation of 0..149: names and mtimes in different orders */
+		time_t t = 1704067200 + (time_t)(k >= 92 && k < 104 ? 92 : k) * 60;
+
+		snprintf(name, sizeof(name), "ties/%s/f%03zu.txt", i % 3 ? "a" : "b", i);
+		put(name, "x\n", 2, t);
+	}
+	walk_files("ties", order, &n, 256, false);
+	assert_int_equal(n, 150);
+	for (i = 0; i < n; i++) {
+		snprintf(d[i].rel, sizeof(d[i].rel), "%s", order[i]);
+		snprintf(p, sizeof(p), "%s/%s", ws, order[i]);
+		assert_int_equal(stat(p, &st), 0);
+		d[i].mtime = st.st_mtime;
+		d[i].walk = i;
+	}
+	qsort(d, n, sizeof(d[0]), cmp_dated);
+	buf_init(&want, BUF_NOMAX);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(buf_printf(&want, "%s\n", d[i].rel), 0);
+	assert_int_equal(buf_puts(&want, "(Results are truncated. Consider using a more specific path or pattern.)"), 0);
+	EXPECT("Glob", "{\"pattern\":\"**/*.txt\",\"path\":\"ties\"}", want.data, false);
+	buf_release(&want);
 }
 
 static void glob_caps_at_100_oldest(void **state)
@@ -568,6 +737,7 @@ int main(void)
 		cmocka_unit_test(multiline_blocks),
 		cmocka_unit_test(glob_tool),
 		cmocka_unit_test(glob_caps_at_100_oldest),
+		cmocka_unit_test(glob_ties_keep_walk_order),
 		cmocka_unit_test(deny_paths_drop_entries),
 		cmocka_unit_test(deny_paths_malformed),
 		cmocka_unit_test(deny_paths_symlinked_start),
