@@ -15,9 +15,10 @@
  * make that vary from run to run on big trees; we take that usual order
  * (computed, not raced) so head_limit/offset cut where the reference most
  * often cuts. We do the same search here: the walk honours
- * .gitignore/.ignore like rg, hidden files are searched, binary files
- * (a NUL byte) are skipped, lines over 500 bytes are replaced by rg's
- * "[Omitted long ...]" text.
+ * .gitignore/.ignore like rg, hidden files are searched, a file with a
+ * UTF-16 byte order mark is transcoded and a UTF-8 one dropped (rg's
+ * --encoding auto), binary files (a NUL byte) are skipped, lines over 500
+ * bytes are replaced by rg's "[Omitted long ...]" text.
  *
  * Security: the pattern is the model's; PCRE2 runs it with a match limit
  * (a catastrophic regex gives up on that file instead of spinning), JIT is
@@ -74,6 +75,7 @@ struct grep_file {
 
 struct grep_thread {
 	struct buf data; /* the file being searched */
+	struct buf dec;  /* a UTF-16 file transcoded to UTF-8 (rg's --encoding auto) */
 	struct buf out;  /* its formatted lines */
 	const struct walk_entry *cur; /* the walk entry being searched; NULL for a file named as path */
 	pcre2_match_data *md;
@@ -580,14 +582,93 @@ static int search_windows(struct grep *g, struct grep_thread *t, int fd, const s
 	return record(g, t, rel, st, count);
 }
 
+/*
+ * rg's default --encoding auto: a UTF-16 byte order mark makes rg transcode
+ * the file to UTF-8 before searching it (encoding_rs: a lone surrogate or
+ * an odd last byte is U+FFFD), and a UTF-8 one is dropped. What follows
+ * (binary detection, lines, offsets) sees the transcoded text.
+ */
+enum bom { BOM_NONE, BOM_UTF8, BOM_UTF16LE, BOM_UTF16BE };
+
+static enum bom sniff_bom(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+		return BOM_UTF8;
+	if (n >= 2 && u[0] == 0xff && u[1] == 0xfe)
+		return BOM_UTF16LE;
+	if (n >= 2 && u[0] == 0xfe && u[1] == 0xff)
+		return BOM_UTF16BE;
+	return BOM_NONE;
+}
+
+static int put_utf8(struct buf *out, unsigned cp)
+{
+	char w[4];
+	size_t k;
+
+	if (cp < 0x80) {
+		w[0] = (char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		w[0] = (char)(0xc0 | cp >> 6);
+		w[1] = (char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		w[0] = (char)(0xe0 | cp >> 12);
+		w[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		w[2] = (char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		w[0] = (char)(0xf0 | cp >> 18);
+		w[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		w[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		w[3] = (char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	return buf_append(out, w, k);
+}
+
+/* UTF-16 (after its BOM) to UTF-8 in out. */
+static int utf16_to_utf8(struct buf *out, const unsigned char *u, size_t n, bool be)
+{
+	size_t i;
+	int r = 0;
+
+	buf_truncate(out, 0);
+	for (i = 0; i + 1 < n && r == 0; i += 2) {
+		unsigned cp = be ? (unsigned)u[i] << 8 | u[i + 1] : u[i] | (unsigned)u[i + 1] << 8;
+
+		if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < n) {
+			unsigned lo = be ? (unsigned)u[i + 2] << 8 | u[i + 3] : u[i + 2] | (unsigned)u[i + 3] << 8;
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 2;
+			} else {
+				cp = 0xfffd;
+			}
+		} else if (cp >= 0xd800 && cp < 0xe000) {
+			cp = 0xfffd;
+		}
+		r = put_utf8(out, cp);
+	}
+	if (r == 0 && i < n)
+		r = put_utf8(out, 0xfffd); /* an odd last byte */
+	return r;
+}
+
 /* Search an open file (walk: binary files skipped; explicit: rg's binary message). */
 static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct stat *st, const char *rel,
 		     bool explicit_file)
 {
 	unsigned long long count = 0;
 	const char *nul;
+	char *s;
 	size_t len, nul_off = 0;
 	bool cut = false, eof = false, any = false;
+	enum bom bom = BOM_NONE;
 	int r;
 
 	if ((size_t)st->st_size > g->window)
@@ -597,46 +678,64 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 	if (g->mode == MODE_FILES && !explicit_file && (size_t)st->st_size > GREP_FIRST_CHUNK) {
 		/* -l needs one match: look at the first chunk before reading a big file whole, as rg does. */
 		const char *nl;
+		size_t skip;
 
 		if ((r = read_more(g, fd, &t->data, (size_t)st->st_size, GREP_FIRST_CHUNK, &eof)) < 0)
 			return r == -CORDON_ESYS ? 0 : r;
+		bom = sniff_bom(t->data.data, t->data.len);
+		skip = bom == BOM_UTF8 ? 3 : 0;
+		if (bom == BOM_UTF16LE || bom == BOM_UTF16BE)
+			goto whole; /* transcoded whole below */
 		if (memchr(t->data.data, '\0', t->data.len < GREP_BINARY_BLOCK ? t->data.len : GREP_BINARY_BLOCK))
 			return 0;
 		nl = memrchr(t->data.data, '\n', t->data.len);
-		if (nl && !memchr(t->data.data, '\0', t->data.len)) {
-			if ((r = search_buf(g, t, t->data.data, (size_t)(nl - t->data.data) + 1, 0, &any, &count)) < 0)
+		if (nl && nl >= t->data.data + skip && !memchr(t->data.data, '\0', t->data.len)) {
+			if ((r = search_buf(g, t, t->data.data + skip, (size_t)(nl - t->data.data) + 1 - skip, 0, &any,
+					    &count)) < 0)
 				return r;
 			if (count)
 				return record(g, t, rel, st, count);
 		}
 	}
+whole:
 	if (!eof && (r = read_more(g, fd, &t->data, (size_t)st->st_size, g->window, &eof)) < 0)
 		return r == -CORDON_ESYS ? 0 : r; /* unreadable: skipped, as rg goes on */
+	s = t->data.data;
 	len = t->data.len;
+	bom = sniff_bom(s, len);
+	if (bom == BOM_UTF8) {
+		s += 3;
+		len -= 3;
+	} else if (bom == BOM_UTF16LE || bom == BOM_UTF16BE) {
+		if ((r = utf16_to_utf8(&t->dec, (const unsigned char *)s + 2, len - 2, bom == BOM_UTF16BE)) < 0)
+			return r == -CORDON_ETOOBIG ? 0 : r; /* over the ceiling: skipped */
+		s = t->dec.data;
+		len = t->dec.len;
+	}
 	buf_truncate(&t->out, 0);
-	nul = memchr(t->data.data, '\0', len);
+	nul = memchr(s, '\0', len);
 	if (nul && !explicit_file) {
-		size_t off = (size_t)(nul - t->data.data);
+		size_t off = (size_t)(nul - s);
 
 		/* rg stops at the read buffer holding the NUL; what came before was searched. */
 		if (off < GREP_BINARY_BLOCK || g->mode == MODE_COUNT)
 			return 0; /* rg -c drops the count of a binary file */
-		len = line_start(t->data.data, 0, off - off % GREP_BINARY_BLOCK);
+		len = line_start(s, 0, off - off % GREP_BINARY_BLOCK);
 		nul_off = off;
 		cut = true;
 	}
 	if (nul && explicit_file) {
 		/* rg searches an explicit binary file with NULs as line ends, and says so instead of printing. */
-		size_t i, off = (size_t)(nul - t->data.data);
+		size_t i, off = (size_t)(nul - s);
 
 		for (i = 0; i < len; i++)
-			if (t->data.data[i] == '\0')
-				t->data.data[i] = '\n';
+			if (s[i] == '\0')
+				s[i] = '\n';
 		if (g->mode == MODE_CONTENT) {
 			enum grep_mode m = g->mode;
 
 			g->mode = MODE_COUNT; /* only whether it matches */
-			r = search_buf(g, t, t->data.data, len, 0, &any, &count);
+			r = search_buf(g, t, s, len, 0, &any, &count);
 			g->mode = m;
 			if (r < 0)
 				return r;
@@ -647,7 +746,7 @@ static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct
 			return count ? record(g, t, rel, st, count) : 0;
 		}
 	}
-	if ((r = search_buf(g, t, t->data.data, len, 0, &any, &count)) < 0)
+	if ((r = search_buf(g, t, s, len, 0, &any, &count)) < 0)
 		return r;
 	if (!count)
 		return 0;
@@ -831,6 +930,7 @@ static int threads_init(struct grep *g, unsigned n)
 	g->nth = n;
 	for (i = 0; i < n; i++) {
 		buf_init(&g->th[i].data, g->window + 1);
+		buf_init(&g->th[i].dec, g->window / 2 * 3 + 4); /* each UTF-16 unit gives at most 3 bytes */
 		buf_init(&g->th[i].out, GREP_MAX_COLLECT);
 		/* One large buffer from the start (mmap-backed, never trimmed): no page faults per file. */
 		if (buf_grow(&g->th[i].data, g->window < GREP_READ_BUFFER ? g->window : GREP_READ_BUFFER) < 0)
@@ -857,6 +957,7 @@ static void grep_release(struct grep *g)
 		}
 		free(t->files);
 		buf_release(&t->data);
+		buf_release(&t->dec);
 		buf_release(&t->out);
 		pcre2_match_data_free(t->md);
 	}

@@ -64,6 +64,22 @@ with open(os.path.join(ws, "late_nul.txt"), "wb") as f:
     f.write(b"foo line\n" * 10000 + b"\x00tail foo\n")
 with open(os.path.join(ws, "latin1.txt"), "wb") as f:
     f.write(b"caf\xe9 foo\n")
+# Byte order marks: rg (--encoding auto) transcodes UTF-16 and drops a UTF-8
+# BOM before searching; UTF-32 is not sniffed (its zero bytes make it binary),
+# nor is UTF-16 without a BOM. (glibc's iconvdata/testdata/alfabeta..UTF-16.*)
+enc = "encoded foo line\nΩmega second foo\nplain\n"
+with open(os.path.join(ws, "u16le.txt"), "wb") as f:
+    f.write(b"\xff\xfe" + enc.encode("utf-16-le"))
+with open(os.path.join(ws, "u16be.txt"), "wb") as f:
+    f.write(b"\xfe\xff" + enc.encode("utf-16-be"))
+with open(os.path.join(ws, "u16bad.txt"), "wb") as f:
+    f.write(b"\xff\xfe" + "foo lone ".encode("utf-16-le") + b"\x00\xd8" + "surrogate\n".encode("utf-16-le") + b"x")
+with open(os.path.join(ws, "u16nobom.txt"), "wb") as f:
+    f.write(enc.encode("utf-16-le"))
+with open(os.path.join(ws, "u32le.txt"), "wb") as f:
+    f.write(enc.encode("utf-32"))
+with open(os.path.join(ws, "bom8.txt"), "wb") as f:
+    f.write(b"\xef\xbb\xbf" + enc.encode())
 os.symlink("src", os.path.join(ws, "link_to_src"))
 os.symlink("/etc/passwd", os.path.join(ws, "passwd_link"))
 os.mkfifo(os.path.join(ws, "fifo"))
@@ -130,6 +146,9 @@ RGPATH=$WS/bin.dat case_grep "explicit binary count" '{"pattern":"foo","path":"'
 RGPATH=$WS/src case_grep "subdir, parent ignore rules" '{"pattern":"foo","path":"'"$WS"'/src","head_limit":0}' -l -e foo
 case_grep "word boundary" '{"pattern":"\\bfoo\\b","output_mode":"count","head_limit":0}' -c -e '\bfoo\b'
 RGPATH=$WS/long.txt case_grep "long lines" '{"pattern":"foo","path":"'"$WS"'/long.txt","output_mode":"content","head_limit":0}' -n -e foo
+case_grep "byte order marks: content" '{"pattern":"^enc|foo$|Ωmega","output_mode":"content","head_limit":0}' -n -e '^enc|foo$|Ωmega'
+case_grep "byte order marks: count -i" '{"pattern":"ΩMEGA|FOO","-i":true,"output_mode":"count","head_limit":0}' -c -i -e 'ΩMEGA|FOO'
+RGPATH=$WS/u16be.txt case_grep "explicit UTF-16BE file" '{"pattern":"second","path":"'"$WS"'/u16be.txt","output_mode":"content","head_limit":0}' -n -e second
 RGPATH=$WS/bin.dat case_grep "explicit binary -l" '{"pattern":"foo","path":"'"$WS"'/bin.dat","head_limit":0}' -l -e foo
 
 # Glob: rg --files --glob P --sort=modified --no-ignore --hidden, run in the search dir.
