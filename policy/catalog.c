@@ -44,9 +44,9 @@ static const char *const edit_aliases[][2] = {
 };
 
 static const struct input_field glob_fields[] = {
-	{ .name = "pattern", .type = INPUT_STRING, .required = true,
+	{ .name = "pattern", .type = INPUT_STRING, .required = true, .no_nul = true,
 	  .desc = "The glob pattern to match file names against" },
-	{ .name = "path", .type = INPUT_STRING,
+	{ .name = "path", .type = INPUT_STRING, .no_nul = true,
 	  .desc = "The directory to search in. Leave it out to search the current working directory; never "
 		  "pass \"undefined\" or \"null\". When given, it must be an existing directory" },
 	{ .name = NULL },
@@ -55,11 +55,11 @@ static const struct input_field glob_fields[] = {
 static const char *const grep_modes[] = { "content", "files_with_matches", "count", NULL };
 
 static const struct input_field grep_fields[] = {
-	{ .name = "pattern", .type = INPUT_STRING, .required = true,
+	{ .name = "pattern", .type = INPUT_STRING, .required = true, .no_nul = true,
 	  .desc = "The regular expression to search file contents for" },
-	{ .name = "path", .type = INPUT_STRING,
+	{ .name = "path", .type = INPUT_STRING, .no_nul = true,
 	  .desc = "The file or directory to search in (default: the current working directory)" },
-	{ .name = "glob", .type = INPUT_STRING,
+	{ .name = "glob", .type = INPUT_STRING, .no_nul = true,
 	  .desc = "Only search files whose names match this glob (e.g. \"*.js\", \"*.{ts,tsx}\")" },
 	{ .name = "output_mode", .type = INPUT_STRING, .values = grep_modes,
 	  .desc = "\"content\" shows matching lines (-A/-B/-C, -n, head_limit apply), \"files_with_matches\" "
@@ -75,7 +75,7 @@ static const struct input_field grep_fields[] = {
 	{ .name = "-n", .type = INPUT_BOOL,
 	  .desc = "Show line numbers (output_mode \"content\" only). Default true" },
 	{ .name = "-i", .type = INPUT_BOOL, .desc = "Search case-insensitively" },
-	{ .name = "type", .type = INPUT_STRING,
+	{ .name = "type", .type = INPUT_STRING, .no_nul = true,
 	  .desc = "Only search files of this type (js, py, rust, go, java, ...): faster than glob for standard "
 		  "types" },
 	{ .name = "head_limit", .type = INPUT_INT, .number = true,

@@ -54,7 +54,7 @@ struct input_field {
 	const struct input_field *items; /* INPUT_ARRAY element fields */
 	size_t max_items;                /* INPUT_ARRAY cap; 0 = none */
 	size_t max_len;                  /* INPUT_STRING byte cap; 0 = none */
-	bool no_nul;                     /* INPUT_STRING: refuse embedded NULs (paths) */
+	bool no_nul;                     /* INPUT_STRING: refuse embedded NULs (paths, patterns, commands) */
 	/* The schema only (the reference's wording of the type, in our words): */
 	const char *desc;   /* one line for the model */
 	bool number;        /* INPUT_INT shown as "number", as the reference does */

@@ -195,7 +195,8 @@ static void check_value(struct issues *is, json_t *obj, const struct input_field
 		if (f->no_nul && memchr(json_string_value(v), 0, json_string_length(v))) {
 			/* A C path would silently end at the NUL: refuse instead. */
 			add_json(is, json_pack("{s:s}", "code", "custom"), json_deep_copy(path),
-				 "Invalid input: a path must not contain NUL characters");
+				 "Invalid input: this parameter must not contain NUL characters (\\u0000): no file path, "
+				 "command or search pattern can hold one");
 		}
 		if (f->has_min && (long long)json_string_length(v) < f->min) {
 			json_t *issue = json_pack("{s:s, s:s, s:I, s:b}", "origin", "string", "code", "too_small",

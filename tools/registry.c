@@ -39,52 +39,6 @@ json_t *tool_result_text(const char *text, bool is_error)
 	return json_pack("{s:s, s:b}", "content", text, "is_error", is_error);
 }
 
-/*
- * Inputs that name files or become search patterns: Claude Code hands them
- * to the file system or to ripgrep's argv, neither of which can hold a NUL
- * (Node refuses such a string). Read as C strings they would silently stop
- * at the NUL ("a.txt\0.png" naming a.txt), so a NUL in them is refused.
- * The catalog's no_nul fields (file_path, command, url) are refused by the
- * validator already; this covers the search tools' path and patterns.
- * Text fields (Write's content, Edit's strings) carry NULs as they are.
- */
-static const struct {
-	const char *tool;
-	const char *fields[4];
-} name_fields[] = {
-	{ "Grep", { "pattern", "glob", "type", NULL } },
-	{ "Glob", { "pattern", NULL } },
-};
-
-/* 1 with *out a refusal naming the first such field holding a NUL; 0 when none; -CORDON_ENOMEM. */
-static int refuse_nul(const struct tool_entry *t, const json_t *input, json_t **out)
-{
-	const char *bad = NULL;
-	const json_t *v;
-	size_t i, k;
-
-	v = t->path_param ? json_object_get(input, t->path_param) : NULL;
-	if (json_is_string(v) && memchr(json_string_value(v), '\0', json_string_length(v)))
-		bad = t->path_param;
-	for (i = 0; !bad && i < sizeof(name_fields) / sizeof(name_fields[0]); i++) {
-		if (strcmp(name_fields[i].tool, t->name))
-			continue;
-		for (k = 0; !bad && name_fields[i].fields[k]; k++) {
-			v = json_object_get(input, name_fields[i].fields[k]);
-			if (json_is_string(v) && memchr(json_string_value(v), '\0', json_string_length(v)))
-				bad = name_fields[i].fields[k];
-		}
-	}
-	if (!bad)
-		return 0;
-	return result_printf(out, true, true,
-			     "The parameter `%s` must not contain NUL characters (\\u0000): no file path or search "
-			     "pattern can hold one. Remove it and try again.",
-			     bad) < 0
-		       ? -CORDON_ENOMEM
-		       : 1;
-}
-
 /* The input with the row's aliases folded in (old_str -> old_string); new reference. */
 static json_t *fold_aliases(const struct tool_entry *t, const json_t *input)
 {
@@ -166,11 +120,6 @@ int tool_execute(const json_t *request, json_t **out)
 	if (rc < 0)
 		goto out;
 	call.input = valid;
-	rc = refuse_nul(call.entry, valid, out);
-	if (rc != 0) {
-		rc = rc < 0 ? rc : 0;
-		goto out;
-	}
 	if (call.entry->path_param) {
 		rc = take_path(&call, abs, sizeof(abs), out);
 		if (rc < 0 || *out)

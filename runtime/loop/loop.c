@@ -125,7 +125,8 @@ size_t loop_trim_tool_results(json_t *messages, size_t keep)
 			if (++seen > total - keep)
 				break;
 			c = json_object_get(b, "content");
-			if (json_is_string(c) && !strcmp(json_string_value(c), ELIDED_NOTE))
+			if (json_is_string(c) && json_string_length(c) == strlen(ELIDED_NOTE) &&
+			    !memcmp(json_string_value(c), ELIDED_NOTE, strlen(ELIDED_NOTE)))
 				continue;
 			/* Pairing and is_error stay: only the bulk goes. */
 			json_object_set_new(b, "content", json_string(ELIDED_NOTE));
