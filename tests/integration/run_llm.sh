@@ -187,6 +187,39 @@ assert r["is_error"] and r["api_error_status"] == 500 and r["terminal_reason"] =
 assert r["result"].startswith("API Error: 500"), r
 ' "$out"
 
+# ---- limits ----
+mock "{\"turns\": $fix}"
+out=$(anthropic --output-format json --max-budget-usd 0.001 "fix add"); rc=$?
+t_eq "budget: exit 4" "$rc" 4
+t_check "budget: stops before the turn that would pass it" python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["subtype"] == "error_max_budget_usd" and r["terminal_reason"] == "budget_exhausted", r
+assert r["num_turns"] == 1 and r["total_cost_usd"] >= 0.001, r
+' "$out"
+restore
+
+mock "{\"turns\": $fix, \"faults\": {\"1\": [{\"kind\": \"stall\", \"after\": 2, \"stall_ms\": 30000}]}}"
+out=$(anthropic --output-format json --timeout 1 "fix add"); rc=$?
+t_eq "--timeout: exit 124" "$rc" 124
+t_contains "--timeout: the result says timeout" "$out" '"terminal_reason":"timeout"'
+
+# ---- the progress line: on a terminal only ----
+mock "{\"turns\": $fix}"
+if command -v script >/dev/null; then
+	tty_err=$(cd "$ws" && ANTHROPIC_API_KEY=$KEY ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT \
+		script -qec "'$CORDON' -p --model claude-sonnet-4-5 'fix add' >'$tmp/tty.out'" /dev/null 2>&1)
+	t_contains "progress: shown on a terminal" "$tty_err" "cordon: turn 2"
+	t_eq "progress: stdout still carries only the result" "$(cat "$tmp/tty.out")" "Fixed add()."
+else
+	t_skip "progress: shown on a terminal" "script(1) is not installed"
+fi
+restore
+mock "{\"turns\": $fix}"
+out=$(anthropic "fix add" 2>&1 >/dev/null)
+t_eq "progress: nothing on stderr when it is not a terminal" "$out" ""
+restore
+
 # ---- SIGTERM during a model stream ----
 mock "{\"turns\": $fix, \"faults\": {\"1\": [{\"kind\": \"stall\", \"after\": 2, \"stall_ms\": 30000}]}}"
 (cd "$ws" && ANTHROPIC_API_KEY=$KEY ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT exec "$CORDON" -p --model claude-sonnet-4-5 \
