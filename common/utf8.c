@@ -136,3 +136,58 @@ size_t utf8_cut(const char *s, size_t n, size_t max)
 		return max; /* not UTF-8 here anyway */
 	return k;
 }
+
+int utf8_put(struct buf *out, unsigned cp)
+{
+	char w[4];
+	size_t k;
+
+	if (cp < 0x80) {
+		w[0] = (char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		w[0] = (char)(0xc0 | cp >> 6);
+		w[1] = (char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		w[0] = (char)(0xe0 | cp >> 12);
+		w[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		w[2] = (char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		w[0] = (char)(0xf0 | cp >> 18);
+		w[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		w[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		w[3] = (char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	return buf_append(out, w, k);
+}
+
+int utf16_to_utf8(struct buf *out, const void *p, size_t n, bool big_endian, bool mark_odd_byte)
+{
+	const unsigned char *u = p;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i + 1 < n && r == 0; i += 2) {
+		unsigned cp = big_endian ? (unsigned)u[i] << 8 | u[i + 1] : u[i] | (unsigned)u[i + 1] << 8;
+
+		if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < n) {
+			unsigned lo = big_endian ? (unsigned)u[i + 2] << 8 | u[i + 3] : u[i + 2] | (unsigned)u[i + 3] << 8;
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 2;
+			} else {
+				cp = 0xfffd;
+			}
+		} else if (cp >= 0xd800 && cp < 0xe000) {
+			cp = 0xfffd;
+		}
+		r = utf8_put(out, cp);
+	}
+	if (r == 0 && i < n && mark_odd_byte)
+		r = utf8_put(out, 0xfffd);
+	return r;
+}

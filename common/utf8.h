@@ -42,4 +42,15 @@ size_t utf8_strlen(const char *s, size_t n);
  */
 size_t utf8_cut(const char *s, size_t n, size_t max);
 
+/* Append code point cp (at most U+10FFFF) as UTF-8. -CORDON_ETOOBIG, -CORDON_ENOMEM. */
+int utf8_put(struct buf *out, unsigned cp);
+
+/*
+ * Append n bytes of UTF-16 (no byte order mark; big_endian or little) as
+ * UTF-8: surrogate pairs joined, a lone surrogate becomes U+FFFD. An odd
+ * last byte is dropped, or becomes U+FFFD with mark_odd_byte (ripgrep's
+ * decoder does that; Node's drops it).
+ */
+int utf16_to_utf8(struct buf *out, const void *p, size_t n, bool big_endian, bool mark_odd_byte);
+
 #endif

@@ -603,62 +603,6 @@ static enum bom sniff_bom(const char *s, size_t n)
 	return BOM_NONE;
 }
 
-static int put_utf8(struct buf *out, unsigned cp)
-{
-	char w[4];
-	size_t k;
-
-	if (cp < 0x80) {
-		w[0] = (char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		w[0] = (char)(0xc0 | cp >> 6);
-		w[1] = (char)(0x80 | (cp & 0x3f));
-		k = 2;
-	} else if (cp < 0x10000) {
-		w[0] = (char)(0xe0 | cp >> 12);
-		w[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		w[2] = (char)(0x80 | (cp & 0x3f));
-		k = 3;
-	} else {
-		w[0] = (char)(0xf0 | cp >> 18);
-		w[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		w[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		w[3] = (char)(0x80 | (cp & 0x3f));
-		k = 4;
-	}
-	return buf_append(out, w, k);
-}
-
-/* UTF-16 (after its BOM) to UTF-8 in out. */
-static int utf16_to_utf8(struct buf *out, const unsigned char *u, size_t n, bool be)
-{
-	size_t i;
-	int r = 0;
-
-	buf_truncate(out, 0);
-	for (i = 0; i + 1 < n && r == 0; i += 2) {
-		unsigned cp = be ? (unsigned)u[i] << 8 | u[i + 1] : u[i] | (unsigned)u[i + 1] << 8;
-
-		if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < n) {
-			unsigned lo = be ? (unsigned)u[i + 2] << 8 | u[i + 3] : u[i + 2] | (unsigned)u[i + 3] << 8;
-
-			if (lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				i += 2;
-			} else {
-				cp = 0xfffd;
-			}
-		} else if (cp >= 0xd800 && cp < 0xe000) {
-			cp = 0xfffd;
-		}
-		r = put_utf8(out, cp);
-	}
-	if (r == 0 && i < n)
-		r = put_utf8(out, 0xfffd); /* an odd last byte */
-	return r;
-}
-
 /* Search an open file (walk: binary files skipped; explicit: rg's binary message). */
 static int search_fd(struct grep *g, struct grep_thread *t, int fd, const struct stat *st, const char *rel,
 		     bool explicit_file)
@@ -707,7 +651,9 @@ whole:
 		s += 3;
 		len -= 3;
 	} else if (bom == BOM_UTF16LE || bom == BOM_UTF16BE) {
-		if ((r = utf16_to_utf8(&t->dec, (const unsigned char *)s + 2, len - 2, bom == BOM_UTF16BE)) < 0)
+		/* ripgrep's decoder marks an odd last byte with U+FFFD. */
+		buf_truncate(&t->dec, 0);
+		if ((r = utf16_to_utf8(&t->dec, s + 2, len - 2, bom == BOM_UTF16BE, true)) < 0)
 			return r == -CORDON_ETOOBIG ? 0 : r; /* over the ceiling: skipped */
 		s = t->dec.data;
 		len = t->dec.len;

@@ -17,63 +17,14 @@ enum text_enc text_detect(const char *raw, size_t n)
 	return TEXT_UTF8;
 }
 
-static int put_cp(struct buf *out, unsigned cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return buf_append(out, b, n);
-}
-
 int text_decode(struct buf *out, const char *raw, size_t n, enum text_enc enc)
 {
-	const unsigned char *u = (const unsigned char *)raw;
-	size_t i;
-	int rc;
-
 	if (enc == TEXT_UTF8)
 		return buf_append(out, raw, n);
 	if (enc == TEXT_UTF8_BOM)
 		return buf_append(out, raw + 3, n - 3);
-	for (i = 2; i + 1 < n; i += 2) {
-		unsigned cp = u[i] | (unsigned)u[i + 1] << 8;
-
-		if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < n) {
-			unsigned lo = u[i + 2] | (unsigned)u[i + 3] << 8;
-
-			if (lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				i += 2;
-			} else {
-				cp = 0xfffd;
-			}
-		} else if (cp >= 0xd800 && cp < 0xe000) {
-			cp = 0xfffd;
-		}
-		rc = put_cp(out, cp);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	/* After the BOM; an odd last byte is dropped, as Node decodes it. */
+	return utf16_to_utf8(out, raw + 2, n - 2, false, false);
 }
 
 int text_encode(struct buf *out, const char *utf8, size_t n, enum text_enc enc)

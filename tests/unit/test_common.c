@@ -225,6 +225,30 @@ static void path_resolve_expands_home(void **state)
 	assert_true(path_within("/x", "/"));
 }
 
+/* One UTF-16 decoder for Read and Grep: pairs joined, lone surrogates and odd bytes marked or dropped. */
+static void utf16_decodes(void **state)
+{
+	static const unsigned char le[] = { 'h', 0, 0xe9, 0, 0x3d, 0xd8, 0x00, 0xde, 0x00, 0xd8, 'x', 0, 'z' };
+	static const unsigned char be[] = { 0, 'h', 0xd8, 0x3d, 0xde, 0x00 };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, BUF_NOMAX);
+	assert_int_equal(utf16_to_utf8(&b, le, sizeof(le), false, true), 0);
+	assert_string_equal(b.data, "h\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbdx\xef\xbf\xbd");
+	buf_truncate(&b, 0);
+	assert_int_equal(utf16_to_utf8(&b, le, sizeof(le), false, false), 0);
+	assert_string_equal(b.data, "h\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbdx");
+	buf_truncate(&b, 0);
+	assert_int_equal(utf16_to_utf8(&b, be, sizeof(be), true, true), 0);
+	assert_string_equal(b.data, "h\xf0\x9f\x98\x80");
+	buf_truncate(&b, 0);
+	assert_int_equal(utf8_put(&b, 0x10ffff), 0);
+	assert_true(utf8_valid(b.data, b.len));
+	assert_int_equal(b.len, 4);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +263,7 @@ int main(void)
 		cmocka_unit_test(path_normalize_folds_dots),
 		cmocka_unit_test(path_normalize_bounds),
 		cmocka_unit_test(path_resolve_expands_home),
+		cmocka_unit_test(utf16_decodes),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
