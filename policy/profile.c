@@ -32,6 +32,7 @@
 #define P_PR_SET_PDEATHSIG 1
 #define P_PR_SET_SECCOMP 22
 #define P_PR_SET_NAME 15
+#define P_PASS_FD 5 /* runtime/sandbox/child.h CHILD_PASS_FD */
 #define P_AF_UNIX 1
 #define P_AF_INET 2
 #define P_AF_INET6 10
@@ -357,18 +358,36 @@ static const struct sc_rule own_write[] = {
 };
 
 /*
- * WebFetch child (provisional until the fetch tool lands): it talks over a
- * socket the supervisor connected and passed in, and may not make its own.
+ * WebFetch child (tools/webfetch.c): libcurl and OpenSSL talk over the
+ * socket the supervisor vetted, connected and passed in as fd 5
+ * (runtime/session/fetch.c); the child may not make a socket of its own.
  */
 static const struct sc_rule own_fetch[] = {
-	/* fd 5: the connection the supervisor vetted and passed in (TLS libraries write() to it). */
-	ALLOW1("write", C0(SC_EQ, 5)), ALLOW1("writev", C0(SC_EQ, 5)),
+	/* fd 5: the passed connection (TLS libraries write() to it). */
+	ALLOW1("write", C0(SC_EQ, P_PASS_FD)), ALLOW1("writev", C0(SC_EQ, P_PASS_FD)),
+	/*
+	 * Safe because: these act only on descriptors the child has, and the
+	 * only socket it has is fd 5 (socket, socketpair, accept refused).
+	 */
 	ALLOW("sendto"), ALLOW("recvfrom"), ALLOW("sendmsg"), ALLOW("recvmsg"),
 	ALLOW("getsockopt"), ALLOW("setsockopt"), ALLOW("getsockname"), ALLOW("getpeername"),
 	ALLOW("shutdown"), ALLOW("epoll_create1"), ALLOW("epoll_ctl"), ALLOW("epoll_wait"),
 	ALLOW("epoll_pwait"), ALLOW("pipe2"), ALLOW("eventfd2"),
-	ERR("socket", EPERM), ERR("connect", EPERM), ERR("bind", EPERM), ERR("listen", EPERM),
+	/*
+	 * No new socket of any family: not even an anonymous AF_UNIX pair
+	 * (libcurl's multi handle asks for one to wake itself and does
+	 * without). EPERM, not a kill: libcurl probes and takes its fallback.
+	 */
+	ERR("socket", EPERM), ERR("socketpair", EPERM), ERR("bind", EPERM), ERR("listen", EPERM),
 	ERR("accept", EPERM), ERR("accept4", EPERM),
+	/*
+	 * connect() never reaches the kernel. On fd 5 (already connected) it
+	 * answers EINPROGRESS: libcurl 7.88 calls connect() even when told the
+	 * socket is connected (curl#10626, fixed in 8.0), and on EINPROGRESS
+	 * it waits for the socket to be writable and reads SO_ERROR, which a
+	 * connected socket passes. Any other descriptor: EPERM.
+	 */
+	ERR1("connect", EINPROGRESS, C0(SC_EQ, P_PASS_FD)), ERR1("connect", EPERM, C0(SC_NE, P_PASS_FD)),
 };
 
 /*

@@ -3,6 +3,7 @@
 #include "tools/input.h"
 #include "tools/result.h"
 #include "tools/search.h"
+#include "tools/webfetch.h"
 #include "common/error.h"
 #include "common/path.h"
 
@@ -20,7 +21,8 @@ static const struct {
 	{ "Edit", tool_edit_run },
 	{ "Glob", tool_glob_run },
 	{ "Grep", tool_grep_run },
-	/* Bash and WebFetch: catalog rows whose run functions have not landed yet. */
+	/* Bash: a catalog row whose run function has not landed yet. */
+	{ "WebFetch", tool_webfetch_run },
 	{ "TodoWrite", tool_todowrite_run },
 };
 
