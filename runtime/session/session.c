@@ -1,8 +1,10 @@
 /* session.c — policy, sandbox and tool state around each call (see session.h). */
 #include "runtime/session/session.h"
 #include "runtime/session/toolrun.h"
+#include "runtime/session/fetch.h"
 #include "policy/catalog.h"
 #include "policy/readmask.h"
+#include "tools/input.h"
 #include "tools/textfile.h"
 #include "tools/tool.h"
 #include "common/buf.h"
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,6 +56,11 @@ struct session {
 
 	int cancel_fd; /* an eventfd: readable once cancelled */
 	atomic_bool cancelled;
+
+	struct fetch *fetch; /* WebFetch's URL checks, connections and cache */
+	session_fetch_apply_fn fetch_apply;
+	void *fetch_apply_ctx;
+	bool fetch_raw;
 };
 
 static bool todos_ok(const json_t *todos);
@@ -131,6 +139,7 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 	s->runner_ctx = opts->runner_ctx;
 	s->timeout_ms = opts->timeout_ms;
 	s->no_namespaces = opts->no_namespaces;
+	s->fetch_raw = opts->fetch_raw;
 	if (path_normalize_dup(&s->workspace, opts->workspace, NULL) < 0 ||
 	    path_normalize_dup(&s->cwd, opts->cwd ? opts->cwd : opts->workspace, NULL) < 0) {
 		diag_set(diag, 0, 0, "the workspace or working directory path is too long");
@@ -183,6 +192,19 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 		rc = -CORDON_ESYS;
 		goto fail;
 	}
+	{
+		struct fetch_opts fo;
+
+		/* The test switches come from our own environment only (fetch.h). */
+		fetch_opts_from_env(&fo);
+		fo.timeout_ms = s->timeout_ms;
+		rc = fetch_open(&s->fetch, &fo);
+		if (rc < 0) {
+			diag_set(diag, 0, 0, "cannot read the test CA file '%s' (%s): %s", fo.ca_file ? fo.ca_file : "",
+				 FETCH_ENV_TEST_CA, cordon_strerror(rc));
+			goto fail;
+		}
+	}
 	rc = open_sandbox(s, diag);
 	if (rc < 0)
 		goto fail;
@@ -200,6 +222,7 @@ void session_close(struct session *s)
 	if (!s)
 		return;
 	toolrun_close(s->tr);
+	fetch_free(s->fetch);
 	free(s->workspace);
 	free(s->cwd);
 	free(s->home);
@@ -485,19 +508,20 @@ int session_format_persisted(struct buf *out, const char *text, size_t n, const 
 }
 
 /*
- * Save text to OUTPUT_DIR/<id>.<ext> and build the preview. The id comes
- * from the model's side (a tool_use id), so it is reduced to a safe file
- * name; the file is created with O_EXCL|O_NOFOLLOW, so nothing planted in
- * the directory (a link, an older file) is written through or over: a
- * taken name gets a -N suffix instead.
+ * Save data to OUTPUT_DIR/<id>.<ext>; *out_path (malloc'd) names the file.
+ * The id comes from the model's side (a tool_use id), so it is reduced to
+ * a safe file name; the file is created with O_EXCL|O_NOFOLLOW, so nothing
+ * planted in the directory (a link, an older file) is written through or
+ * over: a taken name gets a -N suffix instead.
  */
-static int persist(struct session *s, unsigned long seq, const char *id, const char *ext, const char *text,
-		   size_t n, struct buf *preview_out)
+static int save_output(struct session *s, unsigned long seq, const char *id, const char *ext, const void *data,
+		       size_t n, char **out_path)
 {
 	char name[96], *path = NULL;
 	size_t i, k = 0;
 	int fd = -1, rc, attempt;
 
+	*out_path = NULL;
 	for (i = 0; id[i] && k + 1 < 64; i++)
 		if ((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') ||
 		    id[i] == '_' || id[i] == '-')
@@ -522,14 +546,29 @@ static int persist(struct session *s, unsigned long seq, const char *id, const c
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
-	if (fd < 0 || fd_write_all(fd, text, n) < 0) {
+	if (fd < 0 || fd_write_all(fd, data, n) < 0) {
 		rc = -CORDON_ESYS;
 		goto out;
 	}
-	rc = session_format_persisted(preview_out, text, n, path);
+	*out_path = path;
+	path = NULL;
+	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
+	free(path);
+	return rc;
+}
+
+/* Save text (save_output()) and build the preview. */
+static int persist(struct session *s, unsigned long seq, const char *id, const char *ext, const char *text,
+		   size_t n, struct buf *preview_out)
+{
+	char *path = NULL;
+	int rc = save_output(s, seq, id, ext, text, n, &path);
+
+	if (rc == 0)
+		rc = session_format_persisted(preview_out, text, n, path);
 	free(path);
 	return rc;
 }
@@ -679,9 +718,203 @@ static int add_deny_paths(struct session *s, const struct tool_entry *t, json_t 
 	return 0;
 }
 
-static int run_child(void *ctx, enum sandbox_profile profile, const json_t *request, int cancel_fd, json_t **out)
+static int run_child(void *ctx, enum sandbox_profile profile, const json_t *request, int pass_fd, int cancel_fd,
+		     json_t **out)
 {
-	return toolrun_call(ctx, profile, request, cancel_fd, out);
+	return toolrun_call(ctx, profile, request, pass_fd, cancel_fd, out);
+}
+
+/* ---- WebFetch ---------------------------------------------------------------- */
+
+void session_set_fetch_apply(struct session *s, session_fetch_apply_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&s->lock);
+	s->fetch_apply = fn;
+	s->fetch_apply_ctx = fn ? ctx : NULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* fetch.h's child runner: one hop in a fetch child, the connection passed in. */
+static int fetch_child(void *ctx, const json_t *request, int fd, json_t **out)
+{
+	struct session *s = ctx;
+	session_runner_fn runner;
+	void *runner_ctx;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->dead) {
+		pthread_mutex_unlock(&s->lock);
+		return -CORDON_EPROTO;
+	}
+	runner = s->runner ? s->runner : run_child;
+	runner_ctx = s->runner ? s->runner_ctx : s->tr;
+	s->inflight++;
+	pthread_mutex_unlock(&s->lock);
+	rc = runner(runner_ctx, PROFILE_FETCH, request, fd, s->cancel_fd, out);
+	pthread_mutex_lock(&s->lock);
+	s->inflight--;
+	if (rc == -CORDON_EPROTO) {
+		if (!s->dead)
+			s->deaths++;
+		s->dead = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* fetch.h's policy hook: a redirect's target is decided like a new call. */
+static int fetch_decide(void *ctx, const char *url)
+{
+	struct session *s = ctx;
+	struct policy_decision *dec;
+	json_t *input;
+	int rc;
+
+	if (!s->policy)
+		return 0;
+	input = json_pack("{s:s, s:s}", "url", url, "prompt", "");
+	dec = malloc(sizeof(*dec));
+	if (!input || !dec) {
+		json_decref(input);
+		free(dec);
+		return -CORDON_ENOMEM;
+	}
+	rc = policy_decide(s->policy, "WebFetch", input, &s->ctx, dec) == POLICY_ALLOW ? 0 : 1;
+	json_decref(input);
+	free(dec);
+	return rc;
+}
+
+/* A file name extension for a saved binary body, from its type. */
+static const char *binary_ext(const char *type)
+{
+	static const char *const map[][2] = {
+		{ "application/pdf", "pdf" }, { "image/png", "png" },   { "image/jpeg", "jpg" },
+		{ "image/gif", "gif" },       { "image/webp", "webp" }, { "application/zip", "zip" },
+		{ "application/gzip", "gz" }, { NULL, NULL },
+	};
+	size_t i;
+
+	for (i = 0; map[i][0]; i++)
+		if (!strncasecmp(type, map[i][0], strlen(map[i][0])))
+			return map[i][1];
+	return "bin";
+}
+
+/* The result text of a fetched page: a binary note, the prompt's answer, or the page itself. */
+static int page_text(struct session *s, const struct fetch_page *p, const char *prompt, const char *id,
+		     unsigned long seq, char **text, bool *is_error)
+{
+	session_fetch_apply_fn apply;
+	void *apply_ctx;
+	char size_s[32], *path = NULL, *why = NULL;
+	int rc;
+
+	*is_error = false;
+	if (p->binary) {
+		text_format_size(size_s, sizeof(size_s), p->binary_len);
+		rc = save_output(s, seq, id, binary_ext(p->content_type), p->binary, p->binary_len, &path);
+		if (rc == -CORDON_ENOMEM)
+			return rc;
+		rc = rc == 0 ? asprintf(text, "[Binary content (%s, %s) also saved to %s]", p->content_type[0] ? p->content_type : "unknown type", size_s, path)
+			     : asprintf(text, "[Binary content (%s, %s); cordon could not save it: %s]",
+					p->content_type[0] ? p->content_type : "unknown type", size_s, cordon_strerror(rc));
+		free(path);
+		return rc < 0 ? -CORDON_ENOMEM : 0;
+	}
+	pthread_mutex_lock(&s->lock);
+	apply = s->fetch_raw ? NULL : s->fetch_apply;
+	apply_ctx = s->fetch_apply_ctx;
+	pthread_mutex_unlock(&s->lock);
+	if (!apply || !p->content_len) {
+		*text = strdup(p->content);
+		return *text ? 0 : -CORDON_ENOMEM;
+	}
+	{
+		struct session_fetch_page pg = { .url = p->url, .prompt = prompt, .content = p->content,
+						 .content_len = p->content_len, .content_type = p->content_type,
+						 .status = p->status };
+
+		rc = apply(apply_ctx, &pg, &why);
+	}
+	if (rc == 0) {
+		*text = why && *why ? why : strdup("No response from model");
+		if (why && !*why)
+			free(why);
+		return *text ? 0 : -CORDON_ENOMEM;
+	}
+	*is_error = true;
+	rc = asprintf(text, "WebFetch fetched %s but could not answer the prompt from it: %s", p->url,
+		      why && *why ? why : cordon_strerror(rc));
+	free(why);
+	return rc < 0 ? -CORDON_ENOMEM : 0;
+}
+
+/* A WebFetch call once the policy allowed it (fetch.h does the rest). */
+static int call_fetch(struct session *s, const struct tool_entry *t, const json_t *input, const char *id,
+		      struct session_result *out)
+{
+	struct fetch_call c = { .run = fetch_child, .decide = fetch_decide, .cancel_fd = s->cancel_fd };
+	struct fetch_outcome o = { 0 };
+	json_t *valid = NULL, *res = NULL;
+	char *verr = NULL, *text = NULL, idbuf[40];
+	unsigned long seq;
+	bool is_error = false;
+	int rc;
+
+	/* The child validates too; the supervisor needs the URL before any child runs. */
+	rc = input_validate(&valid, &verr, t->name, t->fields, input);
+	if (rc == -CORDON_EINVAL) {
+		rc = text_out(out, verr, true);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	pthread_mutex_lock(&s->lock);
+	seq = ++s->seq;
+	pthread_mutex_unlock(&s->lock);
+	if (!id) {
+		snprintf(idbuf, sizeof(idbuf), "toolu_cordon_%lu", seq);
+		id = idbuf;
+	}
+	c.url = input_str(valid, "url");
+	c.prompt = input_str(valid, "prompt");
+	c.run_ctx = c.decide_ctx = s;
+	rc = fetch_run(s->fetch, &c, &o);
+	if (rc < 0)
+		goto out;
+	out->cancelled = o.cancelled;
+	if (o.sandbox_failed) {
+		rc = text_out(out, "the tool's sandbox failed (its warden died); the call did not run", true);
+		goto out;
+	}
+	if (o.kind == FETCH_TEXT) {
+		text = o.text;
+		o.text = NULL;
+		is_error = o.is_error;
+	} else if ((rc = page_text(s, &o.page, c.prompt, id, seq, &text, &is_error)) < 0) {
+		goto out;
+	}
+	res = json_pack("{s:s, s:b}", "content", text ? text : "", "is_error", is_error);
+	if (!res) {
+		rc = -CORDON_ENOMEM;
+		goto out;
+	}
+	rc = shape(s, t, seq, id, res);
+	if (rc == 0) {
+		out->content = json_incref(json_object_get(res, "content"));
+		out->is_error = json_is_true(json_object_get(res, "is_error"));
+	}
+out:
+	fetch_outcome_release(&o);
+	json_decref(res);
+	json_decref(valid);
+	free(verr);
+	free(text);
+	if (rc < 0)
+		session_result_release(out);
+	return rc;
 }
 
 int session_call(struct session *s, const char *name, const json_t *input, const char *tool_use_id,
@@ -709,6 +942,8 @@ int session_call(struct session *s, const char *name, const json_t *input, const
 	rc = decide(s, t, input, path, sizeof(path), out);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
+	if (t->profile == PROFILE_FETCH)
+		return call_fetch(s, t, input, tool_use_id, out);
 
 	pthread_mutex_lock(&s->lock);
 	seq = ++s->seq;
@@ -730,7 +965,7 @@ int session_call(struct session *s, const char *name, const json_t *input, const
 	}
 	rc = add_deny_paths(s, t, req);
 	if (rc == 0)
-		rc = runner(runner_ctx, t->profile, req, s->cancel_fd, &res);
+		rc = runner(runner_ctx, t->profile, req, -1, s->cancel_fd, &res);
 
 	pthread_mutex_lock(&s->lock);
 	s->inflight--;

@@ -28,6 +28,10 @@
  *   5. the effects the untrusted child claims are checked against the row
  *      (effects it may claim, for its own path only) before they are
  *      recorded; the model never sees them;
+ *   WebFetch (the fetch profile) goes another way after the decision: the
+ *   supervisor checks the URL, resolves, vets and connects, and runs the
+ *   child with the connected socket, hop by hop (runtime/session/fetch.h);
+ *   the page is then answered from by the prompt applier, if any;
  *   6. the result is shaped as the reference does: empty text becomes
  *      "(<Tool> completed with no output)", text over the row's ceiling is
  *      saved under the output directory and previewed (<persisted-output>).
@@ -63,12 +67,39 @@ struct session_call_ctx;
 
 /*
  * The function that runs a prepared request in a child: toolrun_call()
- * unless a test injects another. Returns 0 with *out (a result object,
- * untrusted), -CORDON_EPROTO when the sandbox itself failed (the warden is
- * gone), other negative CORDON_E* when nothing could be run.
+ * unless a test injects another. pass_fd (>= 0) is a descriptor for the
+ * child (WebFetch's vetted connection). Returns 0 with *out (a result
+ * object, untrusted), -CORDON_EPROTO when the sandbox itself failed (the
+ * warden is gone), other negative CORDON_E* when nothing could be run.
  */
-typedef int (*session_runner_fn)(void *ctx, enum sandbox_profile profile, const json_t *request, int cancel_fd,
-				 json_t **out);
+typedef int (*session_runner_fn)(void *ctx, enum sandbox_profile profile, const json_t *request, int pass_fd,
+				 int cancel_fd, json_t **out);
+
+/*
+ * WebFetch's second step. The reference answers the call's prompt from the
+ * fetched page with a second, small model call; cordon's session does the
+ * fetch (runtime/session/fetch.h) and hands the page to this function,
+ * which the agent loop provides (it has the provider, and the API key stays
+ * in the supervisor: runtime/loop/loop.c). Without one (`cordon tool`, the
+ * replay provider, session_opts.fetch_raw) the page itself is the result:
+ * Markdown, cut at 100000 characters with the reference's note.
+ */
+struct session_fetch_page {
+	const char *url;          /* where the page came from (after same-host redirects) */
+	const char *prompt;       /* the model's prompt */
+	const char *content;      /* the page as Markdown (or text) */
+	size_t content_len;
+	const char *content_type;
+	int status;
+};
+
+/*
+ * Answer page->prompt from the page: 0 with *out_text (malloc'd, UTF-8,
+ * the call's result text), or negative CORDON_E* with *out_text (malloc'd
+ * or NULL) saying why, for an error result. Called from the thread of the
+ * call, maybe several at once; never with the session's lock held.
+ */
+typedef int (*session_fetch_apply_fn)(void *ctx, const struct session_fetch_page *page, char **out_text);
 
 struct session_opts {
 	const char *workspace;      /* absolute; the writable root and project root */
@@ -85,6 +116,11 @@ struct session_opts {
 	 */
 	const struct policy *policy;
 	bool no_namespaces;         /* run degraded on purpose (tests) */
+	/*
+	 * WebFetch returns the page itself even when a prompt applier is set
+	 * (session_set_fetch_apply()): the "raw Markdown" setting.
+	 */
+	bool fetch_raw;
 	session_runner_fn runner;   /* tests: replaces the sandbox (then no sandbox is opened) */
 	void *runner_ctx;
 };
@@ -140,6 +176,12 @@ void session_cancel(struct session *s);
  * the tool's own check. Bad entries are skipped. 0 or -CORDON_ENOMEM.
  */
 int session_seed(struct session *s, const json_t *read_state, const json_t *todos);
+
+/*
+ * Set (or clear, fn NULL) the function that applies WebFetch's prompt to a
+ * fetched page (see session_fetch_apply_fn). Not while calls are in flight.
+ */
+void session_set_fetch_apply(struct session *s, session_fetch_apply_fn fn, void *ctx);
 
 /* The current todo list (a new reference; an empty array at first). */
 json_t *session_todos(struct session *s);

@@ -193,8 +193,8 @@ static json_t *placeholders_for(const struct toolrun *tr, const json_t *request)
 	return arr;
 }
 
-int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int cancel_fd,
-		 json_t **out_result)
+int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int pass_fd,
+		 int cancel_fd, json_t **out_result)
 {
 	struct sandbox_call c;
 	struct sandbox_result sr;
@@ -235,6 +235,8 @@ int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t 
 	c.timeout_ms = tr->opts.timeout_ms;
 	c.max_reply = tr->opts.max_result;
 	c.max_output = 64u << 10; /* the child's own stderr chatter, for diagnostics only */
+	c.pass = pass_fd >= 0;
+	c.pass_fd = pass_fd;
 	c.cancellable = cancel_fd >= 0;
 	c.cancel_fd = cancel_fd;
 	r = sandbox_run(tr->sb, &c, &sr);

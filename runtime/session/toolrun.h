@@ -3,11 +3,13 @@
  *
  *	struct toolrun *tr;
  *	toolrun_open(&tr, &opts, &diag);
- *	toolrun_call(tr, PROFILE_READONLY, request, -1, &result);   (any number, any thread)
+ *	toolrun_call(tr, PROFILE_READONLY, request, -1, -1, &result);   (any number, any thread)
  *	toolrun_close(tr);
  *
  * toolrun_call() runs tools/tool.h's tool_execute(request) in a child process
- * confined by `profile` and returns the child's result object. The child's
+ * confined by `profile` and returns the child's result object. pass_fd
+ * (>= 0) is handed to the child as its fd 5 (sandbox_call.pass_fd: the
+ * connection WebFetch's supervisor side vetted); our copy stays ours. The child's
  * reply is untrusted: its size is capped (opts.max_result), it must parse as
  * one JSON object with a string or array "content", and text is valid UTF-8.
  * A child that crashes, times out or breaks the protocol yields an is_error
@@ -56,8 +58,8 @@ struct toolrun_opts {
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct cordon_diag *diag);
-int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int cancel_fd,
-		 json_t **out_result);
+int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int pass_fd,
+		 int cancel_fd, json_t **out_result);
 
 /* The layers the session sandbox provides (LAYER_BIT mask). */
 unsigned toolrun_layers(const struct toolrun *tr);

@@ -14,7 +14,7 @@ allowed() {
 	tools) echo "common/ tools/ policy/profile.h policy/pathmatch.h policy/catalog.h" ;;
 	runtime/sandbox) echo "common/ runtime/sandbox/ policy/profile.h" ;;
 	runtime/provider) echo "common/ runtime/provider/" ;;
-	runtime/session) echo "common/ policy/ tools/tool.h tools/pathres.h tools/textfile.h runtime/session/ runtime/sandbox/sandbox.h" ;;
+	runtime/session) echo "common/ policy/ tools/tool.h tools/pathres.h tools/textfile.h tools/input.h tools/webfetch.h runtime/session/ runtime/sandbox/sandbox.h" ;;
 	runtime/loop) echo "common/ policy/ runtime/loop/ runtime/session/ runtime/provider/" ;;
 	runtime/git) echo "common/ runtime/git/" ;;
 	runtime/cli) echo "common/ policy/ tools/ runtime/" ;;

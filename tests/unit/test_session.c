@@ -108,11 +108,13 @@ struct fake {
 	bool wait_cancel;       /* block until the cancel fd fires */
 };
 
-static int fake_run(void *ctx, enum sandbox_profile profile, const json_t *request, int cancel_fd, json_t **out)
+static int fake_run(void *ctx, enum sandbox_profile profile, const json_t *request, int pass_fd, int cancel_fd,
+		    json_t **out)
 {
 	struct fake *f = ctx;
 
 	(void)profile;
+	(void)pass_fd;
 	pthread_mutex_lock(&f->mu);
 	f->calls++;
 	json_decref(f->last_request);
