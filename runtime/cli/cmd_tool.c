@@ -55,6 +55,7 @@ static void usage(FILE *f)
 	      "  --output-dir DIR  where results over the size limits are saved\n"
 	      "  --agent FILE      apply this agent file's tool policy\n"
 	      "  --settings FILE   apply this settings file's permission rules\n"
+	      "  --timeout MS      the time limit of each call (default 120000)\n"
 	      "  --stdin           read calls as JSONL from standard input\n"
 	      "  -h, --help        show this help\n"
 	      "\n"
@@ -178,6 +179,7 @@ int cmd_tool(int argc, char **argv)
 		{ "output-dir", required_argument, NULL, 'o' }, { "read-root", required_argument, NULL, 'r' },
 		{ "agent", required_argument, NULL, 'a' },     { "settings", required_argument, NULL, 's' },
 		{ "stdin", no_argument, NULL, 'i' },           { "help", no_argument, NULL, 'h' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct session_opts opts = { 0 };
@@ -231,6 +233,20 @@ int cmd_tool(int argc, char **argv)
 		case 'i':
 			from_stdin = true;
 			break;
+		case 't': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || v > 86400000ul || optarg[0] == '-') {
+				status = cli_usage_error("tool", "--timeout takes milliseconds (1 to 86400000), not '%s'",
+							 optarg);
+				goto out;
+			}
+			opts.timeout_ms = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			status = CLI_EXIT_OK;

@@ -27,6 +27,14 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
+/* Whether host is the address text itself (an IP literal, maybe in brackets). */
+static bool literal(const char *host, const char *text)
+{
+	size_t n = strlen(text);
+
+	return !strcmp(host, text) || (host[0] == '[' && !strncmp(host + 1, text, n) && !strcmp(host + 1 + n, "]"));
+}
+
 int dial_vet(const struct addrinfo *list, bool allow_loopback, const char *host, struct cordon_diag *diag)
 {
 	const struct addrinfo *ai;
@@ -49,7 +57,11 @@ int dial_vet(const struct addrinfo *list, bool allow_loopback, const char *host,
 		 * misconfiguration, and either way the fetch must not pick.
 		 */
 		addr_text(ai->ai_addr, text, sizeof(text));
-		diag_set(diag, 0, 0, "'%s' resolves to %s, a %s address: %s", host, text, netaddr_class_name(c), why);
+		if (literal(host, text))
+			diag_set(diag, 0, 0, "%s is a %s address: %s", text, netaddr_class_name(c), why);
+		else
+			diag_set(diag, 0, 0, "'%s' resolves to %s, a %s address: %s", host, text, netaddr_class_name(c),
+				 why);
 		return -CORDON_EDENIED;
 	}
 	if (!n) {

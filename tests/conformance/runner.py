@@ -20,6 +20,15 @@ For every case in tests/conformance/cases (sorted by name):
        - content block arrays (images, notebooks): equal as JSON;
      then `workspace_after` equal (the set of regular files and their bytes);
   4. print one TAP line per case, and the plan ("1..N") at the end.
+WebFetch cases get their own loopback HTTPS (and HTTP) server (tests/httpd.py:
+a throwaway CA, the case's "static" pages as routes); {HTTPS_PORT},
+{HTTP_PORT} and {PORT} are its ports, and cordon runs with the test-only
+switches that let the fetch reach loopback and trust that CA
+(CORDON_TEST_ALLOW_LOOPBACK_FETCH, CORDON_TEST_FETCH_CA_FILE). The
+reference's answer to a page comes from a second model call (the case's
+"side_text"); `cordon tool` has no model and returns the page as Markdown,
+so for those calls the runner checks that every word of the page's visible
+text reached the result instead.
 A tool that still answers "this tool is not implemented yet" makes its cases
 SKIP with that reason. Cases we choose not to follow are listed in
 docs/compatibility.md and in DEVIATIONS below (they SKIP with the reason).
@@ -40,6 +49,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -214,6 +224,20 @@ def same_facts(got, want, ws, extra):
     return missing
 
 
+def page_words(case, call, env):
+    """The words of the visible text of the static page a WebFetch call asks for."""
+    url = subst(call["input"].get("url", ""), env)
+    path = "/" + url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0] if "/" in url.split("://", 1)[-1] else "/"
+    page = case.get("static", {}).get(path)
+    if not page:
+        return None
+    body = page.get("body", "")
+    if "html" in page.get("content_type", ""):
+        body = re.sub(r"(?is)<(script|style|title|head)\b.*?</\1\s*>", " ", body)
+        body = re.sub(r"<[^>]*>", " ", body)
+    return re.findall(r"[A-Za-z0-9]+", body)
+
+
 def compare_call(case, idx, call, res, env, files):
     key = "%s#%d" % (case["name"], idx)
     exp = subst_json(call["expect"], env)
@@ -222,11 +246,20 @@ def compare_call(case, idx, call, res, env, files):
         return "is_error %s, want %s: %r" % (res.get("is_error"), exp.get("is_error"), res.get("content"))
     got = res.get("content")
     want = exp.get("content")
+    if name == "WebFetch" and case.get("side_text") and not exp.get("is_error") and isinstance(got, str):
+        # The reference's text is a model's answer (README: not expected to
+        # match); without a model cordon returns the page: all of it must be there.
+        words = page_words(case, call, env)
+        if words is None:
+            return "no static page for %r" % call["input"].get("url")
+        missing = [w for w in words if w not in got]
+        return None if not missing else "page words %r missing from %r" % (missing, got[:2000])
     if not isinstance(want, str) or not isinstance(got, str):
         return None if got == want else "content differs:\n got: %r\nwant: %r" % (got, want)
     if got == want:
         return None
-    if not exp.get("is_error") and name in ("Read", "Grep", "Glob", "Bash"):
+    # WebFetch's own texts (a redirect to another host, an HTTP error status) are byte-exact too.
+    if not exp.get("is_error") and name in ("Read", "Grep", "Glob", "Bash", "WebFetch"):
         candidates = [want] + [subst(v["content"], env) for v in exp.get("variants", [])]
         for c in candidates:
             if mask(got) == mask(c):
@@ -248,7 +281,8 @@ def compare_call(case, idx, call, res, env, files):
 def probe_tools(names, tmp):
     """Which of these tools are still placeholders (asked with a valid input:
     the input is validated before a tool runs)."""
-    probe = {"Bash": {"command": "true"}, "WebFetch": {"url": "https://example.invalid/", "prompt": "x"},
+    # WebFetch's probe is refused by the address check at once: no DNS, no connection.
+    probe = {"Bash": {"command": "true"}, "WebFetch": {"url": "https://127.0.0.1/", "prompt": "x"},
              "Read": {"file_path": "probe"}, "Write": {"file_path": "probe", "content": ""},
              "Edit": {"file_path": "probe", "old_string": "a", "new_string": "b"},
              "Glob": {"pattern": "probe"}, "Grep": {"pattern": "probe"}, "TodoWrite": {"todos": []}}
@@ -320,10 +354,9 @@ def run_case(path, placeholder_tools, case=None):
     for t in tools:
         if placeholder_tools.get(t):
             return "skip", "tool not implemented yet (%s)" % TOOL_ISSUE.get(t, "its issue")
-    if "static" in case or any("{PORT}" in json.dumps(c["input"]) or "PORT}" in json.dumps(c["input"])
-                               for c in case["calls"]):
-        return "skip", "needs the case's loopback HTTP(S) server, which this runner does not start yet"
+    needs_server = "static" in case or any("PORT}" in json.dumps(c["input"]) for c in case["calls"])
     base = tempfile.mkdtemp(prefix="cordon-conf-")
+    server = None
     try:
         ws = os.path.join(base, "ws")
         home = os.path.join(base, "home")
@@ -335,6 +368,11 @@ def run_case(path, placeholder_tools, case=None):
         build_workspace(ws, case.get("files", {}))
         penv = dict(os.environ, HOME=home, TMPDIR=tmpd)
         penv.update(case.get("env", {}))
+        if needs_server:
+            server, ports = start_server(base, case.get("static", {}))
+            env.update(HTTPS_PORT=ports["HTTPS_PORT"], HTTP_PORT=ports["HTTP_PORT"], PORT=ports["HTTP_PORT"])
+            # Test-only switches (docs/sandbox.md): loopback may be fetched, the throwaway CA is trusted.
+            penv.update(CORDON_TEST_ALLOW_LOOPBACK_FETCH="1", CORDON_TEST_FETCH_CA_FILE=ports["CA"])
         if case.get("setup"):
             setup = case["setup"]
             if isinstance(setup, list):
@@ -371,7 +409,36 @@ def run_case(path, placeholder_tools, case=None):
             return "fail", "\n".join(problems)
         return "pass", None
     finally:
+        stop_server(server)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def start_server(base, static):
+    """tests/httpd.py serving the case's pages; returns (process, {HTTPS_PORT, HTTP_PORT, CA})."""
+    routes = os.path.join(base, "routes.json")
+    with open(routes, "w", encoding="utf-8") as f:
+        json.dump(static, f)
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "httpd.py"), "--dir",
+                          os.path.join(base, "httpd"), "--routes", routes, "--lifetime", "600"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    line = p.stdout.readline().decode()
+    ports = dict(kv.split("=", 1) for kv in line.split())
+    if "HTTPS_PORT" not in ports:
+        stop_server(p)
+        raise RuntimeError("the test HTTP server did not start: %r %r" % (line, p.stderr.read()[-2000:]))
+    return p, ports
+
+
+def stop_server(p):
+    """Close its stdin (it stops by itself then); kill it if it does not."""
+    if not p:
+        return
+    try:
+        p.stdin.close()
+        p.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        p.send_signal(signal.SIGKILL)
+        p.wait()
 
 
 def main(argv):
