@@ -1,5 +1,6 @@
 /* loop.c — the agent loop (see loop.h). */
 #include "runtime/loop/loop.h"
+#include "runtime/loop/prompt.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "policy/catalog.h"
@@ -15,6 +16,7 @@
 #define MAX_PARALLEL 8           /* concurrency-safe calls run at once */
 #define TRIM_KEEP 3              /* tool results kept whole when trimming for context */
 #define ELIDED_NOTE "[output elided to save context; run the tool again if you need it]"
+#define FETCH_MAX_TOKENS 4096    /* the answer of WebFetch's second call */
 
 static const struct {
 	const char *subtype;
@@ -358,9 +360,108 @@ static void add_usage(struct loop_result *r, const struct provider_turn *t)
 	snprintf(r->model, sizeof(r->model), "%s", t->model);
 }
 
+/* ---- WebFetch's second call ---------------------------------------------------- */
+
+struct fetch_apply {
+	const struct loop_opts *o;
+	struct loop_result *r;
+	pthread_mutex_t mu; /* the result's usage: calls of one turn answer at once */
+	struct provider_usage usage;
+	double cost;
+	unsigned long long api_ms;
+};
+
+/*
+ * The session's prompt applier (session_fetch_apply_fn): the page and the
+ * prompt go to the provider in a request of their own, no tools, no
+ * system prompt; the answer's text is the call's result. Runs in the call's
+ * thread; the key never leaves the supervisor.
+ */
+static int apply_fetch_prompt(void *ctx, const struct session_fetch_page *pg, char **out_text)
+{
+	struct fetch_apply *fa = ctx;
+	struct provider_hooks hooks = { .on_retry = on_retry, .ctx = fa->o->ev };
+	struct provider_turn t = { 0 };
+	struct provider_error err = { 0 };
+	struct provider_request rq = { .max_tokens = FETCH_MAX_TOKENS };
+	char *msg = prompt_webfetch(pg->content, pg->content_len, pg->prompt);
+	json_t *messages;
+	double c;
+	int rc;
+
+	*out_text = NULL;
+	if (fa->o->cancel)
+		hooks.cancel = &fa->o->cancel->flag;
+	messages = msg ? json_pack("[{s:s, s:[{s:s, s:s}]}]", "role", "user", "content", "type", "text", "text", msg)
+		       : NULL;
+	free(msg);
+	if (!messages)
+		return -CORDON_ENOMEM;
+	rq.messages = messages;
+	rc = provider_send(fa->o->provider, &rq, &hooks, &t, &err);
+	json_decref(messages);
+	if (rc < 0) {
+		const char *why = err.message[0] ? err.message : cordon_strerror(rc);
+
+		if ((err.status ? asprintf(out_text, "API Error: %d %s", err.status, why)
+				: asprintf(out_text, "API Error: %s", why)) < 0)
+			*out_text = NULL;
+		return rc;
+	}
+	c = provider_cost_usd(t.model, &t.usage);
+	pthread_mutex_lock(&fa->mu);
+	fa->usage.input_tokens += t.usage.input_tokens;
+	fa->usage.cache_creation_tokens += t.usage.cache_creation_tokens;
+	fa->usage.cache_read_tokens += t.usage.cache_read_tokens;
+	fa->usage.output_tokens += t.usage.output_tokens;
+	fa->cost = c < 0 || fa->cost < 0 ? -1 : fa->cost + c;
+	fa->api_ms += t.api_ms;
+	pthread_mutex_unlock(&fa->mu);
+	*out_text = message_text(t.message);
+	provider_turn_release(&t);
+	return *out_text ? 0 : -CORDON_ENOMEM;
+}
+
+/* The second calls' usage joins the run's (called between turns, no call in flight). */
+static void take_fetch_usage(struct fetch_apply *fa, struct loop_result *r)
+{
+	pthread_mutex_lock(&fa->mu);
+	r->usage.input_tokens += fa->usage.input_tokens;
+	r->usage.cache_creation_tokens += fa->usage.cache_creation_tokens;
+	r->usage.cache_read_tokens += fa->usage.cache_read_tokens;
+	r->usage.output_tokens += fa->usage.output_tokens;
+	if (fa->cost < 0 || r->cost_usd < 0)
+		r->cost_usd = -1;
+	else
+		r->cost_usd += fa->cost;
+	r->api_ms += fa->api_ms;
+	memset(&fa->usage, 0, sizeof(fa->usage));
+	fa->cost = 0;
+	fa->api_ms = 0;
+	pthread_mutex_unlock(&fa->mu);
+}
+
 /* ---- the loop ---------------------------------------------------------------- */
 
+static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct fetch_apply *fa);
+
 int loop_run(const struct loop_opts *o, struct loop_result *r)
+{
+	struct fetch_apply fa = { .o = o, .r = r };
+	int rc;
+
+	pthread_mutex_init(&fa.mu, NULL);
+	if (!o->webfetch_raw)
+		session_set_fetch_apply(o->session, apply_fetch_prompt, &fa);
+	rc = loop_turns(o, r, &fa);
+	if (!o->webfetch_raw)
+		session_set_fetch_apply(o->session, NULL, NULL);
+	take_fetch_usage(&fa, r);
+	pthread_mutex_destroy(&fa.mu);
+	return rc;
+}
+
+static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct fetch_apply *fa)
 {
 	struct provider_hooks hooks = { .on_retry = on_retry, .on_stream_event = on_stream_event, .ctx = o->ev };
 	unsigned turn = 0, pauses = 0;
@@ -452,6 +553,7 @@ int loop_run(const struct loop_opts *o, struct loop_result *r)
 			pauses = 0;
 			results = run_tools(o, r, t.message, t.bad_inputs, turn, &denied);
 			provider_turn_release(&t);
+			take_fetch_usage(fa, r);
 			if (!results) {
 				finish(r, LOOP_INTERNAL, "out of memory");
 				break;

@@ -17,6 +17,10 @@
  * rest one by one, and every call is answered, in call order, in one user
  * message: denials and failures as is_error results the model can act on,
  * an unknown tool or a malformed input as an error result, never a crash.
+ * A WebFetch call's prompt is answered from the fetched page by a second,
+ * tool-less request through the same provider (session_set_fetch_apply();
+ * prompt_webfetch() is its message), unless opts.webfetch_raw; its tokens
+ * and cost count toward the run's.
  *
  * The loop ends on: end_turn / stop_sequence (success, the last text is the
  * result), the turn limit, the budget, the wall-clock limit, a cancel
@@ -70,6 +74,14 @@ struct loop_opts {
 	double max_budget_usd;     /* <= 0 = no limit */
 	unsigned max_tokens;       /* per reply; 0 = the provider's default */
 	bool fail_on_denial;       /* end with LOOP_DENIED after a turn with a permission denial */
+	/*
+	 * WebFetch: return the fetched page (Markdown) instead of answering the
+	 * call's prompt from it with a second model call through the provider
+	 * (the reference's way, and the default here). Set it for the replay
+	 * provider, whose script has no turns for those calls, and when the
+	 * model should read pages itself (`--webfetch-raw`).
+	 */
+	bool webfetch_raw;
 	struct loop_cancel *cancel; /* set from signal handlers; may be NULL */
 };
 

@@ -171,3 +171,24 @@ json_t *prompt_system(const struct prompt_opts *o)
 	buf_release(&b);
 	return sys;
 }
+
+char *prompt_webfetch(const char *content, size_t len, const char *prompt)
+{
+	static const char instructions[] =
+		"Provide a concise response based only on the content above. In your response:\n"
+		" - Enforce a strict 125-character maximum for quotes from any source document. Open Source "
+		"Software is ok as long as we respect the license.\n"
+		" - Use quotation marks for exact language from articles; any language outside of the quotation "
+		"should never be word-for-word the same.\n"
+		" - You are not a lawyer and never comment on the legality of your own prompts and responses.\n"
+		" - Never produce or reproduce exact song lyrics.";
+	struct buf b;
+
+	buf_init(&b, BUF_NOMAX);
+	if (buf_puts(&b, "\nWeb page content:\n---\n") < 0 || buf_append(&b, content, len) < 0 ||
+	    buf_printf(&b, "\n---\n\n%s\n\n%s\n", prompt, instructions) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}

@@ -38,4 +38,13 @@ json_t *prompt_system(const struct prompt_opts *o);
 /* The default general agent's prompt (when no --agent is given). */
 extern const char prompt_default_agent[];
 
+/*
+ * The user message of WebFetch's second model call, as the reference writes
+ * it: "\nWeb page content:\n---\n" + the page + "\n---\n\n" + the
+ * model's prompt + "\n\n" + instructions for a short answer (quotes of at
+ * most 125 characters, no song lyrics, no legal commentary) + "\n".
+ * malloc'd; NULL on ENOMEM.
+ */
+char *prompt_webfetch(const char *content, size_t len, const char *prompt);
+
 #endif
