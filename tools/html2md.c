@@ -479,15 +479,24 @@ static char *link_target(const struct md *m, const char *href)
 /* Write a link target: spaces and parentheses escaped so the Markdown stays one link. */
 static void put_target(struct md *m, const char *t)
 {
-	for (; *t && !m->full; t++) {
+	while (*t && !m->full) {
+		/* Runs, not bytes: put() cuts a run only between whole characters. */
+		size_t n = strcspn(t, " ()");
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if ((unsigned char)t[i] < 0x20)
+				break;
+		put(m, t, i);
+		t += i;
 		if (*t == ' ')
 			puts_(m, "%20");
 		else if (*t == '(')
 			puts_(m, "%28");
 		else if (*t == ')')
 			puts_(m, "%29");
-		else if ((unsigned char)*t >= 0x20)
-			put(m, t, 1);
+		if (*t)
+			t++; /* the escaped character, or a control character dropped */
 	}
 }
 
@@ -990,6 +999,7 @@ static void find_title(const GumboNode *root, struct html2md_stats *st)
 		for (j = 0; j < head->v.element.children.length; j++) {
 			const GumboNode *t = head->v.element.children.data[j];
 			const GumboNode *tx;
+			char tmp[sizeof(st->title) + 8];
 			const char *s;
 			size_t k = 0;
 			bool sp = false;
@@ -1000,17 +1010,20 @@ static void find_title(const GumboNode *root, struct html2md_stats *st)
 			tx = t->v.element.children.data[0];
 			if (tx->type != GUMBO_NODE_TEXT && tx->type != GUMBO_NODE_WHITESPACE)
 				continue;
-			for (s = tx->v.text.text; *s && k + 2 < sizeof(st->title); s++) {
+			/* A few bytes past the room, so the cut below sees whole sequences. */
+			for (s = tx->v.text.text; *s && k + 2 < sizeof(tmp); s++) {
 				if (is_ws((unsigned char)*s)) {
 					sp = k > 0;
 					continue;
 				}
 				if (sp)
-					st->title[k++] = ' ';
+					tmp[k++] = ' ';
 				sp = false;
-				st->title[k++] = *s;
+				tmp[k++] = *s;
 			}
-			st->title[utf8_cut(st->title, k, k)] = '\0';
+			k = utf8_cut(tmp, k, sizeof(st->title) - 1);
+			memcpy(st->title, tmp, k);
+			st->title[k] = '\0';
 			return;
 		}
 	}
