@@ -89,6 +89,8 @@ static void usage(FILE *f)
 	      "  --run-dir DIR               where the transcript goes (default: the state dir)\n"
 	      "  --resume ID                 continue the run with this id\n"
 	      "  --fail-on-denial            a denied call fails the run (exit 8)\n"
+	      "  --webfetch-raw              WebFetch returns the page as Markdown instead of a\n"
+	      "                              second model call's answer (always so with replay)\n"
 	      "  -h, --help                  show this help\n"
 	      "\n"
 	      "exit status: 0 success, 1 error, 2 usage, 3 max turns, 4 budget, 5 context too\n"
@@ -104,7 +106,7 @@ struct run_opts {
 	size_t nallowed, ndisallowed, nsettings, nadd;
 	unsigned max_turns, max_tokens, timeout;
 	double budget;
-	bool partial, fail_on_denial;
+	bool partial, fail_on_denial, webfetch_raw;
 	char *prompt; /* owned */
 };
 
@@ -163,7 +165,7 @@ static int parse(struct run_opts *o, int argc, char **argv)
 	enum {
 		O_AGENT = 256, O_FORMAT, O_VERBOSE, O_PARTIAL, O_PROVIDER, O_MODEL, O_REPLAY, O_MAXTURNS, O_BUDGET,
 		O_MAXTOKENS, O_TIMEOUT, O_ALLOWED, O_DISALLOWED, O_MODE, O_SETTINGS, O_ADDDIR, O_APPEND, O_CWD,
-		O_RUNDIR, O_RESUME, O_FAILDENY,
+		O_RUNDIR, O_RESUME, O_FAILDENY, O_FETCHRAW,
 	};
 	static const struct option longopts[] = {
 		{ "print", no_argument, NULL, 'p' },
@@ -190,6 +192,7 @@ static int parse(struct run_opts *o, int argc, char **argv)
 		{ "run-dir", required_argument, NULL, O_RUNDIR },
 		{ "resume", required_argument, NULL, O_RESUME },
 		{ "fail-on-denial", no_argument, NULL, O_FAILDENY },
+		{ "webfetch-raw", no_argument, NULL, O_FETCHRAW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -264,6 +267,7 @@ static int parse(struct run_opts *o, int argc, char **argv)
 			o->resume = optarg;
 			break;
 		case O_FAILDENY: o->fail_on_denial = true; break;
+		case O_FETCHRAW: o->webfetch_raw = true; break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
@@ -500,6 +504,8 @@ int cmd_run(int argc, char **argv)
 	lo.max_budget_usd = o.budget;
 	lo.max_tokens = o.max_tokens;
 	lo.fail_on_denial = o.fail_on_denial;
+	/* A replay script has no turns for WebFetch's second call: the page itself is the result. */
+	lo.webfetch_raw = o.webfetch_raw || pc.kind == PROVIDER_REPLAY;
 	lo.cancel = &run_cancel;
 	if (loop_run(&lo, &lr) < 0) {
 		status = early_failure(&ev, "out of memory", t0, CLI_EXIT_FAIL);

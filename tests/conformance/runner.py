@@ -36,7 +36,10 @@ docs/compatibility.md and in DEVIATIONS below (they SKIP with the reason).
 With --via-run, each case goes through the agent loop instead: `cordon -p`
 against scripts/mock-llm on loopback, one scripted model turn per call; the
 tool results are read from the requests cordon sent to the mock (the
-conversation the model would see) and compared by the same rules.
+conversation the model would see) and compared by the same rules. A
+WebFetch call with a "side_text" makes cordon's second model call: the
+mock answers it with that text (a turn of its own), the request must carry
+the page, and the tool result must be that answer.
 
 Usage: runner.py [-v] [--via-run] [CASE-NAME-GLOB...]
 """
@@ -246,6 +249,9 @@ def compare_call(case, idx, call, res, env, files):
         return "is_error %s, want %s: %r" % (res.get("is_error"), exp.get("is_error"), res.get("content"))
     got = res.get("content")
     want = exp.get("content")
+    if name == "WebFetch" and case.get("side_text") and not exp.get("is_error") and VIA_RUN:
+        # Through the loop the answer is the (mock) model's: the recorded one.
+        return None if got == case["side_text"] else "answer %r, want %r" % (got, case["side_text"])
     if name == "WebFetch" and case.get("side_text") and not exp.get("is_error") and isinstance(got, str):
         # The reference's text is a model's answer (README: not expected to
         # match); without a model cordon returns the page: all of it must be there.
@@ -302,9 +308,13 @@ def results_via_run(case, env, penv, ws, base):
     """The case's calls as model turns of one `cordon -p` run against the mock:
     the tool results as the next request carried them, one JSON line each."""
     calls = case["calls"]
-    turns = [{"content": [{"type": "tool_use", "id": "toolu_conf_%d" % i, "name": c["name"],
-                           "input": subst_json(c["input"], env)}],
-              "model": "claude-sonnet-4-5"} for i, c in enumerate(calls)]
+    turns = []
+    for i, c in enumerate(calls):
+        turns.append({"content": [{"type": "tool_use", "id": "toolu_conf_%d" % i, "name": c["name"],
+                                   "input": subst_json(c["input"], env)}], "model": "claude-sonnet-4-5"})
+        if c["name"] == "WebFetch" and case.get("side_text") and not c["expect"].get("is_error"):
+            # WebFetch's second model call comes next: the mock answers it as the reference's model did.
+            turns.append({"content": [{"type": "text", "text": case["side_text"]}], "model": "claude-haiku-4-5"})
     turns.append({"content": [{"type": "text", "text": "done"}], "model": "claude-sonnet-4-5"})
     script, log, portf = (os.path.join(base, n) for n in ("script.json", "mock.jsonl", "port"))
     with open(script, "w") as f:
@@ -330,6 +340,16 @@ def results_via_run(case, env, penv, ws, base):
         mock.terminate()
         mock.wait()
     reqs = [json.loads(l) for l in open(log)] if os.path.exists(log) else []
+    # WebFetch's second calls carry no tools: the page they were sent must be there.
+    side = [r for r in reqs if "tools" not in r["body"]]
+    reqs = [r for r in reqs if "tools" in r["body"]]
+    for r in side:
+        text = json.dumps(r["body"]["messages"])
+        words = [w for c in calls if c["name"] == "WebFetch" for w in (page_words(case, c, env) or [])]
+        if "Web page content:" not in text or any(w not in text for w in words):
+            return None, "a second WebFetch request without its page: %s" % text[:1000]
+    if len(side) != len([t for t in turns if t.get("model") == "claude-haiku-4-5"]):
+        return None, "%d second WebFetch requests, want one per fetched page" % len(side)
     if p.returncode != 0 or len(reqs) != len(calls) + 1:
         return None, "cordon -p exited %d after %d requests (want %d): %s" % (
             p.returncode, len(reqs), len(calls) + 1, (p.stdout + p.stderr).decode()[-2000:])
