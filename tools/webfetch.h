@@ -14,7 +14,7 @@
  *                                                  it must not resolve)
  *             "timeout_ms": 60000,                 the whole transfer
  *             "max_bytes": 10485760,               body bytes after decompression
- *             "ca_pem": "-----BEGIN ..."}          tests only: a CA to trust besides the system's
+ *             "ca_pem": "-----BEGIN ..."}          tests only: the CAs to trust (in place of the system bundle)
  *
  * The result is untrusted by the supervisor, which formats what the model
  * sees: "content" is the page as Markdown (or text) and

@@ -55,12 +55,12 @@
  * CORDON_* variables never reach a child. Test-only: see docs/sandbox.md.
  */
 #define FETCH_ENV_ALLOW_LOOPBACK "CORDON_TEST_ALLOW_LOOPBACK_FETCH"
-/* Test-only too: a PEM file of a CA the fetch child trusts besides the system's. */
+/* Test-only too: a PEM file of CAs the fetch child trusts in place of the system bundle. */
 #define FETCH_ENV_TEST_CA "CORDON_TEST_FETCH_CA_FILE"
 
 struct fetch_opts {
 	bool allow_loopback;   /* 127.0.0.0/8 and ::1 may be fetched (tests only) */
-	const char *ca_file;   /* a CA to trust besides the system's (tests only); NULL = none */
+	const char *ca_file;   /* CAs to trust instead of the system bundle (tests only); NULL = none */
 	unsigned timeout_ms;   /* a whole call; 0 = FETCH_DEFAULT_TIMEOUT_MS */
 	size_t cache_max;      /* 0 = FETCH_CACHE_MAX */
 };
