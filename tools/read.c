@@ -15,6 +15,7 @@
 #include "tools/search.h"
 #include "tools/textfile.h"
 #include "tools/tool.h"
+#include "common/base64.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/utf8.h"
@@ -352,31 +353,6 @@ static const char *sniff_image(const unsigned char *p, size_t n, const char *ext
 	return "image/png";
 }
 
-static int base64(struct buf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i + 2 < n && rc == 0; i += 3) {
-		char q[4] = { tab[p[i] >> 2], tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
-			      tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)], tab[p[i + 2] & 63] };
-
-		rc = buf_append(out, q, 4);
-	}
-	if (rc == 0 && n - i == 1) {
-		char q[4] = { tab[p[i] >> 2], tab[(p[i] & 3) << 4], '=', '=' };
-
-		rc = buf_append(out, q, 4);
-	} else if (rc == 0 && n - i == 2) {
-		char q[4] = { tab[p[i] >> 2], tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)], tab[(p[i + 1] & 15) << 2],
-			      '=' };
-
-		rc = buf_append(out, q, 4);
-	}
-	return rc;
-}
-
 static int read_image(json_t **out, const struct pathres_loc *loc, const char *shown, int fd,
 		      const struct stat *st, const char *ext)
 {
@@ -400,7 +376,7 @@ static int read_image(json_t **out, const struct pathres_loc *loc, const char *s
 	}
 	rc = fs_read_all(fd, READ_MAX_IMAGE, &raw);
 	if (rc == 0)
-		rc = base64(&b64, (const unsigned char *)raw.data, raw.len);
+		rc = base64_encode(&b64, raw.data, raw.len);
 	if (rc < 0) {
 		rc = result_printf(out, true, false, "cannot read '%s': %s", loc->abs, cordon_strerror(rc));
 		goto out;
