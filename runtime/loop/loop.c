@@ -175,6 +175,18 @@ static bool concurrent(const struct call *c)
 	return t && t->builtin && t->concurrency_safe;
 }
 
+/*
+ * Whether a call may change anything outside cordon: not an unknown tool
+ * (never run) nor one confined to the read-only profile (Landlock read-only,
+ * no network: its child can change nothing).
+ */
+static bool may_have_effects(const struct call *c)
+{
+	const struct tool_entry *t = catalog_find(c->name);
+
+	return t && t->builtin && t->profile != PROFILE_READONLY;
+}
+
 /* Run calls[from, to) at once (threads), or the one call inline. */
 static void run_group(struct call *calls, size_t from, size_t to)
 {
@@ -279,6 +291,15 @@ static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const
 						r->usage.cache_creation_tokens + r->usage.output_tokens,
 					r->cost_usd);
 		}
+		/*
+		 * The reply and its calls on disk before any effect they may have,
+		 * so that a resume after a crash of the machine knows of them.
+		 */
+		for (size_t k = i; k < j; k++)
+			if (may_have_effects(&calls[k])) {
+				transcript_sync(o->ev->tr);
+				break;
+			}
 		run_group(calls, i, j);
 	}
 	for (i = 0; i < n; i++) {

@@ -7,13 +7,19 @@
  * one JSON object per line for every event of the run, in order: the
  * init, each request sent and response received, each policy decision,
  * tool call and result, errors, retries, the final result. Each line is
- * written whole and flushed to the file system as it happens (write +
- * fdatasync), so a run killed at any point leaves every event before it.
+ * written whole in one write() as it happens, so a run killed at any point
+ * (kill -9 included) leaves every event before it. The lines reach the
+ * disk itself (fdatasync) at transcript_sync(), which the loop calls before
+ * tool calls that may change something run (not before reads), and at
+ * transcript_close(): what a crash of the whole machine can lose is the
+ * lines since the last such call, never the record of a call whose
+ * effects may have happened.
  *
  *	struct transcript *t;
  *	transcript_open(&t, &opts, &diag);
  *	transcript_append(t, "tool_call", json_pack(...));   steals the fields
- *	transcript_close(t);
+ *	transcript_sync(t);                                   before the call runs
+ *	transcript_close(t);                                  syncs too
  *
  * Lines: {"type": TYPE, "ts": "2026-12-07T18:00:00.123Z", "seq": N, ...fields}.
  * The conversation itself is in the "message" lines ({"role", "content"}),
@@ -48,10 +54,17 @@ int transcript_open(struct transcript **out, const struct transcript_opts *opts,
  */
 int transcript_append(struct transcript *t, const char *type, json_t *fields);
 
+/*
+ * Make the lines appended so far durable (fdatasync; nothing to do when no
+ * line came since the last sync). t may be NULL. Returns 0 or -CORDON_ESYS.
+ */
+int transcript_sync(struct transcript *t);
+
 const char *transcript_id(const struct transcript *t);
 const char *transcript_dir(const struct transcript *t);
 const char *transcript_path(const struct transcript *t);
 
+/* Sync (transcript_sync()) and close; t may be NULL. */
 void transcript_close(struct transcript *t);
 
 /* A new random UUID (version 4) into out[RUN_ID_LEN + 1]. */

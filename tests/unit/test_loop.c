@@ -73,7 +73,10 @@ static void transcript_lines(void **state)
 	assert_int_equal(transcript_append(t, "system", json_pack("{s:s}", "subtype", "init")), 0);
 	assert_int_equal(transcript_append(t, "message", json_pack("{s:s, s:s}", "role", "user", "content", "hi")),
 			 0);
+	assert_int_equal(transcript_sync(t), 0);
+	assert_int_equal(transcript_sync(t), 0); /* nothing new: nothing to do */
 	assert_int_equal(transcript_append(t, "note", NULL), 0);
+	assert_int_equal(transcript_sync(NULL), 0);
 	transcript_close(t);
 	snprintf(line, sizeof(line), "%s/transcript.jsonl", dir);
 	f = fopen(line, "r");
