@@ -374,9 +374,9 @@ for n in ("tools10", "notools"):
     for s in sides:
         rs = [r for r in timed if r["side"] == s and r["session"] == n]
         gaps = [g for r in rs for g in r["turn_gaps_ms"]]
-        print("  %-12s wall %-26s first model request %-24s per turn %-22s after last answer %-20s"
-              % (name_of[s], mmm([r["wall_ms"] for r in rs]), mmm([r["first_model_request_ms"] for r in rs]),
-                 mmm(gaps), mmm([r["after_last_ms"] for r in rs])))
+        print(("  %-12s wall %-26s first model request %-24s per turn %-22s after last answer %s"
+               % (name_of[s], mmm([r["wall_ms"] for r in rs]), mmm([r["first_model_request_ms"] for r in rs]),
+                  mmm(gaps), mmm([r["after_last_ms"] for r in rs]))).rstrip())
         print("  %-12s loop requests %d, side requests %d, other requests %s (first of any kind: %s ms),"
               " request bytes %d, peak RSS %s MiB"
               % ("", rs[0]["loop_requests"], rs[0]["side_requests"],
