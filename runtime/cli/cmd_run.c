@@ -204,7 +204,7 @@ static int parse(struct run_opts *o, int argc, char **argv)
 	o->budget = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ph", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case O_VERBOSE:

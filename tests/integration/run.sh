@@ -151,6 +151,16 @@ out=$("$CORDON" --no-such-flag 2>&1); rc=$?
 t_eq "cordon --no-such-flag: exit 2" "$rc" 2
 out=$(cd "$ws" && "$CORDON" -p --provider replay --replay-script "$tmp/fix.jsonl" --bogus x 2>&1); rc=$?
 t_eq "an unknown option after -p: exit 2" "$rc" 2
+out=$(cd "$ws" && "$CORDON" -p "fix add" --provider replay --replay-script "$tmp/fix.jsonl" --no-such-flag 2>&1); rc=$?
+t_eq "an unknown option after the prompt: exit 2" "$rc" 2
+out=$(cd "$ws" && "$CORDON" -p "fix add" --provider replay --replay-script "$tmp/fix.jsonl" --output-format json \
+	--max-turns 1 2>&1); rc=$?
+t_eq "options after the prompt are options (claude -p accepts them there)" "$rc" 3
+t_contains "options after the prompt: the json format was taken" "$out" '"subtype":"error_max_turns"'
+out=$(cd "$ws" && "$CORDON" -p --provider replay --replay-script "$tmp/fix.jsonl" --output-format json \
+	--run-dir "$tmp/run-dash" -- "--help is a word of this prompt" 2>&1); rc=$?
+t_check "after --, a prompt may start with a dash" grep -q '"text":"--help is a word of this prompt"' "$tmp/run-dash/transcript.jsonl"
+git -C "$ws" checkout -q src/add.c
 out=$(cd "$ws" && "$CORDON" -p --provider replay --replay-script "$tmp/fix.jsonl" </dev/null 2>&1); rc=$?
 t_eq "no prompt: exit 2" "$rc" 2
 t_contains "no prompt: says so" "$out" "no prompt"
