@@ -355,6 +355,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 	char cwd[PATH_MAX], m[1024], msg[1200];
 	json_t *system = NULL, *tools = NULL, *messages = NULL, *meta = NULL, *res = NULL;
+	struct prompt_git *git = NULL;
 	unsigned long long t0 = mono_ms();
 	int status, rc;
 
@@ -429,6 +430,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	/* The repository's facts for the system prompt, gathered meanwhile. */
+	git = prompt_git_begin(cwd);
 	/* The sandbox first: the warden is forked while we hold no secret. */
 	so.workspace = cwd;
 	so.home = getenv("HOME");
@@ -465,7 +468,7 @@ int cmd_run(int argc, char **argv)
 
 	{
 		struct prompt_opts po = { .agent_prompt = p.agent_prompt, .append = o.append, .cwd = cwd,
-					  .layers = session_layers(sess) };
+					  .layers = session_layers(sess), .git = git };
 
 		system = prompt_system(&po);
 	}
@@ -520,6 +523,7 @@ out:
 	run_session = NULL;
 	json_decref(res);
 	loop_result_release(&lr);
+	prompt_git_free(git);
 	json_decref(system);
 	json_decref(tools);
 	json_decref(messages);

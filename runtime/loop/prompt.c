@@ -5,6 +5,8 @@
 #include "policy/profile.h"
 
 #include <git2.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -119,6 +121,59 @@ out:
 	buf_puts(b, "</env>\n");
 }
 
+struct prompt_git {
+	pthread_t th;
+	bool started;
+	char *cwd;
+	struct buf facts; /* git_facts()'s text */
+};
+
+static void *git_thread(void *arg)
+{
+	struct prompt_git *g = arg;
+
+	git_facts(&g->facts, g->cwd);
+	return NULL;
+}
+
+struct prompt_git *prompt_git_begin(const char *cwd)
+{
+	struct prompt_git *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	buf_init(&g->facts, BUF_NOMAX);
+	g->cwd = strdup(cwd);
+	if (!g->cwd) {
+		free(g);
+		return NULL;
+	}
+	g->started = pthread_create(&g->th, NULL, git_thread, g) == 0;
+	if (!g->started)
+		git_facts(&g->facts, g->cwd); /* no thread to be had: now, inline */
+	return g;
+}
+
+/* Wait for the facts (once). */
+static const struct buf *git_join(struct prompt_git *g)
+{
+	if (g->started) {
+		pthread_join(g->th, NULL);
+		g->started = false;
+	}
+	return &g->facts;
+}
+
+void prompt_git_free(struct prompt_git *g)
+{
+	if (!g)
+		return;
+	git_join(g);
+	buf_release(&g->facts);
+	free(g->cwd);
+	free(g);
+}
+
 json_t *prompt_system(const struct prompt_opts *o)
 {
 	struct buf b;
@@ -156,7 +211,13 @@ json_t *prompt_system(const struct prompt_opts *o)
 		buf_puts(&b, "\n");
 	}
 	buf_printf(&b, "Today's date: %s\n", date);
-	git_facts(&b, o->cwd);
+	if (o->git && !strcmp(o->git->cwd, o->cwd)) {
+		const struct buf *f = git_join(o->git);
+
+		buf_append(&b, f->data, f->len);
+	} else {
+		git_facts(&b, o->cwd);
+	}
 	buf_printf(&b,
 		   "\nYour tools run in a sandbox managed by cordon: files are reachable only inside the working "
 		   "directory (and the directories the policy adds), %s A call the sandbox or the policy refuses "

@@ -21,12 +21,32 @@
 #define PROMPT_MAX_STATUS_LINES 40
 #define PROMPT_MAX_COMMITS 5
 
+/*
+ * The repository facts take libgit2's start-up (about 10 ms here: it loads
+ * the CA bundle for TLS it never uses) plus a status walk; they can be
+ * gathered on a thread while the sandbox starts:
+ *
+ *	struct prompt_git *g = prompt_git_begin(cwd);     early (NULL: gathered later, inline)
+ *	... start the sandbox, open the provider ...
+ *	struct prompt_opts o = { ..., .git = g };
+ *	sys = prompt_system(&o);                          joins the thread
+ *	prompt_git_free(g);
+ *
+ * The thread touches only the repository's metadata through libgit2 (no
+ * hooks, filters or fsmonitor); forking the warden while it runs is safe:
+ * the warden never calls into libgit2, and glibc's malloc is fork-safe.
+ */
+struct prompt_git;
+struct prompt_git *prompt_git_begin(const char *cwd);
+void prompt_git_free(struct prompt_git *g);
+
 struct prompt_opts {
 	const char *agent_prompt; /* the agent body; NULL = the default general agent */
 	const char *append;       /* --append-system-prompt, or NULL */
 	const char *cwd;          /* absolute */
 	const char *date;         /* "YYYY-MM-DD"; NULL = today (UTC) */
 	unsigned layers;          /* the sandbox's LAYER_BIT mask, for the sandbox note */
+	struct prompt_git *git;   /* prompt_git_begin()'s, or NULL: gathered inline */
 };
 
 /*
