@@ -1,0 +1,137 @@
+/* util.c — what the files of runtime/git share: errors, diffs, commit metadata (see internal.h). */
+#include "runtime/git/internal.h"
+#include "common/buf.h"
+#include "common/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+int git_fail(struct cordon_diag *d, int rc, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	diag_set(d, 0, 0, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
+	if (rc == GIT_ENOTFOUND)
+		return -CORDON_ENOTFOUND;
+	return -CORDON_EPROTO;
+}
+
+int run_diff(git_diff **out, git_repository *repo, git_tree *from, git_tree *to, bool renames, struct cordon_diag *d)
+{
+	git_diff_options o;
+	git_diff_find_options fo;
+	int rc;
+
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	/* Full ids: git apply needs them for binary patches. */
+	o.id_abbrev = GIT_OID_HEXSZ;
+	o.flags = GIT_DIFF_SHOW_BINARY | (renames ? 0 : GIT_DIFF_INCLUDE_TYPECHANGE);
+	if ((rc = git_diff_tree_to_tree(out, repo, from, to, &o)) < 0)
+		return git_fail(d, rc, "cannot compare the snapshots");
+	if (!renames)
+		return 0;
+	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+	fo.flags = GIT_DIFF_FIND_RENAMES;
+	if ((rc = git_diff_find_similar(*out, &fo)) < 0) {
+		git_diff_free(*out);
+		*out = NULL;
+		return git_fail(d, rc, "cannot find renames");
+	}
+	return 0;
+}
+
+static json_t *text(const char *s)
+{
+	struct buf b;
+	json_t *j;
+
+	buf_init(&b, BUF_NOMAX);
+	if (utf8_sanitize(&b, s, strlen(s)) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	j = json_stringn(b.data, b.len);
+	buf_release(&b);
+	return j;
+}
+
+json_t *diff_files(git_diff *diff)
+{
+	static const char *const names[] = {
+		[GIT_DELTA_ADDED] = "added",	   [GIT_DELTA_DELETED] = "deleted", [GIT_DELTA_MODIFIED] = "modified",
+		[GIT_DELTA_RENAMED] = "renamed",   [GIT_DELTA_COPIED] = "added",    [GIT_DELTA_TYPECHANGE] = "typechange",
+	};
+	json_t *out = json_array();
+	size_t i, n = git_diff_num_deltas(diff);
+	char m[16];
+
+	for (i = 0; out && i < n; i++) {
+		const git_diff_delta *dl = git_diff_get_delta(diff, i);
+		const char *st = (size_t)dl->status < sizeof(names) / sizeof(names[0]) ? names[dl->status] : NULL;
+		const char *path = dl->status == GIT_DELTA_DELETED ? dl->old_file.path : dl->new_file.path;
+		json_t *f;
+
+		if (!st)
+			continue;
+		f = json_pack("{s:o, s:s}", "path", text(path), "status", st);
+		if (!f) {
+			json_decref(out);
+			return NULL;
+		}
+		if (dl->status == GIT_DELTA_RENAMED)
+			json_object_set_new(f, "old_path", text(dl->old_file.path));
+		if (dl->old_file.mode && dl->new_file.mode && dl->old_file.mode != dl->new_file.mode) {
+			snprintf(m, sizeof(m), "%06o", dl->old_file.mode);
+			json_object_set_new(f, "old_mode", json_string(m));
+			snprintf(m, sizeof(m), "%06o", dl->new_file.mode);
+			json_object_set_new(f, "new_mode", json_string(m));
+		}
+		json_array_append_new(out, f);
+	}
+	return out;
+}
+
+json_t *meta_of_message(const char *message)
+{
+	const char *p = message, *line = NULL;
+	size_t plen = strlen(GITRUN_META);
+
+	/* The last line that starts with the marker. */
+	while (p && *p) {
+		if (!strncmp(p, GITRUN_META, plen))
+			line = p + plen;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!line)
+		return NULL;
+	{
+		const char *end = strchr(line, '\n');
+		json_t *j = json_loadb(line, end ? (size_t)(end - line) : strlen(line), 0, NULL);
+
+		if (!json_is_object(j)) {
+			json_decref(j);
+			return NULL;
+		}
+		return j;
+	}
+}
+
+int meta_signature(git_signature **out)
+{
+	return git_signature_now(out, "cordon", "cordon@localhost");
+}
+
+void iso_now(char *out, size_t size)
+{
+	struct timeval tv;
+	struct tm tm;
+	char s[24];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, size, "%s.%03ldZ", s, (long)(tv.tv_usec / 1000));
+}
