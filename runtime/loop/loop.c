@@ -301,6 +301,18 @@ static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const
 				break;
 			}
 		run_group(calls, i, j);
+		for (size_t k = i; k < j && o->after_call; k++) {
+			const struct call *c = &calls[k];
+			struct loop_call lc = { .turn = turn, .name = c->name, .tool_use_id = c->id, .input = c->input };
+
+			if (!c->ran || c->rc < 0)
+				continue;
+			lc.effects = c->r.effects;
+			lc.is_error = c->r.is_error;
+			lc.denied = c->r.denied;
+			lc.cancelled = c->r.cancelled;
+			o->after_call(o->after_call_ctx, &lc);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		struct call *c = &calls[i];

@@ -63,6 +63,22 @@ struct loop_cancel {
 	volatile sig_atomic_t signal;
 };
 
+/* A tool call that ran, for loop_opts.after_call (everything borrowed for the call). */
+struct loop_call {
+	unsigned turn;
+	const char *name, *tool_use_id;
+	const json_t *input;
+	const json_t *effects; /* the checked effects (session.h), or NULL */
+	bool is_error, denied, cancelled;
+};
+
+/*
+ * Called on the loop's thread after each call that ran, before the next
+ * one starts (a group of concurrent calls: each, in call order, once the
+ * group is done); the place for a checkpoint of what the call changed.
+ */
+typedef void (*loop_after_call_fn)(void *ctx, const struct loop_call *call);
+
 struct loop_opts {
 	struct session *session;   /* borrowed: the tools */
 	struct provider *provider; /* borrowed: the model */
@@ -83,6 +99,8 @@ struct loop_opts {
 	 */
 	bool webfetch_raw;
 	struct loop_cancel *cancel; /* set from signal handlers; may be NULL */
+	loop_after_call_fn after_call; /* may be NULL */
+	void *after_call_ctx;
 };
 
 struct loop_result {
