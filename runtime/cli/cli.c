@@ -10,6 +10,8 @@ static const struct cli_command commands[] = {
 	{ "doctor", cmd_doctor, "report which sandbox layers this machine provides" },
 	{ "agents", cmd_agents, "list and validate agent files" },
 	{ "policy", cmd_policy, "show an agent's effective policy, check a tool call" },
+	{ "runs", cmd_runs, "list the runs recorded in this repository, newest first" },
+	{ "rewind", cmd_rewind, "put the working tree back to a run's checkpoint" },
 };
 
 const struct cli_command *cli_find(const char *name)

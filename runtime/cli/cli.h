@@ -59,5 +59,7 @@ int cmd_tool(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_rewind(int argc, char **argv);
 
 #endif

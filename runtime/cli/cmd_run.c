@@ -13,6 +13,7 @@
  * and the warden dies with it (it is bound to us by PDEATHSIG).
  */
 #include "runtime/cli/cli.h"
+#include "runtime/cli/run_git.h"
 #include "runtime/loop/events.h"
 #include "runtime/loop/loop.h"
 #include "runtime/loop/prompt.h"
@@ -91,6 +92,11 @@ static void usage(FILE *f)
 	      "  --fail-on-denial            a denied call fails the run (exit 8)\n"
 	      "  --webfetch-raw              WebFetch returns the page as Markdown instead of a\n"
 	      "                              second model call's answer (always so with replay)\n"
+	      "  --diff FILE                 write what the run changed as a patch (git apply)\n"
+	      "  --commit                    commit what the run changed on a branch\n"
+	      "  --branch NAME               the branch for --commit (default cordon/RUN_ID)\n"
+	      "  --message TEXT              the message for --commit\n"
+	      "  --no-snapshot               record nothing in the repository (no checkpoints)\n"
 	      "  -h, --help                  show this help\n"
 	      "\n"
 	      "exit status: 0 success, 1 error, 2 usage, 3 max turns, 4 budget, 5 context too\n"
@@ -107,6 +113,7 @@ struct run_opts {
 	unsigned max_turns, max_tokens, timeout;
 	double budget;
 	bool partial, fail_on_denial, webfetch_raw;
+	struct run_git_opts git;
 	char *prompt; /* owned */
 };
 
@@ -165,7 +172,7 @@ static int parse(struct run_opts *o, int argc, char **argv)
 	enum {
 		O_AGENT = 256, O_FORMAT, O_VERBOSE, O_PARTIAL, O_PROVIDER, O_MODEL, O_REPLAY, O_MAXTURNS, O_BUDGET,
 		O_MAXTOKENS, O_TIMEOUT, O_ALLOWED, O_DISALLOWED, O_MODE, O_SETTINGS, O_ADDDIR, O_APPEND, O_CWD,
-		O_RUNDIR, O_RESUME, O_FAILDENY, O_FETCHRAW,
+		O_RUNDIR, O_RESUME, O_FAILDENY, O_FETCHRAW, O_DIFF, O_COMMIT, O_BRANCH, O_MESSAGE, O_NOSNAP,
 	};
 	static const struct option longopts[] = {
 		{ "print", no_argument, NULL, 'p' },
@@ -193,6 +200,11 @@ static int parse(struct run_opts *o, int argc, char **argv)
 		{ "resume", required_argument, NULL, O_RESUME },
 		{ "fail-on-denial", no_argument, NULL, O_FAILDENY },
 		{ "webfetch-raw", no_argument, NULL, O_FETCHRAW },
+		{ "diff", required_argument, NULL, O_DIFF },
+		{ "commit", no_argument, NULL, O_COMMIT },
+		{ "branch", required_argument, NULL, O_BRANCH },
+		{ "message", required_argument, NULL, O_MESSAGE },
+		{ "no-snapshot", no_argument, NULL, O_NOSNAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -268,6 +280,11 @@ static int parse(struct run_opts *o, int argc, char **argv)
 			break;
 		case O_FAILDENY: o->fail_on_denial = true; break;
 		case O_FETCHRAW: o->webfetch_raw = true; break;
+		case O_DIFF: o->git.diff = optarg; break;
+		case O_COMMIT: o->git.commit = true; break;
+		case O_BRANCH: o->git.branch = optarg; break;
+		case O_MESSAGE: o->git.message = optarg; break;
+		case O_NOSNAP: o->git.off = true; break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
@@ -279,6 +296,11 @@ static int parse(struct run_opts *o, int argc, char **argv)
 		return cli_usage_error("run", "--replay-script goes with --provider replay");
 	if (o->provider && !strcmp(o->provider, "replay") && !o->replay)
 		return cli_usage_error("run", "--provider replay needs --replay-script FILE");
+	if ((o->git.branch || o->git.message) && !o->git.commit)
+		return cli_usage_error("run", "--branch and --message go with --commit");
+	if (o->git.off && (o->git.diff || o->git.commit))
+		return cli_usage_error("run", "--no-snapshot leaves nothing for --diff or --commit");
+	o->git.resume = o->resume != NULL;
 	rc = read_prompt(o, argc, argv, optind);
 	if (rc < 0)
 		return cli_usage_error("run", "the prompt is longer than %u bytes", RUN_MAX_PROMPT);
@@ -352,6 +374,8 @@ int cmd_run(int argc, char **argv)
 	struct cordon_diag d;
 	struct loop_opts lo = { 0 };
 	struct loop_result lr = { 0 };
+	struct run_git rg;
+	bool have_git = false;
 	struct sigaction sa;
 	char cwd[PATH_MAX], m[1024], msg[1200];
 	json_t *system = NULL, *tools = NULL, *messages = NULL, *meta = NULL, *res = NULL;
@@ -433,6 +457,8 @@ int cmd_run(int argc, char **argv)
 	/* The repository's facts for the system prompt, gathered meanwhile. */
 	git = prompt_git_begin(cwd);
 	/* The sandbox first: the warden is forked while we hold no secret. */
+	run_git_init(&rg, &o.git, cwd);
+	have_git = true;
 	so.workspace = cwd;
 	so.home = getenv("HOME");
 	so.policy = &p;
@@ -447,6 +473,16 @@ int cmd_run(int argc, char **argv)
 	if (!(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
 		fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
 				"see `cordon doctor`\n");
+	/* The workspace as it is, before any call (runtime/cli/run_git.h). */
+	{
+		char title[256];
+
+		snprintf(title, sizeof(title), "%.*s", (int)strcspn(o.prompt, "\n"), o.prompt);
+		if (run_git_open(&rg, transcript_id(tr), title, &ev, msg, sizeof(msg)) < 0) {
+			status = early_failure(&ev, msg, t0, CLI_EXIT_FAIL);
+			goto out;
+		}
+	}
 	/* Then the key. */
 	pc.kind = o.provider ? (enum provider_kind)provider_kind_from_name(o.provider) : PROVIDER_ANTHROPIC;
 	pc.model = o.model ? o.model : p.model;
@@ -484,6 +520,7 @@ int cmd_run(int argc, char **argv)
 			      p.agent_name ? json_pack("[s]", p.agent_name) : json_array(), "skills", "plugins", "cordon",
 			      "run_dir", transcript_dir(tr), "transcript", transcript_path(tr), "agent_path",
 			      p.agent_path ? p.agent_path : ""));
+	run_git_started(&rg);
 	if (o.prompt[0])
 		events_user_prompt(&ev, json_array_get(messages, json_array_size(messages) - 1));
 
@@ -510,15 +547,17 @@ int cmd_run(int argc, char **argv)
 	/* A replay script has no turns for WebFetch's second call: the page itself is the result. */
 	lo.webfetch_raw = o.webfetch_raw || pc.kind == PROVIDER_REPLAY;
 	lo.cancel = &run_cancel;
+	lo.after_call = run_git_after_call;
+	lo.after_call_ctx = &rg;
 	if (loop_run(&lo, &lr) < 0) {
 		status = early_failure(&ev, "out of memory", t0, CLI_EXIT_FAIL);
 		goto out;
 	}
 	alarm(0);
 	res = loop_result_json(&lr, mono_ms() - t0);
+	status = run_git_finish(&rg, res, loop_exit_code(&lr));
 	if (res)
 		events_result(&ev, res);
-	status = loop_exit_code(&lr);
 out:
 	run_session = NULL;
 	json_decref(res);
@@ -530,6 +569,8 @@ out:
 	json_decref(meta);
 	provider_close(pv);
 	session_close(sess);
+	if (have_git)
+		run_git_release(&rg);
 	if (have_events)
 		events_release(&ev);
 	transcript_close(tr);

@@ -4,7 +4,7 @@
 
 out=$("$CORDON" --help); rc=$?
 t_eq "--help exits 0" "$rc" 0
-for c in sandbox tool doctor agents policy; do
+for c in sandbox tool doctor agents policy runs rewind; do
 	t_contains "--help lists '$c'" "$out" "  $c "
 done
 t_contains "--help shows -p" "$out" "cordon -p PROMPT"
@@ -47,6 +47,8 @@ for h in --help -h; do
 	help_is_only_help "usage: cordon tool" tool $h
 	help_is_only_help "usage: cordon sandbox" sandbox $h
 	help_is_only_help "usage: cordon doctor" doctor $h
+	help_is_only_help "usage: cordon runs" runs $h
+	help_is_only_help "usage: cordon rewind" rewind $h
 done
 help_is_only_help "usage: cordon -p PROMPT" help
 # After other options and operands: the help still wins, and nothing runs.
