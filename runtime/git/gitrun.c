@@ -162,7 +162,7 @@ static int chain_length(git_repository *repo, const git_oid *tip, const git_oid 
 
 static int record_base(struct gitrun *g, const struct gitrun_opts *o, git_index *ix, struct cordon_diag *d)
 {
-	git_oid tree, itree, icommit;
+	git_oid tree, itree, icommit = { { 0 } };
 	const git_oid *parents[2];
 	size_t np = 0;
 	bool have_index = false;
@@ -321,7 +321,7 @@ json_t *gitrun_info(const struct gitrun *g)
 }
 
 /* The diff between two trees of the run (by id). */
-static int diff_ids(git_diff **out, struct gitrun *g, const git_oid *from, const git_oid *to, bool renames,
+static int diff_ids(git_diff **out, struct gitrun *g, const git_oid *from, const git_oid *to, unsigned how,
 		    struct cordon_diag *d)
 {
 	git_tree *a = NULL, *b = NULL;
@@ -331,7 +331,7 @@ static int diff_ids(git_diff **out, struct gitrun *g, const git_oid *from, const
 		rc = git_fail(d, rc, "cannot read a snapshot");
 		goto out;
 	}
-	rc = run_diff(out, g->repo, a, b, renames, d);
+	rc = run_diff(out, g->repo, a, b, how, d);
 out:
 	git_tree_free(a);
 	git_tree_free(b);
@@ -371,7 +371,7 @@ int gitrun_checkpoint(struct gitrun *g, const struct gitrun_why *why, struct git
 	/* The commit and its objects are complete before the ref names them. */
 	if ((rc = move_ref(g->repo, g->ref_cps, &commit, g->count ? &g->last : NULL, "cordon: checkpoint", d)) < 0)
 		return rc;
-	if (diff_ids(&diff, g, &g->last_tree, &tree, false, d) == 0)
+	if (diff_ids(&diff, g, &g->last_tree, &tree, DIFF_TYPECHANGE, d) == 0)
 		out->files = diff_files(diff);
 	git_diff_free(diff);
 	g->count++;
@@ -389,7 +389,7 @@ int gitrun_changes(struct gitrun *g, json_t **out, struct cordon_diag *d)
 	int rc;
 
 	*out = NULL;
-	if ((rc = diff_ids(&diff, g, &g->base_tree, &g->last_tree, true, d)) < 0)
+	if ((rc = diff_ids(&diff, g, &g->base_tree, &g->last_tree, DIFF_RENAMES | DIFF_TYPECHANGE, d)) < 0)
 		return rc;
 	*out = diff_files(diff);
 	git_diff_free(diff);
@@ -418,7 +418,7 @@ int gitrun_diff(struct gitrun *g, const char *file, struct cordon_diag *d)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.cordon-XXXXXX", file) >= (int)sizeof(tmp))
 		return diag_set(d, 0, 0, "the path '%s' is too long", file), -CORDON_ETOOBIG;
-	if ((rc = diff_ids(&diff, g, &g->base_tree, &g->last_tree, true, d)) < 0)
+	if ((rc = diff_ids(&diff, g, &g->base_tree, &g->last_tree, DIFF_RENAMES, d)) < 0)
 		return rc;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0 || fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
@@ -561,7 +561,7 @@ int gitrun_commit(struct gitrun *g, const struct gitrun_commit_opts *o, struct g
 			goto out;
 		}
 	}
-	if ((rc = diff_ids(&diff, g, &g->base_tree, &g->last_tree, false, d)) < 0)
+	if ((rc = diff_ids(&diff, g, &g->base_tree, &g->last_tree, 0, d)) < 0)
 		goto out;
 	n = git_diff_num_deltas(diff);
 	up = calloc(n ? 2 * n : 1, sizeof(*up));

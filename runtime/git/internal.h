@@ -52,6 +52,13 @@ struct snap_dir {
 	git_oid oid;
 };
 
+/* Ignore verdicts of paths (open addressing), kept while no ignore file changes. */
+struct snap_verdicts {
+	char **keys;
+	unsigned char *ignored;
+	size_t cap, n;
+};
+
 struct snap {
 	git_repository *repo;      /* borrowed */
 	git_odb *odb;              /* owned */
@@ -66,6 +73,8 @@ struct snap {
 	size_t ndirs;
 	bool have_tree;
 	git_oid tree;
+	struct snap_verdicts verdicts;
+	char global_sig[256];       /* info/exclude and the excludes file, as of the last scan */
 	unsigned long long left_out; /* files left out by the last scan (too large, bad names) */
 	unsigned long long hashed;   /* files read by the last scan */
 };
@@ -103,8 +112,15 @@ int restore_tree(git_repository *repo, const char *workdir, git_tree *from, git_
 /* A libgit2 failure as a diag: "WHAT: <libgit2's message>". Returns a negative CORDON_E*. */
 int git_fail(struct cordon_diag *d, int rc, const char *what);
 
-/* The tree-to-tree diff of a run, renames found. Owned by the caller. */
-int run_diff(git_diff **out, git_repository *repo, git_tree *from, git_tree *to, bool renames, struct cordon_diag *d);
+/*
+ * The tree-to-tree diff of a run (owned by the caller). DIFF_RENAMES: renames
+ * found; DIFF_TYPECHANGE: a path that changed type (file, symlink,
+ * submodule) is one delta, else a deletion and an addition (as patches
+ * and restores want it).
+ */
+#define DIFF_RENAMES 1u
+#define DIFF_TYPECHANGE 2u
+int run_diff(git_diff **out, git_repository *repo, git_tree *from, git_tree *to, unsigned how, struct cordon_diag *d);
 
 /* [{path, status, old_path?, old_mode?, new_mode?}] of a diff (new reference). */
 json_t *diff_files(git_diff *diff);

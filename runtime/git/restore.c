@@ -177,6 +177,21 @@ static void prune_dirs(int root, const char *path)
 	}
 }
 
+/* Whether the path added by delta i is also deleted (a typechange, split): its neighbours, in path order. */
+static bool deleted_too(git_diff *diff, size_t i)
+{
+	const char *path = git_diff_get_delta(diff, i)->new_file.path;
+	size_t n = git_diff_num_deltas(diff);
+
+	for (size_t k = i ? i - 1 : 0; k < n && k <= i + 1; k++) {
+		const git_diff_delta *o = git_diff_get_delta(diff, k);
+
+		if (k != i && o->status == GIT_DELTA_DELETED && !strcmp(o->old_file.path, path))
+			return true;
+	}
+	return false;
+}
+
 static bool is_gitlink(const git_diff_file *f)
 {
 	return f->mode == MODE_GITLINK;
@@ -191,7 +206,7 @@ int restore_tree(git_repository *repo, const char *workdir, git_tree *from, git_
 	struct stat st;
 
 	/* Typechanges come as a deletion and an addition: one way to handle both. */
-	if ((rc = run_diff(&diff, repo, from, to, false, d)) < 0)
+	if ((rc = run_diff(&diff, repo, from, to, 0, d)) < 0)
 		return rc;
 	n = git_diff_num_deltas(diff);
 	root = open(workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -209,7 +224,7 @@ int restore_tree(git_repository *repo, const char *workdir, git_tree *from, git_
 			rc = (diag_set(d, 0, 0, "refusing the path '%s' from the snapshot", dl->new_file.path), -CORDON_EDENIED);
 			goto out;
 		}
-		if (dl->status != GIT_DELTA_ADDED || is_gitlink(&dl->new_file))
+		if (dl->status != GIT_DELTA_ADDED || is_gitlink(&dl->new_file) || deleted_too(diff, i))
 			continue;
 		/* Not in the snapshot of now, but there: an ignored or left-out file would be overwritten. */
 		dfd = open_parent(root, dl->new_file.path, false, &leaf);

@@ -321,7 +321,7 @@ static int files_between(git_repository *repo, const git_oid *a, const git_oid *
 		rc = git_fail(d, rc, "cannot read a snapshot");
 		goto out;
 	}
-	if ((rc = run_diff(&diff, repo, ta, tb, false, d)) < 0)
+	if ((rc = run_diff(&diff, repo, ta, tb, DIFF_TYPECHANGE, d)) < 0)
 		goto out;
 	*out = diff_files(diff);
 	rc = *out ? 0 : -CORDON_ENOMEM;

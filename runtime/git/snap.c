@@ -201,9 +201,8 @@ static long long ts_ns(const struct timespec *t)
  */
 static bool racy(const struct stat *st, long long t0)
 {
-	long long m = ts_ns(&st->st_mtim), c = ts_ns(&st->st_ctim);
-
-	return (m > c ? m : c) >= t0 - SNAP_RACY_NS;
+	/* mtime, as git judges it: a write moves it (ctime is compared as stat data all the same). */
+	return ts_ns(&st->st_mtim) >= t0 - SNAP_RACY_NS;
 }
 
 static uint32_t git_mode(const struct stat *st)
@@ -457,6 +456,8 @@ int snap_init(struct snap *s, git_repository *repo, const char *const *exclude, 
 	return 0;
 }
 
+static void verdicts_clear(struct snap_verdicts *v);
+
 void snap_release(struct snap *s)
 {
 	size_t i;
@@ -467,6 +468,7 @@ void snap_release(struct snap *s)
 		free(s->exclude[i]);
 	free(s->exclude);
 	dirs_free(s->dirs, s->ndirs);
+	verdicts_clear(&s->verdicts);
 	git_odb_free(s->odb);
 	free(s->workdir);
 	memset(s, 0, sizeof(*s));
@@ -507,12 +509,155 @@ static int push(struct scan *sc, const struct snap_entry *e)
 	return 0;
 }
 
+/* ---- ignore verdicts ----------------------------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static void verdicts_clear(struct snap_verdicts *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->cap; i++)
+		free(v->keys[i]);
+	free(v->keys);
+	free(v->ignored);
+	memset(v, 0, sizeof(*v));
+}
+
+/* The slot of path: its own, or the empty one where it would go. */
+static size_t verdict_slot(const struct snap_verdicts *v, const char *path)
+{
+	size_t i = hash_str(path) & (v->cap - 1);
+
+	while (v->keys[i] && strcmp(v->keys[i], path))
+		i = (i + 1) & (v->cap - 1);
+	return i;
+}
+
+static void verdict_put(struct snap_verdicts *v, const char *path, bool ig)
+{
+	size_t i;
+
+	if ((v->n + 1) * 2 > v->cap) {
+		struct snap_verdicts nv = { .cap = v->cap ? v->cap * 2 : 1024 };
+
+		if (nv.cap > 4 * (size_t)GITRUN_MAX_ENTRIES)
+			return; /* a cache, not a requirement */
+		nv.keys = calloc(nv.cap, sizeof(char *));
+		nv.ignored = calloc(nv.cap, 1);
+		if (!nv.keys || !nv.ignored) {
+			free(nv.keys);
+			free(nv.ignored);
+			return;
+		}
+		for (i = 0; i < v->cap; i++) {
+			if (!v->keys[i])
+				continue;
+			size_t j = verdict_slot(&nv, v->keys[i]);
+
+			nv.keys[j] = v->keys[i];
+			nv.ignored[j] = v->ignored[i];
+			nv.n++;
+		}
+		free(v->keys);
+		free(v->ignored);
+		*v = nv;
+	}
+	i = verdict_slot(v, path);
+	if (v->keys[i] || !(v->keys[i] = strdup(path)))
+		return;
+	v->ignored[i] = ig;
+	v->n++;
+}
+
+/*
+ * Forget every verdict: an ignore file changed. libgit2's own cache of the
+ * rules goes too, so the new rules are read.
+ */
+static void verdicts_flush(struct snap *s)
+{
+	verdicts_clear(&s->verdicts);
+	git_attr_cache_flush(s->repo);
+}
+
 static bool ignored(struct scan *sc, const char *path)
 {
+	struct snap_verdicts *v = &sc->s->verdicts;
 	int ig = 0;
+	bool r;
 
+	if (v->cap) {
+		size_t i = verdict_slot(v, path);
+
+		if (v->keys[i])
+			return v->ignored[i];
+	}
 	/* An error reading the rules keeps the file: too much in a snapshot beats a lost file. */
-	return git_ignore_path_is_ignored(&ig, sc->s->repo, path) == 0 && ig == 1;
+	r = git_ignore_path_is_ignored(&ig, sc->s->repo, path) == 0 && ig == 1;
+	verdict_put(v, path, r);
+	return r;
+}
+
+/* The stat data of the ignore files outside the tree, as one string. */
+static void global_signature(struct snap *s, char *out, size_t size)
+{
+	git_config *cfg = NULL;
+	git_buf b = { 0 };
+	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	char paths[3][PATH_MAX];
+	struct stat st;
+	size_t len = 0;
+	int i;
+
+	memset(paths, 0, sizeof(paths));
+	if (git_repository_item_path(&b, s->repo, GIT_REPOSITORY_ITEM_INFO) == 0)
+		snprintf(paths[0], PATH_MAX, "%sexclude", b.ptr);
+	git_buf_dispose(&b);
+	if (git_repository_config_snapshot(&cfg, s->repo) == 0 && git_config_get_path(&b, cfg, "core.excludesFile") == 0)
+		snprintf(paths[1], PATH_MAX, "%s", b.ptr);
+	git_buf_dispose(&b);
+	git_config_free(cfg);
+	if (xdg && *xdg == '/')
+		snprintf(paths[2], PATH_MAX, "%s/git/ignore", xdg);
+	else if (home && *home == '/')
+		snprintf(paths[2], PATH_MAX, "%s/.config/git/ignore", home);
+	out[0] = '\0';
+	for (i = 0; i < 3 && len < size; i++) {
+		bool there = paths[i][0] && stat(paths[i], &st) == 0;
+
+		len += (size_t)snprintf(out + len, size - len, "%d:%lld.%ld:%lld:%llu;", i,
+					there ? (long long)st.st_mtim.tv_sec : 0LL, there ? st.st_mtim.tv_nsec : 0L,
+					there ? (long long)st.st_size : -1LL, there ? (unsigned long long)st.st_ino : 0ULL);
+	}
+}
+
+/*
+ * Whether the directory's .gitignore (sc->path is the directory's prefix)
+ * differs from the last scan's: appeared, went, or its stat data changed.
+ */
+static bool gitignore_changed(struct scan *sc, int dfd)
+{
+	struct snap_entry *old;
+	struct snap_stat now;
+	struct stat st;
+	bool there = fstatat(dfd, ".gitignore", &st, AT_SYMLINK_NOFOLLOW) == 0;
+
+	if (sc->plen + sizeof(".gitignore") > sizeof(sc->path))
+		return true;
+	memcpy(sc->path + sc->plen, ".gitignore", sizeof(".gitignore"));
+	old = find(sc->s->e, sc->s->n, sc->path);
+	sc->path[sc->plen] = '\0';
+	if (!there || !old)
+		return there != (old != NULL);
+	stat_of(&now, &st);
+	return !old->trusted || !stat_eq(&now, &old->st);
 }
 
 static bool tracked_under(const struct snap *s, const char *dir)
@@ -725,6 +870,9 @@ static int scan_dir(struct scan *sc, int dfd, unsigned depth)
 		close(dfd);
 		return 0;
 	}
+	/* Before any name below it is judged: rules that changed void the verdicts. */
+	if (sc->s->verdicts.n && gitignore_changed(sc, dfd))
+		verdicts_flush(sc->s);
 	while ((errno = 0, de = readdir(dir))) {
 		const char *name = de->d_name;
 
@@ -862,8 +1010,15 @@ int snap_scan(struct snap *s, git_oid *tree, struct cordon_diag *d)
 	int fd, rc;
 
 	/* The clock the kernel stamps files with (coarse), read before anything is looked at. */
+	char sig[sizeof(s->global_sig)];
+
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	sc.t0 = ts_ns(&now);
+	global_signature(s, sig, sizeof(sig));
+	if (strcmp(sig, s->global_sig)) {
+		verdicts_flush(s);
+		snprintf(s->global_sig, sizeof(s->global_sig), "%s", sig);
+	}
 	fd = open(s->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return diag_set(d, 0, 0, "cannot open the working tree '%s': %s", s->workdir, strerror(errno)),

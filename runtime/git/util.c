@@ -17,7 +17,7 @@ int git_fail(struct cordon_diag *d, int rc, const char *what)
 	return -CORDON_EPROTO;
 }
 
-int run_diff(git_diff **out, git_repository *repo, git_tree *from, git_tree *to, bool renames, struct cordon_diag *d)
+int run_diff(git_diff **out, git_repository *repo, git_tree *from, git_tree *to, unsigned how, struct cordon_diag *d)
 {
 	git_diff_options o;
 	git_diff_find_options fo;
@@ -26,10 +26,10 @@ int run_diff(git_diff **out, git_repository *repo, git_tree *from, git_tree *to,
 	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
 	/* Full ids: git apply needs them for binary patches. */
 	o.id_abbrev = GIT_OID_HEXSZ;
-	o.flags = GIT_DIFF_SHOW_BINARY | (renames ? 0 : GIT_DIFF_INCLUDE_TYPECHANGE);
+	o.flags = GIT_DIFF_SHOW_BINARY | ((how & DIFF_TYPECHANGE) ? GIT_DIFF_INCLUDE_TYPECHANGE : 0);
 	if ((rc = git_diff_tree_to_tree(out, repo, from, to, &o)) < 0)
 		return git_fail(d, rc, "cannot compare the snapshots");
-	if (!renames)
+	if (!(how & DIFF_RENAMES))
 		return 0;
 	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
 	fo.flags = GIT_DIFF_FIND_RENAMES;
