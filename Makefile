@@ -7,7 +7,7 @@
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer (clang) on every fuzz target
 #   make demo                    an agent fixing a sample repository, offline (scripts/demo)
 #   make bench                   benchmarks (scripts/bench/), writes results to build/bench/
-#   make install PREFIX=/usr/local [DESTDIR=...]   the binary and the shipped agents
+#   make install PREFIX=/usr/local [DESTDIR=...]   the binary, the shipped agents, the man page
 #   V=1                          show the compiler's command lines
 #
 # Sources are picked up by directory: a new module needs no Makefile edit.
@@ -17,6 +17,7 @@ PREFIX   ?= /usr/local
 # into agent discovery; CORDON_DATADIR in the environment overrides it at run
 # time. A changed value rebuilds what uses it ($(B)/datadir.stamp).
 DATADIR  ?= $(PREFIX)/share/cordon
+MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 SANITIZE ?=
 PKGS     := jansson libcurl libgit2 yaml-0.1 libpcre2-8 gumbo libseccomp libcap
@@ -141,9 +142,10 @@ bench: $(B)/cordon $(HELP_BINS)
 # agents/ holds agent files only (tests/integration/agents.sh checks that each
 # one validates), so the glob installs nothing else.
 install: $(B)/cordon
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/agents
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/agents $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/cordon $(DESTDIR)$(PREFIX)/bin/cordon
 	install -m 0644 agents/*.md $(DESTDIR)$(DATADIR)/agents/
+	install -m 0644 docs/cordon.1 $(DESTDIR)$(MANDIR)/man1/cordon.1
 
 clean:
 	rm -rf build build-san build-fuzz

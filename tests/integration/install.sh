@@ -21,6 +21,26 @@ fi
 t_pass "make install DESTDIR=... PREFIX=/usr"
 bin=$dest/usr/bin/cordon
 t_check "the binary is installed" test -x "$bin"
+man1=$dest/usr/share/man/man1/cordon.1
+t_check "the man page is installed under PREFIX/share/man/man1" test -f "$man1"
+t_eq "the man page is the one in docs/" "$(cmp -s "$man1" "$ROOT/docs/cordon.1" && echo same)" same
+if command -v man >/dev/null; then
+	out=$(MANWIDTH=80 man -l "$man1" 2>&1)
+	t_contains "the man page renders (man -l)" "$out" "cordon - run coding agents headless"
+	t_contains "the man page has cordon rewind" "$out" "cordon rewind RUN"
+else
+	t_skip "the man page renders (man -l)" "man is not installed"
+	t_skip "the man page has cordon rewind" "man is not installed"
+fi
+if command -v groff >/dev/null; then
+	t_eq "groff has no warnings about the man page" "$(groff -man -ww -z "$man1" 2>&1)" ""
+else
+	t_skip "groff has no warnings about the man page" "groff is not installed"
+fi
+t_eq "nothing else under DESTDIR" "$(cd "$dest" && find . -type f | sort | grep -v '^./usr/share/cordon/agents/')" \
+	"$(printf '%s\n' ./usr/bin/cordon ./usr/share/man/man1/cordon.1)"
+# The installed binary runs and knows its subcommands (runs, rewind).
+t_contains "the installed binary lists runs and rewind" "$("$bin" --help)" "  rewind "
 
 want=$(cd "$ROOT/agents" && ls)
 got=$(cd "$data/agents" && ls)
