@@ -45,6 +45,7 @@ struct snap_entry {
 	struct snap_stat st;
 	bool trusted;        /* st stands for oid (not racy, not smudged) */
 	bool same;           /* this scan: path, mode and oid equal to the previous scan's */
+	bool tracked;        /* in the user's index as the run started (never ignored) */
 };
 
 struct snap_dir {

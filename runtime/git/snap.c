@@ -376,6 +376,7 @@ static int seed(struct snap *s, git_index *ix, const struct timespec *stamp)
 		if (k && !strcmp(s->tracked[k - 1].path, ie->path))
 			continue;
 		t = &s->tracked[k];
+		t->tracked = true;
 		if (!(t->path = strdup(ie->path)))
 			return -CORDON_ENOMEM;
 		k++;
@@ -797,14 +798,15 @@ static int scan_one(struct scan *sc, int dfd, const char *name, unsigned depth)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0; /* gone since readdir */
-	tr = find(s->tracked, s->ntracked, sc->path);
+	old = find(s->e, s->n, sc->path);
+	/* The last scan knows whether a path is tracked; only new paths are looked up. */
+	tr = old ? (old->tracked ? old : NULL) : find(s->tracked, s->ntracked, sc->path);
 	if (S_ISDIR(st.st_mode)) {
 		size_t plen = sc->plen;
 
 		/* A submodule is not entered: it keeps the commit the index records. */
 		if (tr && tr->mode == MODE_GITLINK) {
 			e = *tr;
-			old = find(s->e, s->n, sc->path);
 			e.same = old && old->mode == e.mode && git_oid_equal(&old->oid, &e.oid);
 			return push(sc, &e);
 		}
@@ -843,8 +845,8 @@ static int scan_one(struct scan *sc, int dfd, const char *name, unsigned depth)
 	if (!tr && ignored(sc, sc->path))
 		return 0;
 	e.mode = git_mode(&st);
+	e.tracked = tr != NULL;
 	stat_of(&e.st, &st);
-	old = find(s->e, s->n, sc->path);
 	if (old && old->trusted && old->mode == e.mode && stat_eq(&old->st, &e.st)) {
 		git_oid_cpy(&e.oid, &old->oid);
 	} else {
