@@ -355,15 +355,18 @@ config_before=$(sha256sum <"$hk/.git/config")
 w_git='{"file_path":".git/hooks/pre-commit","content":"#!/bin/sh\necho pwned\n"}'
 w_cfg='{"file_path":".git/config","content":"[core]\n\tfsmonitor = touch /tmp/pwned\n"}'
 printf '%s\n' "$(turn "$(tool toolu_h Write "$w_git")")" "$(turn "$(tool toolu_c Write "$w_cfg")")" \
+	"$(turn "$(tool toolu_rc Read '{"file_path":".git/config"}')")" \
+	"$(turn "$(tool toolu_ec Edit '{"file_path":".git/config","old_string":"[core]","new_string":"[core]\n\tfsmonitor = touch /tmp/pwned"}')")" \
+	"$(turn "$(tool toolu_eh Edit '{"file_path":".git/hooks/pre-commit","old_string":"exit 0","new_string":"echo pwned"}')")" \
 	"$(turn "$(tool toolu_r Read '{"file_path":"data.txt"}')")" \
 	"$(turn "$(tool toolu_d Write '{"file_path":"data.txt","content":"changed\n"}')")" "$done_turn" >"$tmp/hk.jsonl"
 out=$(replay "$hk" "$tmp/hk.jsonl" --output-format stream-json --diff "$tmp/hk.patch" --commit "x"); rc=$?
 t_eq "protection: the run exits 0" "$rc" 0
-t_check "protection: Write into .git/ is refused end to end (hooks and config)" python3 -c '
+t_check "protection: Write and Edit into .git/ are refused end to end (hooks and config)" python3 -c '
 import json, sys
 ev = [json.loads(l) for l in sys.argv[1].splitlines()]
 res = {e["message"]["content"][0]["tool_use_id"]: e["message"]["content"][0] for e in ev if e["type"] == "user"}
-for t in ("toolu_h", "toolu_c"):
+for t in ("toolu_h", "toolu_c", "toolu_ec", "toolu_eh"):
     assert res[t].get("is_error") is True, res[t]
 assert not res["toolu_d"].get("is_error"), res["toolu_d"]
 ' "$out"
