@@ -280,6 +280,29 @@ case $first in "$id2  "*"the second run") t_pass "runs: newest first" ;; *) t_fa
 out=$(cd "$ws" && "$CORDON" runs zz 2>&1); rc=$?
 t_eq "runs with an unknown id: exit 1" "$rc" 1
 
+# ---- --resume: the same run, its checkpoints go on -------------------------------------------
+rs=$tmp/resume
+git init -q "$rs"
+printf 'r\n' >"$rs/r.txt"
+git -C "$rs" add -A && git -C "$rs" commit -qm r
+printf '%s\n' "$(turn "$(tool toolu_a Write '{"file_path":"a.txt","content":"A\n"}')")" "$done_turn" >"$tmp/ra.jsonl"
+printf '%s\n' "$(turn "$(tool toolu_b Write '{"file_path":"b.txt","content":"B\n"}')")" "$done_turn" >"$tmp/rb.jsonl"
+out=$(replay "$rs" "$tmp/ra.jsonl" --output-format json --max-turns 1 "write a then b"); rc=$?
+rid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["session_id"])' "$out")
+t_eq "resume: the first part stops at the turn limit (exit 3)" "$rc" 3
+out=$(replay "$rs" "$tmp/rb.jsonl" --output-format json --resume "$rid" --diff "$tmp/r.patch" "now b"); rc=$?
+t_eq "resume: the second part exits 0" "$rc" 0
+t_check "resume: one run, its checkpoints numbered on, the changes of both parts" python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["session_id"] == sys.argv[2], r["session_id"]
+assert r["git"]["checkpoints"] == 2, r["git"]
+assert [f["path"] for f in r["changed_files"]] == ["a.txt", "b.txt"], r["changed_files"]
+' "$out" "$rid"
+t_eq "resume: cordon runs has one run with two checkpoints" "$(cd "$rs" && "$CORDON" runs | wc -l) $(cd "$rs" && "$CORDON" runs | grep -c '2 checkpoints')" "1 1"
+t_contains "resume: the patch has both files" "$(cat "$tmp/r.patch")" "+++ b/b.txt"
+t_contains "resume: the patch has both files (a)" "$(cat "$tmp/r.patch")" "+++ b/a.txt"
+
 # ---- --commit on the checked-out branch, asked for -----------------------------------------
 co=$tmp/co
 git init -q "$co"
