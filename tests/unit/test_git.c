@@ -376,6 +376,44 @@ static void test_open_errors(void **state)
 	done();
 }
 
+/*
+ * FS20: a FIFO in the working tree does not hang a snapshot (left out), a
+ * symlink out is recorded as a link (its target never read), and a
+ * directory swapped for a symlink out is not written through by a rewind.
+ */
+static void test_hostile_tree(void **state)
+{
+	const char *id = new_id();
+	struct gitrun *g;
+	struct cordon_diag d = { 0 };
+	json_t *files = NULL;
+	char outside[300], p[600];
+	struct stat st;
+
+	(void)state;
+	fresh(true);
+	snprintf(outside, sizeof(outside), "%s-outside", root);
+	sh("rm -rf %s && mkdir -p %s && echo secret >%s/secret", outside, outside, outside);
+	sh("cd %s && mkdir d && echo in-d >d/f && mkfifo pipe && ln -s %s/secret out", root, outside);
+	g = open_run(id); /* would hang on the FIFO if it were opened blocking */
+	sh("cd %s && test \"$(git cat-file -p refs/cordon/runs/%s/base:out)\" = %s/secret", root, id, outside);
+	sh("cd %s && ! git cat-file -e refs/cordon/runs/%s/base:pipe 2>/dev/null", root, id);
+	sh("cd %s && rm -r d && ln -s %s d", root, outside);
+	assert_true(checkpoint(g).made);
+	assert_int_equal(gitrun_changes(g, &files, &d), 0);
+	json_decref(files);
+	gitrun_free(g);
+	rewind_to(id, 0, false);
+	snprintf(p, sizeof(p), "%s/f", outside);
+	assert_int_equal(lstat(p, &st), -1); /* nothing written through the link */
+	snprintf(p, sizeof(p), "%s/d", root);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_string_equal(slurp("d/f"), "in-d\n");
+	sh("rm -rf %s", outside);
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_ignore_rules_follow),
 		cmocka_unit_test(test_unborn_commit),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_hostile_tree),
 	};
 
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
