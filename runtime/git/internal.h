@@ -83,7 +83,9 @@ struct snap {
 /*
  * Start a snapshot state for repo: the user's index (a private copy, read
  * only) seeds the stat data unless filters could make its blobs differ
- * from the files' bytes. exclude: absolute paths (see gitrun_opts).
+ * from the files' bytes; *out_index is that copy (the caller frees it), or
+ * NULL when there is no index libgit2 can read (then HEAD's tree says what
+ * is tracked). exclude: absolute paths (see gitrun_opts).
  */
 int snap_init(struct snap *s, git_repository *repo, const char *const *exclude, git_index **out_index,
 	      struct cordon_diag *d);

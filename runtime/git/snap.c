@@ -441,10 +441,26 @@ int snap_init(struct snap *s, git_repository *repo, const char *const *exclude, 
 
 	rc = read_user_index(repo, &ix, &stamp, d);
 	if (rc == -CORDON_ENOTFOUND || (rc < 0 && rc != -CORDON_ENOMEM)) {
-		/* No index (a fresh repository), or one libgit2 cannot read: start from nothing. */
+		/*
+		 * No index (a fresh repository), or one libgit2 cannot read (a
+		 * split or sparse index): HEAD's tree says what is tracked (no
+		 * stat data, so every file is read once), and there is no index
+		 * to record.
+		 */
+		git_object *head = NULL;
+		git_tree *tree = NULL;
+
 		diag_clear(d);
 		if ((rc = git_index_new(&ix)) < 0)
 			return git_fail(d, rc, "cannot make an index");
+		if (git_revparse_single(&head, repo, "HEAD^{tree}") == 0 &&
+		    git_tree_lookup(&tree, repo, git_object_id(head)) == 0)
+			git_index_read_tree(ix, tree);
+		git_tree_free(tree);
+		git_object_free(head);
+		rc = seed(s, ix, &stamp);
+		git_index_free(ix);
+		return rc;
 	} else if (rc < 0) {
 		return rc;
 	}

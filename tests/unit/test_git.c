@@ -414,6 +414,26 @@ static void test_hostile_tree(void **state)
 	done();
 }
 
+/*
+ * An index libgit2 cannot read (split): HEAD's tree says what is tracked,
+ * so a force-added file that matches .gitignore is still in the snapshot;
+ * there is no index commit to record.
+ */
+static void test_unreadable_index(void **state)
+{
+	const char *id = new_id();
+
+	(void)state;
+	fresh(true);
+	sh("cd %s && echo '*.log' >.gitignore && echo keep >kept.log && git add .gitignore && git add -f kept.log && "
+	   "git -c user.name=t -c user.email=t@t commit -qm logs && git update-index --split-index",
+	   root);
+	gitrun_free(open_run(id));
+	sh("cd %s && git cat-file -e refs/cordon/runs/%s/base:kept.log", root, id);
+	sh("cd %s && test \"$(git rev-list --parents -n 1 refs/cordon/runs/%s/base | wc -w)\" = 2", root, id);
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_unborn_commit),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_hostile_tree),
+		cmocka_unit_test(test_unreadable_index),
 	};
 
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
