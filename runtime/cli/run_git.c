@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 void run_git_init(struct run_git *rg, const struct run_git_opts *o, const char *workspace)
@@ -54,9 +55,12 @@ int run_git_open(struct run_git *rg, const char *run_id, const char *title, stru
 			 rg->o.commit ? "--commit" : "--diff", rg->note);
 		return rc;
 	}
-	if (rc == -CORDON_ENOTFOUND)
-		fprintf(stderr, "cordon: note: %s: no snapshots or checkpoints for this run\n", rg->note);
-	else
+	/* Not a repository is an ordinary case: said on a terminal, and always
+	 * in the transcript and the result's "git"; a failure is a warning. */
+	if (rc == -CORDON_ENOTFOUND) {
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "cordon: note: %s: no snapshots or checkpoints for this run\n", rg->note);
+	} else
 		fprintf(stderr, "cordon: warning: cannot record the run in git (%s): no checkpoints for this run\n",
 			rg->note);
 	return 0;
