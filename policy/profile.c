@@ -261,6 +261,36 @@ const char *const *profile_ca_dirs(void)
 	return ca_dirs;
 }
 
+bool profile_system_path(const char *path)
+{
+	const char *const *d;
+
+	for (d = system_dirs; *d; d++) {
+		size_t n = strlen(*d);
+
+		if (!strncmp(path, *d, n) && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Secrets the system directories hold, masked by pattern: a backup or an
+ * editor's copy of a secret is the secret (/etc/shadow- was readable as
+ * root while /etc/shadow was masked).
+ */
+static const char *const secret_patterns[] = {
+	"/etc/shadow*", "/etc/gshadow*", "/etc/sudoers*", "/etc/security/opasswd*",
+	"/etc/ssh/ssh_host_*key", "/etc/ssl/private", "/etc/pki/tls/private", "/etc/*.keytab",
+	"/etc/krb5.keytab*", "/etc/ipsec.secrets", "/etc/ppp/*-secrets", "/etc/wireguard",
+	"/etc/NetworkManager/system-connections", "/etc/openvpn/*.key", NULL,
+};
+
+const char *const *profile_secret_patterns(void)
+{
+	return secret_patterns;
+}
+
 /* ---- seccomp ------------------------------------------------------------- */
 
 #define CMP(n, o, v) { .arg = (n), .op = (o), .a = (v), .b = 0 }

@@ -144,6 +144,18 @@ const char *const *profile_system_dirs(void);
 const char *const *profile_dev_files(void);
 const char *const *profile_ca_dirs(void);
 
+/* True when an absolute path is a system directory or lies below one. */
+bool profile_system_path(const char *path);
+
+/*
+ * Secrets in the system directories that the mount view masks (an empty
+ * read-only file or directory over each match), by pattern: absolute
+ * paths whose last component may be an fnmatch(3) pattern
+ * ("/etc/shadow*" covers shadow, shadow- and shadow.dpkg-old). Every
+ * directory part is literal. NULL-terminated.
+ */
+const char *const *profile_secret_patterns(void);
+
 /* ---- seccomp ------------------------------------------------------------- */
 
 enum sc_action {

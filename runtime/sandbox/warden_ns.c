@@ -9,14 +9,17 @@
 #include "common/error.h"
 #include "policy/profile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/mount.h>
@@ -165,17 +168,59 @@ static unsigned long inherited_flags(const char *path)
 	return f;
 }
 
+/*
+ * Remount every mount of the tree at dst (a recursive bind brings the
+ * host's submounts along: /etc/hosts bound into a container's /etc, a
+ * mount below the workspace) read-only and/or nosuid,nodev,noexec.
+ * Safe because: MS_REMOUNT alone changes only the top mount, which left
+ * those submounts writable (a chmod there reached the host).
+ * mount_setattr() with AT_RECURSIVE (5.12+) only ever sets flags, which a
+ * user namespace may do on locked mounts; without it, each submount
+ * listed in /proc/self/mountinfo is remounted on its own.
+ */
+static int harden_tree(const char *dst, bool ro, unsigned long extra)
+{
+	struct mount_attr attr = { 0 };
+	char line[PATH_MAX + 256], mp[PATH_MAX];
+	size_t n = strlen(dst);
+	FILE *f;
+	int r = 0;
+
+	attr.attr_set = (ro ? MOUNT_ATTR_RDONLY : 0) | ((extra & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+			((extra & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+			((extra & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
+	if (!attr.attr_set)
+		return 0;
+	if (syscall(SYS_mount_setattr, AT_FDCWD, dst, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr,
+		    sizeof(attr)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -CORDON_ESYS;
+	if (mount(NULL, dst, NULL,
+		  MS_REMOUNT | MS_BIND | (ro ? MS_RDONLY : 0) | extra | inherited_flags(dst), NULL) < 0)
+		return -CORDON_ESYS;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -CORDON_ESYS;
+	while (r == 0 && fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field (octal escapes left as they are). */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 || strncmp(mp, dst, n) ||
+		    mp[n] != '/')
+			continue;
+		if (mount(NULL, mp, NULL,
+			  MS_REMOUNT | MS_BIND | (ro ? MS_RDONLY : 0) | extra | inherited_flags(mp),
+			  NULL) < 0)
+			r = -CORDON_ESYS;
+	}
+	fclose(f);
+	return r;
+}
+
 static int bind_mount(const char *src, const char *dst, bool ro, unsigned long extra)
 {
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -CORDON_ESYS;
-	if (!ro && !extra)
-		return 0;
-	if (mount(NULL, dst, NULL,
-		  MS_REMOUNT | MS_BIND | (ro ? MS_RDONLY : 0) | extra | inherited_flags(dst),
-		  NULL) < 0)
-		return -CORDON_ESYS;
-	return 0;
+	return harden_tree(dst, ro, extra);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -295,26 +340,84 @@ static int pin_ancestors(const char *ws)
 	return 0;
 }
 
-/*
- * A protected path that is a symlink: mount a read-only /dev/null on the
- * link itself (new mount API, the link is not followed), as Codex does. The
- * link can then be neither written through nor replaced (EBUSY).
- */
-static int cover_symlink(const char *path)
-{
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
-	int fd, r = -CORDON_ESYS, saved;
+#define STAGE "/.cordon-stage"
 
-	fd = (int)syscall(SYS_open_tree, AT_FDCWD, OLD "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+/*
+ * The stage: a private tmpfs holding an empty file (f) and an empty
+ * directory (d), and the same without any permission (z, dz) for the
+ * masks of secrets, mounted read-only, nosuid, nodev, noexec before
+ * anything is cloned from it. Every mask, cover and hide of the view is a clone of
+ * one of the two (the clones inherit the flags; the superblock stays
+ * read-only). Safe because: never a host file or device node: a mask that
+ * was a bind of the host's /dev/null made `chmod` inside change the host's
+ * /dev/null. Made right after pivot_root, while the staging root is
+ * writable; its mount point goes at the end (the clones keep the tmpfs).
+ */
+static int stage_make(void)
+{
+	int fd;
+
+	if (mkdir(STAGE, 0700) < 0 ||
+	    mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0555,size=4k,nr_inodes=16") < 0 ||
+	    mkdir(STAGE "/d", 0555) < 0)
+		return -CORDON_ESYS;
+	fd = open(STAGE "/f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0)
 		return -CORDON_ESYS;
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0 &&
-	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
+	close(fd);
+	/* The masks of secrets: no permission at all, so a read says so (EACCES, even for uid 0 inside). */
+	fd = open(STAGE "/z", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0 || fchmod(fd, 0) < 0 || mkdir(STAGE "/dz", 0) < 0 || chmod(STAGE "/dz", 0) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -CORDON_ESYS;
+	}
+	close(fd);
+	if (mount(NULL, STAGE, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return -CORDON_ESYS;
+	return 0;
+}
+
+static int stage_drop(void)
+{
+	if (umount2(STAGE, MNT_DETACH) < 0 || rmdir(STAGE) < 0)
+		return -CORDON_ESYS;
+	return 0;
+}
+
+/* Move a clone of src (the stage's file or directory) over path, without following path. */
+static int cover(const char *src, const char *path)
+{
+	int fd, r = -CORDON_ESYS, saved;
+
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
 		r = 0;
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return r;
+}
+
+/* The stage's empty directory over a directory, its empty file over anything else. */
+static int cover_with_empty(const char *path, const struct stat *st)
+{
+	return cover(S_ISDIR(st->st_mode) ? STAGE "/d" : STAGE "/f", path);
+}
+
+/*
+ * A protected path that is a symlink: mount the stage's read-only empty
+ * file on the link itself (new mount API, the link is not followed), as
+ * Codex does. The link can then be neither written through nor replaced
+ * (EBUSY).
+ */
+static int cover_symlink(const char *path)
+{
+	return cover(STAGE "/f", path);
 }
 
 /*
@@ -416,51 +519,18 @@ static bool shows_host(const struct ns_view *v, const char *path)
 	return false;
 }
 
-/* Move a clone of src (a file or directory of the hide tmpfs) over path, without following it. */
-static int cover(const char *src, const char *path)
-{
-	int fd, r = -CORDON_ESYS, saved;
-
-	fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (fd < 0)
-		return -CORDON_ESYS;
-	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
-		r = 0;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
-}
-
-#define HIDE_STAGE "/.cordon-hide"
-
 /*
  * The paths to hide (see warden_ns_build_view()). Safe because: the covers
- * are clones of a tmpfs mounted read-only, nosuid, nodev, noexec before
- * they are made (the clones inherit those flags and the superblock stays
- * read-only), never a host file or device; they are mount points, so a
- * child cannot rename, remove or write them, and warden_ns_lock() locks
- * them. Runs while the staging root is still writable.
+ * are clones of the stage (stage_make()), never a host file or device;
+ * they are mount points, so a child cannot rename, remove or write them,
+ * and warden_ns_lock() locks them.
  */
 static int hide_paths(const struct ns_view *v)
 {
 	struct stat st;
 	size_t i;
-	int fd, r = 0;
+	int r = 0;
 
-	if (!v->n_hide)
-		return 0;
-	if (mkdir(HIDE_STAGE, 0700) < 0 ||
-	    mount("tmpfs", HIDE_STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=0555,size=4k,nr_inodes=8") < 0 ||
-	    mkdir(HIDE_STAGE "/d", 0555) < 0)
-		return -CORDON_ESYS;
-	fd = open(HIDE_STAGE "/f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return -CORDON_ESYS;
-	close(fd);
-	if (mount(NULL, HIDE_STAGE, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return -CORDON_ESYS;
 	for (i = 0; i < v->n_hide && r == 0; i++) {
 		const char *p = v->hide[i];
 
@@ -473,11 +543,61 @@ static int hide_paths(const struct ns_view *v)
 			r = -CORDON_ESYS;
 			break;
 		}
-		r = cover(S_ISDIR(st.st_mode) ? HIDE_STAGE "/d" : HIDE_STAGE "/f", p);
+		r = cover_with_empty(p, &st);
 	}
-	/* The covers hold the tmpfs now; its staging mount point goes. */
-	if (umount2(HIDE_STAGE, MNT_DETACH) < 0 || rmdir(HIDE_STAGE) < 0)
-		r = r < 0 ? r : -CORDON_ESYS;
+	return r;
+}
+
+/*
+ * Secrets of the system directories, by pattern (profile_secret_patterns():
+ * /etc/shadow and its backups shadow- and shadow.dpkg-old, gshadow*,
+ * opasswd, host keys, ...): each entry that matches is covered with the
+ * stage's empty file or directory that grants no permission (a read is
+ * EACCES: uid 0 inside holds no CAP_DAC_OVERRIDE). A match that is a symlink is covered
+ * itself, and so is its target when the view shows it (a secret reached
+ * under another name is no secret). Runs once the system directories are
+ * bound, before anything else is mounted below them.
+ */
+static int mask_secrets(void)
+{
+	const char *const *pat;
+	int r = 0;
+
+	for (pat = profile_secret_patterns(); *pat && r == 0; pat++) {
+		char dir[PATH_MAX], path[PATH_MAX];
+		const char *base = strrchr(*pat, '/');
+		struct dirent *de;
+		DIR *d;
+
+		if (!base || (size_t)(base - *pat) >= sizeof(dir))
+			continue;
+		memcpy(dir, *pat, (size_t)(base - *pat));
+		dir[base - *pat] = '\0';
+		base++;
+		d = opendir(dir[0] ? dir : "/");
+		if (!d)
+			continue; /* not in this view (or not on this host) */
+		while (r == 0 && (de = readdir(d))) {
+			struct stat st;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			    fnmatch(base, de->d_name, 0) != 0)
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
+			    lstat(path, &st) < 0)
+				continue;
+			r = cover(S_ISDIR(st.st_mode) ? STAGE "/dz" : STAGE "/z", path);
+			if (r == 0 && S_ISLNK(st.st_mode)) {
+				char real[PATH_MAX];
+
+				/* Only targets the view shows from the host: a system directory. */
+				if (realpath(path, real) && strncmp(real, STAGE, strlen(STAGE)) &&
+				    lstat(real, &st) == 0 && profile_system_path(real))
+					r = cover(S_ISDIR(st.st_mode) ? STAGE "/dz" : STAGE "/z", real);
+			}
+		}
+		closedir(d);
+	}
 	return r;
 }
 
@@ -498,7 +618,15 @@ static int build_dev(void)
 		snprintf(src, sizeof(src), OLD "%s", *d);
 		if (access(src, F_OK) < 0)
 			continue;
-		if (touch(*d) < 0 || mount(src, *d, NULL, MS_BIND, NULL) < 0)
+		/*
+		 * Safe because: read-only binds. Reads and writes of a device node
+		 * do not need a writable mount (only metadata does), so /dev/null
+		 * still swallows output, but chmod, chown and utimes of the host's
+		 * node get EROFS instead of changing it for the whole host.
+		 */
+		if (touch(*d) < 0 || mount(src, *d, NULL, MS_BIND, NULL) < 0 ||
+		    mount(NULL, *d, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | inherited_flags(*d),
+			  NULL) < 0)
 			return -CORDON_ESYS;
 	}
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
@@ -507,6 +635,49 @@ static int build_dev(void)
 	if (mkdir("/dev/shm", 01777) < 0 || chmod("/dev/shm", 01777) < 0)
 		return -CORDON_ESYS;
 	return 0;
+}
+
+/*
+ * Every top-level /proc entry that is not a process's (kallsyms, slabinfo,
+ * kcore, tty/, driver/, ...) read-only, on itself. Safe because: those
+ * entries are the kernel's global proc_dir_entry objects, shared by every
+ * proc instance: a chmod of /proc/slabinfo by uid 0 inside (the owner check
+ * passes without capabilities) changed its mode for every later /proc on
+ * the host. A read-only mount makes it EROFS. The pid directories (ours,
+ * in our pid namespace) and the self/thread-self links stay as they are.
+ */
+static int proc_globals_readonly(const char *const *done, size_t ndone)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	int r = 0;
+
+	if (!d)
+		return -CORDON_ESYS;
+	while (r == 0 && (de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		size_t i;
+		bool skip = de->d_name[0] == '.' || (de->d_name[0] >= '0' && de->d_name[0] <= '9');
+
+		for (i = 0; i < ndone && !skip; i++)
+			skip = !strcmp(done[i] + 6, de->d_name); /* "/proc/" + name */
+		if (skip)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
+		if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+			/* A few entries refuse binds (EINVAL on some kernels' special files): skip only those. */
+			if (errno == EINVAL || errno == ENOENT)
+				continue;
+			r = -CORDON_ESYS;
+			break;
+		}
+		r = harden_tree(path, true, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	}
+	closedir(d);
+	return r;
 }
 
 static int build_proc(void)
@@ -532,15 +703,13 @@ static int build_proc(void)
 		if (bind_mount(ro[i], ro[i], true, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
 			return -CORDON_ESYS;
 	}
-	return 0;
+	return proc_globals_readonly(ro, sizeof(ro) / sizeof(ro[0]));
 }
 
 int warden_ns_build_view(const struct ns_view *v, const char **why)
 {
-	static const char *const masked[] = { "/etc/shadow", "/etc/gshadow", "/etc/sudoers" };
 	const char *const *p;
 	char opts[96];
-	size_t i;
 
 #define STEP(expr, what)             \
 	do {                         \
@@ -558,6 +727,7 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 	STEP(chdir("/tmp"), "chdir staging");
 	STEP(syscall(SYS_pivot_root, ".", "." OLD), "pivot_root");
 	STEP(chdir("/"), "chdir /");
+	STEP(stage_make(), "make the private stage of masks and covers");
 
 	for (p = profile_system_dirs(); *p; p++) {
 		char src[PATH_MAX];
@@ -568,10 +738,8 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 			continue;
 		STEP(bind_same(*p, true), "bind a system directory read-only");
 	}
-	/* Password hashes stay hidden even from uid 0 inside. */
-	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
-		if (access(masked[i], F_OK) == 0)
-			STEP(mount(OLD "/dev/null", masked[i], NULL, MS_BIND, NULL), "mask /etc files");
+	/* Password hashes (and their backups, host keys, ...) stay hidden even from uid 0 inside. */
+	STEP(mask_secrets(), "mask the secrets of the system directories");
 	/* /tmp first: a workspace below /tmp is then bound inside the private tmpfs. */
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llu,nr_inodes=262144",
 		 (unsigned long long)v->tmp_size);
@@ -584,6 +752,7 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 	STEP(build_dev(), "build /dev");
 	STEP(build_proc(), "mount /proc");
 	STEP(hide_paths(v), WARDEN_NS_HIDE_FAILED);
+	STEP(stage_drop(), "detach the stage");
 
 	STEP(umount2(OLD, MNT_DETACH), "detach the old root");
 	STEP(rmdir(OLD), "remove oldroot");
