@@ -591,6 +591,55 @@ static const struct sc_rule ov_sock_isolated_off[] = {
 	ERR("mq_timedreceive", EPERM), ERR("mq_notify", EPERM), ERR("mq_getsetattr", EPERM),
 };
 
+/*
+ * Metadata writes (FS20): mode, owner, times, extended attributes and inode
+ * flags, which Landlock does not govern. In namespaced mode every mount
+ * outside the writable roots is read-only, so they get EROFS there; without
+ * a mount namespace (degraded mode) nothing stops them but this.
+ */
+#define META_SYSCALLS(act, ...)                                                                   \
+	RULE("chmod", act, __VA_ARGS__), RULE("fchmod", act, __VA_ARGS__),                       \
+	RULE("fchmodat", act, __VA_ARGS__), RULE("fchmodat2", act, __VA_ARGS__),                 \
+	RULE("chown", act, __VA_ARGS__), RULE("fchown", act, __VA_ARGS__),                       \
+	RULE("lchown", act, __VA_ARGS__), RULE("fchownat", act, __VA_ARGS__),                    \
+	RULE("utime", act, __VA_ARGS__), RULE("utimes", act, __VA_ARGS__),                       \
+	RULE("futimesat", act, __VA_ARGS__), RULE("utimensat", act, __VA_ARGS__),                \
+	RULE("setxattr", act, __VA_ARGS__), RULE("lsetxattr", act, __VA_ARGS__),                 \
+	RULE("fsetxattr", act, __VA_ARGS__), RULE("removexattr", act, __VA_ARGS__),              \
+	RULE("lremovexattr", act, __VA_ARGS__), RULE("fremovexattr", act, __VA_ARGS__)
+
+/* FS_IOC_SETFLAGS (chattr), FS_IOC_FSSETXATTR, FS_IOC_SETVERSION: 32-bit masked, as TIOCSTI. */
+#define P_FS_IOC_SETFLAGS 0x40086602
+#define P_FS_IOC_FSSETXATTR 0x401c5820
+#define P_FS_IOC_SETVERSION 0x40087602
+#define META_IOCTLS(e)                                                \
+	ERR1("ioctl", e, M(1, 0xffffffffull, P_FS_IOC_SETFLAGS)),     \
+	ERR1("ioctl", e, M(1, 0xffffffffull, P_FS_IOC_FSSETXATTR)),   \
+	ERR1("ioctl", e, M(1, 0xffffffffull, P_FS_IOC_SETVERSION))
+
+/*
+ * Degraded mode: the metadata syscalls of exec'd commands go to the
+ * session's notifier (runtime/sandbox/warden_notify.h, SECCOMP_RET_USER_NOTIF),
+ * which resolves the target itself and does the change only when it lies
+ * beneath a writable root of the profile; inotify_add_watch the same way,
+ * for the roots the profile may read. The inode-flag ioctls, whose fd the
+ * notifier would have to vet too, are refused (ov_meta_deg).
+ */
+static const struct sc_rule meta_notify[] = {
+	META_SYSCALLS(SC_NOTIFY, 0, 0, CMP(0, SC_EQ, 0)),
+	RULE("inotify_add_watch", SC_NOTIFY, 0, 0, CMP(0, SC_EQ, 0)),
+};
+
+/* A read-only profile's exec'd command changes no metadata anywhere (not even in the workspace). */
+static const struct sc_rule meta_refused[] = {
+	META_SYSCALLS(SC_ERRNO, EROFS, 0, CMP(0, SC_EQ, 0)),
+	META_IOCTLS(EROFS),
+};
+
+static const struct sc_rule ov_meta_deg[] = {
+	META_IOCTLS(EPERM),
+};
+
 static const struct sc_rule *const parts_exec[] = { bash_args, NULL };
 static const size_t counts_exec[] = { N(bash_args) };
 static const struct sc_rule *const parts_ov_off[] = { ov_ioctl, ov_sock_off, ov_openat2, NULL };
@@ -598,8 +647,13 @@ static const size_t counts_ov_off[] = { N(ov_ioctl), N(ov_sock_off), N(ov_openat
 static const struct sc_rule *const parts_ov_on[] = { ov_ioctl, ov_sock_on, ov_openat2, NULL };
 static const size_t counts_ov_on[] = { N(ov_ioctl), N(ov_sock_on), N(ov_openat2) };
 static const struct sc_rule *const parts_ov_deg[] = { ov_ioctl, ov_sock_isolated_off, ov_openat2,
-						       NULL };
-static const size_t counts_ov_deg[] = { N(ov_ioctl), N(ov_sock_isolated_off), N(ov_openat2) };
+						       ov_meta_deg, NULL };
+static const size_t counts_ov_deg[] = { N(ov_ioctl), N(ov_sock_isolated_off), N(ov_openat2),
+					N(ov_meta_deg) };
+static const struct sc_rule *const parts_meta_notify[] = { meta_notify, NULL };
+static const size_t counts_meta_notify[] = { N(meta_notify) };
+static const struct sc_rule *const parts_meta_refused[] = { meta_refused, NULL };
+static const size_t counts_meta_refused[] = { N(meta_refused) };
 
 static const struct sc_filter f_readonly = { SC_KILL, 0, parts_readonly, counts_readonly, NULL,
 					     NULL, false };
@@ -607,16 +661,33 @@ static const struct sc_filter f_write = { SC_KILL, 0, parts_write, counts_write,
 static const struct sc_filter f_compute = { SC_KILL, 0, parts_compute, counts_compute, NULL, NULL,
 					    false };
 static const struct sc_filter f_fetch = { SC_KILL, 0, parts_fetch, counts_fetch, NULL, NULL, false };
+/* Third in the chain: the notifier's program (degraded mode), or the read-only profiles' refusals. */
+static const struct sc_filter f_meta_notify = { SC_ALLOW, 0, parts_meta_notify, counts_meta_notify,
+						NULL, NULL, false };
+static const struct sc_filter f_meta_refused = { SC_ALLOW, 0, parts_meta_refused,
+						 counts_meta_refused, NULL, NULL, false };
 static const struct sc_filter ov_off = { SC_ALLOW, 0, parts_ov_off, counts_ov_off, NULL, NULL, false };
 static const struct sc_filter ov_on = { SC_ALLOW, 0, parts_ov_on, counts_ov_on, NULL, NULL, false };
-static const struct sc_filter ov_deg = { SC_ALLOW, 0, parts_ov_deg, counts_ov_deg, NULL, NULL, false };
+static const struct sc_filter ov_deg = { SC_ALLOW, 0, parts_ov_deg, counts_ov_deg, NULL,
+					 &f_meta_notify, false };
+static const struct sc_filter ov_off_ro = { SC_ALLOW, 0, parts_ov_off, counts_ov_off, NULL,
+					    &f_meta_refused, false };
+static const struct sc_filter ov_on_ro = { SC_ALLOW, 0, parts_ov_on, counts_ov_on, NULL,
+					   &f_meta_refused, false };
+static const struct sc_filter ov_deg_ro = { SC_ALLOW, 0, parts_ov_deg, counts_ov_deg, NULL,
+					    &f_meta_refused, false };
 static const struct sc_filter f_exec_off = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
 					     &ov_off, true };
 static const struct sc_filter f_exec_on = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
 					    &ov_on, true };
-
 static const struct sc_filter f_exec_deg = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
 					     &ov_deg, true };
+static const struct sc_filter f_exec_off_ro = { SC_ERRNO, EPERM, parts_exec, counts_exec,
+						bash_allow, &ov_off_ro, true };
+static const struct sc_filter f_exec_on_ro = { SC_ERRNO, EPERM, parts_exec, counts_exec, bash_allow,
+					       &ov_on_ro, true };
+static const struct sc_filter f_exec_deg_ro = { SC_ERRNO, EPERM, parts_exec, counts_exec,
+						bash_allow, &ov_deg_ro, true };
 
 static const struct sc_rule *const parts_readonly_z[] = { own_base, own_jit, own_zygote, NULL };
 static const size_t counts_readonly_z[] = { N(own_base), N(own_jit), N(own_zygote) };
@@ -665,10 +736,21 @@ const struct sc_filter *profile_seccomp_exec_unisolated(void)
 	return &f_exec_deg;
 }
 
+const struct sc_filter *profile_seccomp_exec(enum sandbox_profile p, bool net, bool isolated)
+{
+	bool ro = p == PROFILE_READONLY;
+
+	if (!isolated)
+		return ro ? &f_exec_deg_ro : &f_exec_deg;
+	if (net)
+		return ro ? &f_exec_on_ro : &f_exec_on;
+	return ro ? &f_exec_off_ro : &f_exec_off;
+}
+
 const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool exec)
 {
 	if (exec || p == PROFILE_BASH)
-		return net ? &f_exec_on : &f_exec_off;
+		return profile_seccomp_exec(p, net, true);
 	switch (p) {
 	case PROFILE_READONLY:
 		return &f_readonly;

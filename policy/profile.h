@@ -160,8 +160,9 @@ const char *const *profile_secret_patterns(void);
 
 enum sc_action {
 	SC_ALLOW,
-	SC_ERRNO, /* return -err */
-	SC_KILL,  /* kill the process (SIGSYS) */
+	SC_ERRNO,  /* return -err */
+	SC_KILL,   /* kill the process (SIGSYS) */
+	SC_NOTIFY, /* ask the session's notifier (SECCOMP_RET_USER_NOTIF; the filter needs a listener) */
 };
 
 enum sc_op { SC_EQ, SC_NE, SC_LT, SC_LE, SC_GT, SC_GE, SC_MASKED_EQ };
@@ -199,7 +200,10 @@ struct sc_filter {
 	/*
 	 * A second filter stacked on top (loaded after this one), for rules of
 	 * the form "allowed except ..."; the kernel applies the most
-	 * restrictive result of both. NULL when there is none.
+	 * restrictive result of both. NULL when there is none. An overlay may
+	 * have an overlay of its own (at most three programs in all); a filter
+	 * with SC_NOTIFY rules must be the last of its chain (it is loaded
+	 * with a listener).
 	 */
 	const struct sc_filter *overlay;
 	/*
@@ -223,6 +227,16 @@ const struct sc_filter *profile_seccomp(enum sandbox_profile p, bool net, bool e
  * SysV/POSIX IPC, which would reach the host's objects there.
  */
 const struct sc_filter *profile_seccomp_exec_unisolated(void);
+
+/*
+ * The filter of an exec'd command of profile p: the exec filter for the
+ * network setting, for a session with network and IPC namespaces
+ * (isolated) or without (degraded: see profile_seccomp_exec_unisolated();
+ * its chain ends with the metadata notifier's program). A read-only
+ * profile's chain ends with a program that refuses every metadata write
+ * (EROFS) instead.
+ */
+const struct sc_filter *profile_seccomp_exec(enum sandbox_profile p, bool net, bool isolated);
 
 /*
  * The filter of a function kind's zygote (runtime/sandbox/warden_zygote.h): the

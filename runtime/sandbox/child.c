@@ -10,6 +10,7 @@
 #include "runtime/sandbox/caps.h"
 #include "runtime/sandbox/landlock.h"
 #include "runtime/sandbox/limits.h"
+#include "runtime/sandbox/warden_notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,8 +128,24 @@ int child_confine(const struct child_confine *c, uint32_t *out_layers)
 		 */
 		report(c->status_fd, CHILD_OK, 0, layers | LAYER_BIT(LAYER_SECCOMP));
 		/* Last: every step above needed syscalls the filter may refuse. */
-		if (seccomp_prog_load_range(c->prog, c->prog_inherited, c->prog->n) < 0)
+		if (c->prog->listen >= c->prog_inherited) {
+			int listener = -1;
+
+			if (c->notify_sock < 0 ||
+			    seccomp_prog_load_listen(c->prog, c->prog_inherited, c->prog->n, &listener) < 0)
+				return CHILD_SECCOMP;
+			/*
+			 * Safe because: until the notifier has the listener, a
+			 * metadata syscall would wait; none comes before the hand
+			 * over (our own code makes none). A listener that does not
+			 * arrive is closed: those syscalls then fail (ENOSYS).
+			 */
+			if (wnotify_hand(c->notify_sock, c->profile, listener) < 0)
+				return CHILD_SECCOMP;
+			close(c->notify_sock);
+		} else if (seccomp_prog_load_range(c->prog, c->prog_inherited, c->prog->n) < 0) {
 			return CHILD_SECCOMP;
+		}
 		layers |= LAYER_BIT(LAYER_SECCOMP);
 	} else {
 		report(c->status_fd, CHILD_OK, 0, layers);
@@ -150,7 +167,7 @@ void child_fail(int fd, int stage)
  */
 static int arrange_fds(const struct child_spec *s, int *out_status)
 {
-	int src[CHILD_CALL_FD + 1], hi[CHILD_CALL_FD + 1], i, devnull;
+	int src[CHILD_NOTIFY_FD + 1], hi[CHILD_NOTIFY_FD + 1], i, devnull;
 	unsigned top = 3;
 
 	devnull = s->stdin_is_null ? 0 : open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -164,7 +181,8 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 	src[CHILD_PASS_FD] = s->pass_fd;
 	src[CHILD_RULESET_FD] = s->conf.ll_prebuilt ? s->ll_fd : -1;
 	src[CHILD_CALL_FD] = s->call_fd;
-	for (i = 0; i <= CHILD_CALL_FD; i++) {
+	src[CHILD_NOTIFY_FD] = s->notify_fd;
+	for (i = 0; i <= CHILD_NOTIFY_FD; i++) {
 		hi[i] = -1;
 		if (src[i] < 0)
 			continue;
@@ -172,7 +190,7 @@ static int arrange_fds(const struct child_spec *s, int *out_status)
 		if (hi[i] < 0)
 			return -1;
 	}
-	for (i = 0; i <= CHILD_CALL_FD; i++) {
+	for (i = 0; i <= CHILD_NOTIFY_FD; i++) {
 		if (hi[i] < 0)
 			continue;
 		/*
@@ -240,6 +258,7 @@ int child_setup(const struct child_spec *s)
 
 		conf.status_fd = status;
 		conf.ll_fd = CHILD_RULESET_FD;
+		conf.notify_sock = s->notify_fd >= 0 ? CHILD_NOTIFY_FD : -1;
 		conf.base_layers = layers;
 		stage = child_confine(&conf, &l);
 		if (stage)

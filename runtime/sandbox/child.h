@@ -47,6 +47,8 @@
 #define CHILD_RULESET_FD 6
 /* A spare's call pipe (close-on-exec; closed once the call is read). */
 #define CHILD_CALL_FD 7
+/* The notifier's socket (warden_notify.h) until the listener is handed over (then closed). */
+#define CHILD_NOTIFY_FD 8
 
 enum child_stage {
 	CHILD_OK = 0, /* setup done; layers tells what was applied */
@@ -98,6 +100,12 @@ struct child_confine {
 	bool report_sigsys;  /* install the SIGSYS reporter: a CHILD_SIGSYS record on status_fd */
 	int prog_inherited;  /* leading programs of prog the process has already (the exec base) */
 	int status_fd;       /* >= 0: write the CHILD_OK record here before seccomp */
+	/*
+	 * >= 0: the notifier's socket; a program of prog with a listener
+	 * (prog->listen) hands it there (wnotify_hand()) and closes this fd.
+	 * -1: no notifier (then such a program fails the seccomp step).
+	 */
+	int notify_sock;
 	uint32_t base_layers; /* layers applied before (cgroup), for that record */
 };
 
@@ -113,6 +121,7 @@ struct child_spec {
 	int pass_fd;         /* moved to CHILD_PASS_FD; -1 = none */
 	int ll_fd;           /* prebuilt ruleset (conf.ll_prebuilt), moved to CHILD_RULESET_FD */
 	int call_fd;         /* a spare's call pipe, moved to CHILD_CALL_FD; -1 = none */
+	int notify_fd;       /* the notifier's socket, moved to CHILD_NOTIFY_FD; -1 = none */
 	pid_t parent;        /* the forking process: a different parent means it died */
 	int cg_procs[CHILD_MAX_CGROUPS]; /* cgroup.procs fds to join; -1 = none */
 	const char *cwd;     /* chdir before confinement (child_setup) */

@@ -365,14 +365,20 @@ static int compile_all(struct warden_config *cfg, struct cordon_diag *diag)
 	r = seccomp_prog_compile(&cfg->prog_spawned, profile_seccomp_spawned(), &d);
 	if (r < 0)
 		goto fail;
-	r = seccomp_prog_compile(&cfg->prog_exec[0], profile_seccomp(PROFILE_BASH, false, true), &d);
-	if (r == 0)
-		r = seccomp_prog_compile(&cfg->prog_exec[1], profile_seccomp(PROFILE_BASH, true, true),
-					 &d);
-	if (r == 0)
-		r = seccomp_prog_compile(&cfg->prog_exec[2], profile_seccomp_exec_unisolated(), &d);
-	if (r == 0)
-		return 0;
+	for (p = 0; p < 2; p++) {
+		enum sandbox_profile ep = p ? PROFILE_READONLY : PROFILE_BASH;
+
+		r = seccomp_prog_compile(&cfg->prog_exec[p][0], profile_seccomp_exec(ep, false, true), &d);
+		if (r == 0)
+			r = seccomp_prog_compile(&cfg->prog_exec[p][1],
+						 profile_seccomp_exec(ep, true, true), &d);
+		if (r == 0)
+			r = seccomp_prog_compile(&cfg->prog_exec[p][2],
+						 profile_seccomp_exec(ep, false, false), &d);
+		if (r < 0)
+			goto fail;
+	}
+	return 0;
 fail:
 	diag_set(diag, 0, 0, "cannot compile the seccomp filters: %s", d.msg);
 	return r;
@@ -551,8 +557,8 @@ void sandbox_close(struct sandbox *sb)
 	for (p = 0; p < PROFILE__COUNT; p++)
 		seccomp_prog_release(&sb->cfg.prog_zygote[p]);
 	seccomp_prog_release(&sb->cfg.prog_spawned);
-	for (p = 0; p < 3; p++)
-		seccomp_prog_release(&sb->cfg.prog_exec[p]);
+	for (p = 0; p < 6; p++)
+		seccomp_prog_release(&sb->cfg.prog_exec[p / 3][p % 3]);
 	free_env(sb->env);
 	free_env(sb->ph_paths);
 	free_env(sb->roots);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -27,6 +28,8 @@ static uint32_t action_of(enum sc_action a, int err, bool report)
 		return SCMP_ACT_ALLOW;
 	case SC_ERRNO:
 		return SCMP_ACT_ERRNO((uint16_t)err);
+	case SC_NOTIFY:
+		return SCMP_ACT_NOTIFY;
 	case SC_KILL:
 	default:
 		return report ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
@@ -160,23 +163,40 @@ out:
 	return r;
 }
 
+static bool has_notify(const struct sc_filter *f)
+{
+	size_t i, j;
+
+	for (i = 0; f->parts && f->parts[i]; i++)
+		for (j = 0; j < f->counts[i]; j++)
+			if (f->parts[i][j].action == SC_NOTIFY)
+				return true;
+	return false;
+}
+
 static int compile(struct seccomp_prog *out, const struct sc_filter *f, bool report,
 		   struct cordon_diag *diag)
 {
+	const struct sc_filter *g;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = compile_one(&out->insns[0], &out->len[0], f, report, diag);
-	if (r < 0)
-		return r;
-	out->n = 1;
-	if (f->overlay) {
-		r = compile_one(&out->insns[1], &out->len[1], f->overlay, report, diag);
+	out->listen = -1;
+	for (g = f; g; g = g->overlay) {
+		if (out->n == SECCOMP_MAX_STACK || out->listen >= 0) {
+			/* Too long a chain, or a program after the notifier's (it must be last). */
+			seccomp_prog_release(out);
+			diag_set(diag, 0, 0, "seccomp filter chain too long or misordered");
+			return -CORDON_EINVAL;
+		}
+		r = compile_one(&out->insns[out->n], &out->len[out->n], g, report, diag);
 		if (r < 0) {
 			seccomp_prog_release(out);
 			return r;
 		}
-		out->n = 2;
+		if (has_notify(g))
+			out->listen = out->n;
+		out->n++;
 	}
 	return 0;
 }
@@ -200,9 +220,16 @@ int seccomp_prog_load(const struct seccomp_prog *prog)
 
 int seccomp_prog_load_range(const struct seccomp_prog *prog, int from, int to)
 {
+	return seccomp_prog_load_listen(prog, from, to, NULL);
+}
+
+int seccomp_prog_load_listen(const struct seccomp_prog *prog, int from, int to, int *listener)
+{
 	struct sock_fprog fp;
 	int i;
 
+	if (listener)
+		*listener = -1;
 	if (prog->n < 1 || from < 0 || to > prog->n || from >= to) {
 		errno = EINVAL;
 		return -CORDON_ESYS;
@@ -214,6 +241,21 @@ int seccomp_prog_load_range(const struct seccomp_prog *prog, int from, int to)
 		}
 		fp.len = (unsigned short)prog->len[i];
 		fp.filter = prog->insns[i];
+		if (i == prog->listen) {
+			long fd;
+
+			/* A notifier's program without a caller to take its listener would block for ever. */
+			if (!listener) {
+				errno = EINVAL;
+				return -CORDON_ESYS;
+			}
+			fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				     SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+			if (fd < 0)
+				return -CORDON_ESYS;
+			*listener = (int)fd;
+			continue;
+		}
 		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) < 0)
 			return -CORDON_ESYS;
 	}

@@ -23,13 +23,18 @@
 #include "common/error.h"
 #include "policy/profile.h"
 
-#define SECCOMP_MAX_STACK 2
+#define SECCOMP_MAX_STACK 3
 
-/* One or two BPF programs (the filter and its overlay), loaded in order. */
+/*
+ * One to three BPF programs (the filter, its overlay and the overlay's own),
+ * loaded in order. listen: the index of the program whose filter has
+ * SC_NOTIFY rules (it is the last), loaded with a listener; -1 for none.
+ */
 struct seccomp_prog {
 	void *insns[SECCOMP_MAX_STACK]; /* struct sock_filter[len] */
 	size_t len[SECCOMP_MAX_STACK];  /* instructions */
 	int n;
+	int listen;
 };
 
 /*
@@ -55,6 +60,17 @@ int seccomp_prog_load(const struct seccomp_prog *prog);
  * first ones (the warden's exec base, runtime/sandbox/warden.c) stacks the rest.
  */
 int seccomp_prog_load_range(const struct seccomp_prog *prog, int from, int to);
+
+/*
+ * As seccomp_prog_load_range(), for a range that may hold the program with
+ * a listener (prog->listen): that one is loaded with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER and *listener gets the listener fd
+ * (close-on-exec; -1 when the range has none). The caller hands it to
+ * the notifier (runtime/sandbox/warden_notify.h) and closes it. Without
+ * listener (NULL), a range holding that program is EINVAL: nothing
+ * would answer its notifications.
+ */
+int seccomp_prog_load_listen(const struct seccomp_prog *prog, int from, int to, int *listener);
 
 void seccomp_prog_release(struct seccomp_prog *prog);
 

@@ -12,6 +12,7 @@
 #include "runtime/sandbox/landlock.h"
 #include "runtime/sandbox/sandbox_ipc.h"
 #include "runtime/sandbox/warden_call.h"
+#include "runtime/sandbox/warden_notify.h"
 #include "runtime/sandbox/warden_ns.h"
 #include "runtime/sandbox/warden_zygote.h"
 
@@ -251,9 +252,9 @@ static void build_rulesets(struct warden_session *ses, const struct warden_confi
  */
 static bool load_exec_base(const struct warden_config *cfg)
 {
-	if (!cfg->seccomp_ok || cfg->prog_exec[0].n < 2)
+	if (!cfg->seccomp_ok || cfg->prog_exec[0][0].n < 2)
 		return false;
-	return seccomp_prog_load_range(&cfg->prog_exec[0], 0, 1) == 0;
+	return seccomp_prog_load_range(&cfg->prog_exec[0][0], 0, 1) == 0;
 }
 
 #define MAX_DIRECT_CALLS 64
@@ -611,8 +612,16 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	ses.layers = layers;
+	ses.notify_sock = -1;
 	build_rulesets(&ses, cfg);
 	pool_init(&pool, cfg);
+	/*
+	 * Without a network namespace (degraded mode) exec'd commands hand
+	 * their metadata syscalls to the notifier (warden_notify.h). Forked
+	 * before the exec base: it runs under no filter of the session.
+	 */
+	if (cfg->seccomp_ok && !(layers & LAYER_BIT(LAYER_NETNS)))
+		wnotify_start(cfg, &ses.notify_sock);
 	ses.exec_base = load_exec_base(cfg);
 	/*
 	 * Give the free heap the supervisor left us back to the kernel: every

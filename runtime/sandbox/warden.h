@@ -40,7 +40,12 @@ struct warden_config {
 	int landlock_abi;            /* < 1: none */
 	bool seccomp_ok;
 	struct seccomp_prog prog_fn[PROFILE__COUNT]; /* functions (reporting) */
-	struct seccomp_prog prog_exec[3];            /* exec'd programs: [net], [2] unisolated */
+	/*
+	 * Exec'd programs, [read-only profile][0 isolated, 1 network on, 2 unisolated
+	 * (degraded mode: its last program takes a listener, warden_notify.h)].
+	 * Every one shares the main program [x][y].insns[0] (the exec base).
+	 */
+	struct seccomp_prog prog_exec[2][3];
 	struct seccomp_prog prog_zygote[PROFILE__COUNT]; /* function zygotes (warden_zygote.h) */
 	struct seccomp_prog prog_spawned;            /* stacked by their spares */
 	struct cgroup_session cg;

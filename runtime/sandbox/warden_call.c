@@ -373,14 +373,22 @@ static void slot_limits(const struct warden_config *cfg, struct warden_slot *ws,
 	}
 }
 
+const struct seccomp_prog *wcall_exec_prog(const struct warden_config *cfg, unsigned layers,
+					   uint32_t profile, bool net)
+{
+	int ro = profile == PROFILE_READONLY;
+
+	return net ? &cfg->prog_exec[ro][1]
+		   : (layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[ro][0] : &cfg->prog_exec[ro][2];
+}
+
 /* The seccomp program of a child: functions per profile, exec'd commands by network. */
 static const struct seccomp_prog *child_prog(const struct warden_config *cfg, unsigned layers,
 					     uint32_t profile, bool fn, bool net)
 {
 	if (!cfg->seccomp_ok)
 		return NULL;
-	return fn ? &cfg->prog_fn[profile] : net ? &cfg->prog_exec[1]
-		: (layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0] : &cfg->prog_exec[2];
+	return fn ? &cfg->prog_fn[profile] : wcall_exec_prog(cfg, layers, profile, net);
 }
 
 /* The request header then its payload, with writev (the rest, if the pipe took less, in a loop). */
@@ -535,6 +543,8 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	ll.in_view = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
 	spec.call_fd = -1;
+	/* An exec'd command in degraded mode hands its listener to the notifier. */
+	spec.notify_fd = fn ? -1 : ses->notify_sock;
 	spec.out_fd = p.out[1];
 	spec.err_fd = p.err[1];
 	spec.reply_fd = p.rep[1];
@@ -979,6 +989,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	spec.status_fd = p.st[1];
 	spec.pass_fd = -1;
 	spec.call_fd = p.call[0];
+	spec.notify_fd = fn ? -1 : ses->notify_sock;
 	for (i = 0; i < CHILD_MAX_CGROUPS; i++)
 		spec.cg_procs[i] = i < CGROUP_MAX_HIER && ws ? ws->cg.procs[i] : -1;
 	spec.cwd = cfg->workspace;

@@ -39,6 +39,7 @@ struct warden_session {
 	unsigned layers;
 	int ll_fd[PROFILE__COUNT][2];
 	bool exec_base;   /* the warden runs under the exec filters' main program (warden.c) */
+	int notify_sock;  /* degraded mode: where children hand listeners (warden_notify.h), or -1 */
 };
 
 /*
@@ -113,6 +114,14 @@ void wspare_serve(struct child_spec *s, int status, const struct warden_config *
 
 /* Kill a spare that will serve no call and release what the warden holds for it. */
 void wspare_discard(struct warden_spare *sp);
+
+/*
+ * The seccomp programs of an exec'd command of profile p in a session with
+ * these layers (cfg->prog_exec: the read-only profile's, network on or off,
+ * with or without network namespace).
+ */
+const struct seccomp_prog *wcall_exec_prog(const struct warden_config *cfg, unsigned layers,
+					   uint32_t profile, bool net);
 
 /* Most pollfd entries one call adds. */
 #define WCALL_MAX_POLLFDS 6

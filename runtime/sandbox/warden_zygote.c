@@ -23,6 +23,7 @@
 #define WZY_MAGIC 0x5a59474fu /* "ZYGO" */
 #define WZY_SOCK_FD 3         /* the zygote's socket (writable under every filter) */
 #define WZY_RULESET_FD 4      /* the prebuilt ruleset until it is enforced */
+#define WZY_NOTIFY_FD 5       /* an exec'd kind's: the notifier's socket until the listener is handed */
 #define WZY_WAIT_MS 2000
 #define WZY_MAX_LIVE 256     /* spares alive at once: two waiting, the rest running calls */
 
@@ -231,6 +232,7 @@ static void __attribute__((noreturn)) spare_main(int k, const int fds[WZY_NFDS],
 	spec.reply_fd = fds[WZY_REPLY];
 	spec.status_fd = fds[WZY_STATUS];
 	spec.call_fd = fds[WZY_CALL];
+	spec.notify_fd = -1; /* the zygote's chain has the listener already (zygote_main()) */
 	spec.pass_fd = -1;
 	spec.ll_fd = -1;
 	spec.stdin_is_null = true; /* the zygote's stdin is /dev/null */
@@ -311,7 +313,7 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 	struct child_confine conf;
 	struct sigaction sa;
 	sigset_t block, mask;
-	int i, ruleset = ses->ll_fd[profile][fn ? 0 : 1], null;
+	int i, ruleset = ses->ll_fd[profile][fn ? 0 : 1], null, notify = fn ? -1 : ses->notify_sock;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != warden)
@@ -335,11 +337,18 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 	sock = fcntl(sock, F_DUPFD_CLOEXEC, 16);
 	if (ruleset >= 0)
 		ruleset = fcntl(ruleset, F_DUPFD_CLOEXEC, 16);
+	if (notify >= 0)
+		notify = fcntl(notify, F_DUPFD_CLOEXEC, 16);
 	if (sock < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
 	    dup3(sock, WZY_SOCK_FD, O_CLOEXEC) < 0 ||
-	    (ruleset >= 0 && dup3(ruleset, WZY_RULESET_FD, O_CLOEXEC) < 0))
+	    (ruleset >= 0 && dup3(ruleset, WZY_RULESET_FD, O_CLOEXEC) < 0) ||
+	    (notify >= 0 && dup3(notify, WZY_NOTIFY_FD, O_CLOEXEC) < 0))
 		_exit(CHILD_EXIT_SETUP);
-	if (syscall(SYS_close_range, ruleset >= 0 ? WZY_RULESET_FD + 1 : WZY_SOCK_FD + 1, ~0u, 0u) < 0)
+	/* The holes (no ruleset) are closed too: only what is named above stays. */
+	if (syscall(SYS_close_range, notify >= 0 ? WZY_NOTIFY_FD + 1
+				     : ruleset >= 0 ? WZY_RULESET_FD + 1 : WZY_SOCK_FD + 1, ~0u, 0u) < 0 ||
+	    (notify >= 0 && ruleset < 0 &&
+	     syscall(SYS_close_range, WZY_RULESET_FD, WZY_RULESET_FD, 0u) < 0))
 		_exit(CHILD_EXIT_SETUP);
 	if (chdir(cfg->workspace) < 0)
 		_exit(CHILD_EXIT_SETUP);
@@ -360,10 +369,12 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 		conf.prog = cfg->seccomp_ok ? &cfg->prog_zygote[profile] : NULL;
 	} else if (cfg->seccomp_ok) {
 		/* An exec'd command's filter, as a spare the warden forks loads it (on the base). */
-		conf.prog = (ses->layers & LAYER_BIT(LAYER_NETNS)) ? &cfg->prog_exec[0] : &cfg->prog_exec[2];
+		conf.prog = wcall_exec_prog(cfg, ses->layers, profile, false);
 		conf.prog_inherited = ses->exec_base ? 1 : 0;
 	}
 	conf.status_fd = -1;
+	/* Its spares share its chain, so its listener (degraded mode) serves them all. */
+	conf.notify_sock = notify >= 0 ? WZY_NOTIFY_FD : -1;
 	conf.base_layers = layers;
 	if (child_confine(&conf, &layers) != 0)
 		_exit(CHILD_EXIT_SETUP);

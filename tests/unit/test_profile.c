@@ -127,6 +127,12 @@ static void seccomp_tables_never_allow_the_deny_set(void **state)
 					if (has_rule(f, *d, SC_ALLOW))
 						fail_msg("profile %s allows '%s'",
 							 profile_name((enum sandbox_profile)p), *d);
+				/* The exec'd command's chain in degraded mode: the same main filter. */
+				f = profile_seccomp_exec((enum sandbox_profile)p, net, exec);
+				for (d = profile_always_denied(); *d; d++)
+					if (has_rule(f, *d, SC_ALLOW) || has_rule(f, *d, SC_NOTIFY))
+						fail_msg("profile %s's exec filter allows '%s'",
+							 profile_name((enum sandbox_profile)p), *d);
 			}
 }
 
@@ -144,8 +150,55 @@ static void seccomp_tables_have_the_expected_shape(void **state)
 	assert_int_equal(profile_seccomp(PROFILE_COMPUTE, false, false)->def, SC_KILL);
 	assert_int_equal(bash->def, SC_ERRNO);
 	assert_int_equal(bash->def_err, EPERM);
-	/* Any exec'd command uses the exec filter, whatever its Landlock profile. */
-	assert_ptr_equal(profile_seccomp(PROFILE_READONLY, false, true), bash);
+	/*
+	 * Any exec'd command uses the exec filter, whatever its Landlock
+	 * profile: the same main program (the session's exec base) and
+	 * overlay rules. The read-only profile's chain adds a third program
+	 * that refuses every metadata write (EROFS), which Landlock does not
+	 * govern and its workspace mount would allow (FS20).
+	 */
+	assert_ptr_equal(profile_seccomp(PROFILE_WRITE, false, true), bash);
+	{
+		const struct sc_filter *rox = profile_seccomp(PROFILE_READONLY, false, true);
+
+		assert_ptr_not_equal(rox, bash);
+		assert_ptr_equal(rox->parts, bash->parts);
+		assert_ptr_equal(rox->allow_names, bash->allow_names);
+		assert_ptr_equal(rox->overlay->parts, bash->overlay->parts);
+		assert_non_null(rox->overlay->overlay);
+		assert_null(rox->overlay->overlay->overlay);
+		assert_true(has_rule(rox->overlay->overlay, "chmod", SC_ERRNO));
+		assert_true(has_rule(rox->overlay->overlay, "fchownat", SC_ERRNO));
+		assert_true(has_rule(rox->overlay->overlay, "utimensat", SC_ERRNO));
+		assert_true(has_rule(rox->overlay->overlay, "fsetxattr", SC_ERRNO));
+		assert_true(has_rule(rox->overlay->overlay, "ioctl", SC_ERRNO));
+		assert_ptr_equal(profile_seccomp_exec(PROFILE_READONLY, false, false)->overlay->overlay,
+				 rox->overlay->overlay);
+	}
+	/* Namespaced Bash: the read-only mounts answer metadata writes (EROFS); no third program. */
+	assert_null(bash->overlay->overlay);
+	assert_null(bash_net->overlay->overlay);
+	/*
+	 * Degraded Bash: the metadata syscalls and inotify_add_watch go to the
+	 * notifier (its program is the last of the chain: it takes the
+	 * listener); the inode-flag ioctls are refused.
+	 */
+	{
+		const struct sc_filter *deg = profile_seccomp_exec_unisolated();
+		const char *const meta[] = { "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown",
+					     "fchownat", "utime", "utimes", "futimesat", "utimensat",
+					     "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+					     "lremovexattr", "fremovexattr", "inotify_add_watch" };
+		size_t i;
+
+		assert_ptr_equal(profile_seccomp_exec(PROFILE_BASH, false, false), deg);
+		assert_non_null(deg->overlay->overlay);
+		assert_null(deg->overlay->overlay->overlay);
+		for (i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+			assert_true(has_rule(deg->overlay->overlay, meta[i], SC_NOTIFY));
+		assert_true(has_rule(deg->overlay, "ioctl", SC_ERRNO));
+		assert_int_equal(deg->overlay->overlay->def, SC_ALLOW);
+	}
 	assert_ptr_not_equal(bash, bash_net);
 	/* clone3 must be ENOSYS (glibc falls back to clone), never EPERM or allowed. */
 	assert_true(has_rule(ro, "clone3", SC_ERRNO));
