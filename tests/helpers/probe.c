@@ -43,6 +43,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <linux/bpf.h>
+#include <linux/fs.h>
 #include <linux/if_alg.h>
 #include <linux/io_uring.h>
 #include <linux/netlink.h>
@@ -51,6 +52,7 @@
 #include <linux/userfaultfd.h>
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
+#include <sys/inotify.h>
 #include <sys/klog.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -68,6 +70,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 
 #ifndef UFFD_USER_MODE_ONLY
@@ -306,6 +309,120 @@ static void p_chmod_suid(struct outcome *o, int argc, char **argv)
 		set_detail(o, "mode=%o after chmod", (unsigned)(st.st_mode & 07777));
 		return denied(o, EPERM);
 	}
+	ok(o);
+}
+
+/*
+ * Metadata writes that change nothing: the file's own mode, owner, times,
+ * flags set again (FS20). The kernel checks the permission (and, for a
+ * read-only mount, EROFS) all the same, so "ok" proves the sandbox let a
+ * metadata write through, without altering the target. The inode's ctime
+ * moves; nothing else does. "how" picks the syscall family.
+ */
+static void meta_same(struct outcome *o, const char *path, const char *how)
+{
+	struct stat st;
+	long rc;
+
+	if (lstat(path, &st) < 0)
+		return denied(o, errno);
+	if (!strcmp(how, "chmod")) {
+		rc = chmod(path, st.st_mode & 07777);
+	} else if (!strcmp(how, "chown")) {
+		rc = lchown(path, st.st_uid, st.st_gid);
+	} else if (!strcmp(how, "utimes")) {
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+
+		rc = utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+	} else if (!strcmp(how, "fchmod")) {
+		/* The fd-based form, on a descriptor opened for reading only. */
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+		if (fd < 0)
+			return denied(o, errno);
+		rc = fchmod(fd, st.st_mode & 07777);
+		if (rc < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+		} else {
+			close(fd);
+		}
+	} else if (!strcmp(how, "fchownat")) {
+		/* An O_PATH descriptor (no Landlock check to open one) and AT_EMPTY_PATH. */
+		int fd = open(path, O_PATH | O_CLOEXEC);
+
+		if (fd < 0)
+			return denied(o, errno);
+		rc = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
+		if (rc < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+		} else {
+			close(fd);
+		}
+	} else if (!strcmp(how, "xattr")) {
+		/* A user.* attribute set and removed again. */
+		rc = lsetxattr(path, "user.cordon-probe", "1", 1, 0);
+		if (rc == 0)
+			lremovexattr(path, "user.cordon-probe");
+	} else if (!strcmp(how, "setflags")) {
+		/* chattr: FS_IOC_SETFLAGS with the flags the file already has. */
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), flags = 0;
+
+		if (fd < 0)
+			return denied(o, errno);
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) {
+			int e = errno;
+
+			close(fd);
+			return setup_error(o, "FS_IOC_GETFLAGS: %s", strerror(e));
+		}
+		rc = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+		if (rc < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+		} else {
+			close(fd);
+		}
+	} else {
+		return setup_error(o, "unknown metadata call '%s'", how);
+	}
+	if (rc < 0)
+		return denied(o, errno);
+	set_detail(o, "%s %s", how, path);
+	ok(o);
+}
+
+static void p_meta(struct outcome *o, int argc, char **argv)
+{
+	(void)argc;
+	meta_same(o, argv[1], argv[0]);
+}
+
+/* Watch a directory with inotify: the names of what is created there would leak (IL11). */
+static void p_inotify(struct outcome *o, int argc, char **argv)
+{
+	int fd, wd;
+
+	(void)argc;
+	fd = inotify_init1(IN_CLOEXEC);
+	if (fd < 0)
+		return denied(o, errno);
+	wd = inotify_add_watch(fd, argv[0], IN_CREATE | IN_DELETE | IN_MOVED_TO);
+	if (wd < 0) {
+		int e = errno;
+
+		close(fd);
+		return denied(o, e);
+	}
+	close(fd);
+	set_detail(o, "wd=%d", wd);
 	ok(o);
 }
 
@@ -2011,6 +2128,9 @@ static const struct probe probes[] = {
 	{"mkdir", 1, "PATH", "create a directory", p_mkdir},
 	{"mknod", 1, "PATH", "create a character device node", p_mknod},
 	{"chmod-suid", 1, "PATH", "chmod 4755", p_chmod_suid},
+	{"meta", 2, "chmod|chown|utimes|fchmod|fchownat|xattr|setflags PATH",
+	 "set PATH's own mode/owner/times/xattr/flags again (a metadata write that changes nothing)", p_meta},
+	{"inotify", 1, "PATH", "inotify_add_watch on PATH", p_inotify},
 	{"remount", 1, "MOUNTPOINT", "mount -o remount,bind,rw", p_remount},
 	{"userns-remount", 0, "", "unshare -rm; mount -o remount,bind,rw /", p_userns_remount},
 	{"make-handle", 1, "PATH", "print PATH's file handle (helper)", p_make_handle},

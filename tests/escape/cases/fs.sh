@@ -34,3 +34,18 @@ attack FS18a "open /proc/sys/vm/drop_caches for writing" unconf=root -- openw /p
 attack FS18b "open /proc/sys/kernel/core_pattern for writing" unconf=root -- openw /proc/sys/kernel/core_pattern
 attack FS18c "open /sys/kernel/mm/ksm/run for writing" unconf=root -- openw /sys/kernel/mm/ksm/run
 attack FS19 "create a device node in the workspace" unconf=root after=remove_node -- mknod node
+# FS20: metadata writes outside the writable roots (mode, owner, times,
+# xattrs, inode flags), each setting what the file already has: "ok" proves
+# the write was let through and changes nothing. Landlock does not govern
+# them; read-only mounts (EROFS) and, without namespaces, the notifier do.
+attack FS20a "chmod a device node of the view (/dev/null), to its own mode" unconf=root -- meta chmod /dev/null
+attack FS20b "chmod a global /proc entry (/proc/kallsyms), to its own mode" unconf=root -- meta chmod /proc/kallsyms
+attack FS20c "chmod a file of the user's outside the workspace" -- meta chmod "$OUT/target"
+attack FS20d "chmod a file of the user's in /etc" skip="$ESC_NO_ETC" -- meta chmod "$ETC_FILE"
+attack FS20e "set a file's times in /etc (utimensat)" skip="$ESC_NO_ETC" -- meta utimes "$ETC_FILE"
+attack FS20f "chown a file in /etc to its own owner" skip="$ESC_NO_ETC" -- meta chown "$ETC_FILE"
+attack FS20g "fchmod a file in /etc through a descriptor opened for reading" skip="$ESC_NO_ETC" -- meta fchmod "$ETC_FILE"
+attack FS20h "fchownat(AT_EMPTY_PATH) a file in /etc through an O_PATH descriptor" skip="$ESC_NO_ETC" -- meta fchownat "$ETC_FILE"
+attack FS20i "set an extended attribute (user.*) on a file in /etc" skip="$ESC_NO_ETC$ESC_NO_XATTR" -- meta xattr "$ETC_FILE"
+attack FS20j "set inode flags (chattr, FS_IOC_SETFLAGS) of a file in /etc" skip="$ESC_NO_ETC$ESC_NO_IFLAGS" -- meta setflags "$ETC_FILE"
+attack FS21 "read a backup of the password hashes (/etc/shadow-)" unconf=root ns skip="$ESC_NO_SHADOW_BACKUP" -- read "$SHADOW_BACKUP"

@@ -12,3 +12,4 @@ attack IL06 "read a file in the host's /tmp" ns -- read "$TMP_CANARY"
 attack IL07 "look up the user keyring (keyctl)" -- keyctl-user
 attack IL09 "see a host process in /proc" ns -- pid-visible "$VICTIM"
 attack IL10 "see the host's hostname" ns -- hostname "$(hostname)"
+attack IL11 "watch a directory outside the workspace with inotify (names created there)" -- inotify "$OUT/home"
