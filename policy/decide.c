@@ -609,6 +609,47 @@ static void part_set(struct bash_state *b, enum part_state st, const struct rule
 	}
 }
 
+/*
+ * Whether rule r, which matched c, vouches for it (docs/policy.md, "Rules
+ * that leave words open"). A rule that leaves words open (`Bash(git
+ * diff:*)`, `Bash(sort *)`) and whose fixed words already make a read-only
+ * command vouches only for read-only uses of it: when the open words add
+ * an option that makes the command write files or run programs (`git diff
+ * --output=F`, `--ext-diff`, `git grep -O`, `sort -o`, `find -exec`, `rg
+ * --pre`, `sed -i`, ...: readonly_classify() says why), the rule does not
+ * match. A rule that spells such an option out itself, or whose fixed
+ * words are no read-only command (`Bash(make:*)`, `Bash(git:*)`), vouches
+ * for what it names.
+ */
+static bool rule_vouches(const struct rule *r, const struct sh_cmd *c)
+{
+	struct sh_cmd fixed;
+	const char *why = NULL, *fwhy = NULL, *p;
+	size_t first, n, k = 0;
+
+	if (r->form != RULE_BASH_PREFIX && r->form != RULE_BASH_WILDCARD)
+		return true;
+	if (readonly_classify(c, &first, &why) != RO_NO || !why)
+		return true;
+	/*
+	 * The words the rule spells out: rules match c->text, the raw words
+	 * joined by single spaces, so the rule's first k whole words are c's.
+	 * A prefix rule's whole content; a wildcard rule's words before its
+	 * first star (a word the star cuts is open).
+	 */
+	n = r->form == RULE_BASH_WILDCARD ? strcspn(r->content, "*") : strlen(r->content);
+	for (p = r->content; p < r->content + n; p++)
+		k += *p == ' ';
+	if (r->form == RULE_BASH_PREFIX && n)
+		k++;
+	if (k > c->nwords)
+		k = c->nwords;
+	fixed = *c;
+	fixed.nwords = k;
+	fixed.nredirs = 0;
+	return readonly_classify(&fixed, &first, &fwhy) != RO_READ;
+}
+
 static const struct rule *bash_rule(const struct dctx *d, enum rule_action a, const char *text)
 {
 	size_t i;
@@ -618,6 +659,21 @@ static const struct rule *bash_rule(const struct dctx *d, enum rule_action a, co
 
 		if (r->action == a && r->tool[0] == 'B' && !strcmp(r->tool, "Bash") && r->form != RULE_PATH &&
 		    rule_match_command(r, text))
+			return r;
+	}
+	return NULL;
+}
+
+/* The first allow rule that matches text (c's, maybe with its assignments) and vouches for c. */
+static const struct rule *bash_allow_rule(const struct dctx *d, const struct sh_cmd *c, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->nrules; i++) {
+		const struct rule *r = &d->p->rules[i];
+
+		if (r->action == RULE_ALLOW && !strcmp(r->tool, "Bash") && r->form != RULE_PATH &&
+		    rule_match_command(r, text) && rule_vouches(r, c))
 			return r;
 	}
 	return NULL;
@@ -1022,10 +1078,29 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 		ok = (k == RO_READ || k == RO_CD) && safe_env && !input_unsafe && !writes_out && !writes_unknown &&
 		     policy_tool_enabled(d->p, "Read");
 
-		for (i = 0; i < d->p->ntool_limits && !ok; i++)
-			ok = !strcmp(d->p->tool_limits[i].tool, "Bash") &&
-			     !(c->words[0].flags & SHW_DYNAMIC) &&
-			     rule_match_command(&d->p->tool_limits[i], c->text);
+		const struct rule *open = NULL;
+
+		for (i = 0; i < d->p->ntool_limits && !ok; i++) {
+			const struct rule *t = &d->p->tool_limits[i];
+
+			if (strcmp(t->tool, "Bash") || (c->words[0].flags & SHW_DYNAMIC) ||
+			    !rule_match_command(t, c->text))
+				continue;
+			ok = rule_vouches(t, c);
+			if (!ok)
+				open = t;
+		}
+		if (!ok && open) {
+			size_t f2;
+			const char *w2 = NULL;
+
+			readonly_classify(c, &f2, &w2);
+			part_set(b, PART_DENY, NULL, c->text,
+				 "Permission to use Bash with command %.600s has been denied. (%s vouches only for "
+				 "read-only uses of the command, and this one is not: %s)",
+				 c->text, open->text, w2 ? w2 : "an option writes files or runs programs");
+			goto out;
+		}
 		if (!ok) {
 			struct buf lim;
 
@@ -1070,14 +1145,14 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	for (i = 0; i < c->nassigns; i++)
 		if (readonly_dangerous_assignment(c->assigns[i].raw))
 			break;
-	r = i < c->nassigns ? NULL : bash_rule(d, RULE_ALLOW, c->text);
+	r = i < c->nassigns ? NULL : bash_allow_rule(d, c, c->text);
 	if (!r && c->nassigns) {
 		buf_truncate(&v[0], 0);
 		for (i = 0; i < c->nassigns; i++)
 			if (buf_puts(&v[0], c->assigns[i].raw) < 0 || buf_putc(&v[0], ' ') < 0)
 				break;
 		if (i == c->nassigns && buf_puts(&v[0], c->text) >= 0)
-			r = bash_rule(d, RULE_ALLOW, v[0].data);
+			r = bash_allow_rule(d, c, v[0].data);
 	}
 	if (r && (r->form == RULE_BARE || !(c->words[0].flags & SHW_DYNAMIC)))
 		goto out;

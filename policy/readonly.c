@@ -16,6 +16,8 @@ static const char *const date_bad[] = { "--set", NULL };
 static const char *const host_bad[] = { "--file", "--boot", NULL };
 static const char *const find_bad[] = { "-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint",
 					"-fprint0", "-fprintf", "-fls", NULL };
+/* file -C compiles a magic file: it writes NAME.mgc. */
+static const char *const file_bad[] = { "--compile", NULL };
 static const char *const none[] = { NULL };
 
 static const struct ro_cmd table[] = {
@@ -23,7 +25,7 @@ static const struct ro_cmd table[] = {
 	{ "head", "", none, -1 },       { "tail", "", none, -1 },       { "wc", "", none, -1 },
 	{ "cut", "", none, -1 },        { "nl", "", none, -1 },         { "tr", "", none, -1 },
 	{ "basename", "", none, -1 },   { "dirname", "", none, -1 },    { "realpath", "", none, -1 },
-	{ "readlink", "", none, -1 },   { "stat", "", none, -1 },       { "file", "", none, -1 },
+	{ "readlink", "", none, -1 },   { "stat", "", none, -1 },       { "file", "C", file_bad, -1 },
 	{ "du", "", none, -1 },         { "df", "", none, -1 },         { "tree", "o", none, -1 },
 	{ "cmp", "", none, -1 },        { "comm", "", none, -1 },       { "diff", "", none, -1 },
 	{ "md5sum", "", none, -1 },     { "sha1sum", "", none, -1 },    { "sha256sum", "", none, -1 },
@@ -198,7 +200,9 @@ static enum ro_class classify_git(const struct sh_cmd *c, size_t *first, const c
 	if (!sub)
 		return RO_NO;
 	for (k = i + 1; k < c->nwords; k++)
-		if (long_bad(word(c, k), bad_any)) {
+		if (long_bad(word(c, k), bad_any) ||
+		    /* -O<pager> with its value attached (`git grep -Ovim`), alone or in a cluster. */
+		    (word(c, k)[0] == '-' && word(c, k)[1] != '-' && strchr(word(c, k), 'O'))) {
 			*why = "this git option writes files or runs programs";
 			return RO_NO;
 		}
@@ -279,8 +283,11 @@ static enum ro_class classify_sed(const struct sh_cmd *c, size_t *first, const c
 				return RO_NO;
 			}
 	}
-	if (!nscripts)
-		return RO_NO;
+	if (!nscripts) {
+		/* Options only (`sed -n`): no script, so nothing runs but a usage error. */
+		*first = c->nwords;
+		return RO_READ;
+	}
 	/* Operands after the script are files; the script itself is skipped
 	 * by check_operands only as an option value, so start after it. */
 	for (i = 1; i < c->nwords; i++)
@@ -324,7 +331,12 @@ static enum ro_class classify_awk(const struct sh_cmd *c, size_t *first, const c
 		}
 		break;
 	}
-	if (i >= c->nwords || (c->words[i].flags & SHW_DYNAMIC))
+	if (i >= c->nwords) {
+		/* No program (`awk -F:`): awk prints its usage and reads nothing. */
+		*first = c->nwords;
+		return RO_READ;
+	}
+	if (c->words[i].flags & SHW_DYNAMIC)
 		return RO_NO;
 	for (b = bad; *b; b++)
 		if (strstr(c->words[i].value, *b)) {

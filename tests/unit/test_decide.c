@@ -31,6 +31,8 @@ enum setup {
 	S_DIRS,
 	S_NET,
 	S_AGENT_BARE,
+	S_ROPREFIX,
+	S_AGENT_RO,
 };
 
 struct row {
@@ -48,6 +50,14 @@ static const char rules_ask[] = "Bash(git push:*) Read(./private/**) WebFetch(do
 static const char rules_deny[] = "Bash(rm:*) Bash(curl:*) Read(./.env) Read(*.pem) Read(./secrets/**) "
 				 "Edit(./src/generated/**) WebFetch(domain:evil.com) Bash(sudo:*) "
 				 "WebFetch(domain:127.0.0.1) WebFetch(domain:[::1])";
+
+/* Allow rules that leave words open after a read-only command (docs/policy.md, "Rules that leave words open"). */
+static const char rules_ro_prefix[] = "Bash(git diff:*) Bash(git log:*) Bash(git grep:*) Bash(sort:*) Bash(find *) "
+				      "Bash(rg:*) Bash(sed -n:*) Bash(git show --output:*) Bash(make:*) Bash(git branch:*)";
+
+/* A reviewer declared read-only, as agents/reviewer.md. */
+static const char agent_ro_text[] = "---\nname: ro\ndescription: d\n"
+				    "tools: Read, Grep, Glob, Bash(git diff:*), Bash(git log:*), Bash(git show:*)\n---\n";
 
 static const char agent_bare_text[] = "---\nname: b\ndescription: d\ntools: Bash(git:*), Bash\n---\n";
 
@@ -390,6 +400,49 @@ static const struct row rows[] = {
 	{ S_AGENT_BARE, "Bash", "make", 'D', "This command requires approval" },
 	{ S_AGENT_BARE, "Read", "{\"file_path\":\"a\"}", 'D', NOTEN },
 
+	/*
+	 * ---- a rule that leaves words open after a read-only command vouches
+	 * only for read-only uses: options that write or run programs are
+	 * outside it (git diff --output wrote files for an agent declared
+	 * read-only) ----
+	 */
+	{ S_ROPREFIX, "Bash", "git diff HEAD~1 -- src", 'A', NULL },
+	{ S_ROPREFIX, "Bash", "git diff --output=notes.txt", 'D', "is not read-only: this git option writes files" },
+	{ S_ROPREFIX, "Bash", "git diff --output notes.txt", 'D', "writes files or runs programs" },
+	{ S_ROPREFIX, "Bash", "git diff --ext-diff", 'D', "writes files or runs programs" },
+	{ S_ROPREFIX, "Bash", "git log --output=/tmp/x", 'D', "writes files or runs programs" },
+	{ S_ROPREFIX, "Bash", "git grep -Ovim foo", 'D', "writes files or runs programs" },
+	{ S_ROPREFIX, "Bash", "git grep -O foo", 'D', "writes files or runs programs" },
+	{ S_ROPREFIX, "Bash", "git grep --open-files-in-pager=vim foo", 'D', "writes files or runs programs" },
+	{ S_ROPREFIX, "Bash", "git grep -n foo", 'A', NULL },
+	{ S_ROPREFIX, "Bash", "sort -o out.txt in.txt", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "sort --output=out.txt in.txt", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "sort --compress-program=sh in.txt", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "sort -r in.txt", 'A', NULL },
+	{ S_ROPREFIX, "Bash", "find . -exec rm {} \\;", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "find . -fprint out", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "find . -name x", 'A', NULL },
+	{ S_ROPREFIX, "Bash", "rg --pre ./x foo", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "sed -n 1,5p a.txt", 'A', NULL },
+	{ S_ROPREFIX, "Bash", "sed -n 'w out' a.txt", 'D', "is not read-only" },
+	{ S_ROPREFIX, "Bash", "sed -n -i 1p a.txt", 'D', "is not read-only" },
+	/* The rule spells the writing option out: it vouches for what it names. */
+	{ S_ROPREFIX, "Bash", "git show --output out.patch HEAD", 'A', NULL },
+	/* Not a read-only command: a rule for it vouches for its options. */
+	{ S_ROPREFIX, "Bash", "make -o foo all", 'A', NULL },
+	{ S_ROPREFIX, "Bash", "git branch -D old", 'A', NULL },
+	/* -c config injection is outside a read-only rule too (it does not even match it). */
+	{ S_ROPREFIX, "Bash", "git -c core.pager=sh diff", 'D', "git global options" },
+	/* The agent's tools line: the same rule, refused outright. */
+	{ S_AGENT_RO, "Bash", "git diff --stat", 'A', NULL },
+	{ S_AGENT_RO, "Bash", "git diff --output=x.txt", 'D',
+	  "Bash(git diff:*) vouches only for read-only uses of the command, and this one is not: this git option writes" },
+	{ S_AGENT_RO, "Bash", "git log --ext-diff -p", 'D', "vouches only for read-only uses" },
+	{ S_AGENT_RO, "Bash", "git show --output=/tmp/x HEAD", 'D', "vouches only for read-only uses" },
+	{ S_AGENT_RO, "Bash", "git -c diff.external=sh diff", 'D', "allows Bash only for" },
+	{ S_AGENT, "Bash", "git diff --output=x.txt", 'D', "vouches only for read-only uses" },
+	{ S_AGENT, "Bash", "make -o x", 'A', NULL },
+
 	/* ---- disallowedTools ---- */
 	{ S_DISALLOW, "Write", "{\"file_path\":\"src/a.c\"}", 'D', NOTEN },
 	{ S_DISALLOW, "Edit", "{\"file_path\":\"src/a.c\"}", 'D', "edits need permissionMode acceptEdits" },
@@ -454,6 +507,14 @@ static void build(enum setup s, struct policy *p)
 		break;
 	case S_DISALLOW:
 		assert_int_equal(policy_add_rules(p, "Write Bash(git push:*)", RULE_DENY, "--disallowedTools", NULL, &d), 0);
+		break;
+	case S_ROPREFIX:
+		assert_int_equal(policy_add_rules(p, rules_ro_prefix, RULE_ALLOW, "test settings", NULL, &d), 0);
+		break;
+	case S_AGENT_RO:
+		assert_int_equal(agentfile_parse(&af, agent_ro_text, strlen(agent_ro_text), "ro.md", &d), 0);
+		assert_int_equal(policy_apply_agent(p, &af, &d), 0);
+		agentfile_release(&af);
 		break;
 	case S_HOOK:
 		p->approval_hook = strdup("/bin/approve");
