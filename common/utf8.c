@@ -1,4 +1,7 @@
 #include "common/utf8.h"
+#include "common/fileio.h"
+
+#include <unistd.h>
 
 size_t utf8_seqlen(const unsigned char *s, size_t n)
 {
@@ -189,5 +192,50 @@ int utf16_to_utf8(struct buf *out, const void *p, size_t n, bool big_endian, boo
 	}
 	if (r == 0 && i < n && mark_odd_byte)
 		r = utf8_put(out, 0xfffd);
+
+int utf8_sanitize_tty(struct buf *out, const char *s, size_t n)
+{
+	size_t i = 0, k;
+	int rc = 0;
+
+	while (i < n && rc == 0) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' || c == '\t') {
+			rc = buf_putc(out, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			rc = buf_puts(out, "\xef\xbf\xbd");
+			i++;
+		} else if (c < 0x80) {
+			rc = buf_putc(out, (char)c);
+			i++;
+		} else {
+			k = utf8_seqlen((const unsigned char *)s + i, n - i);
+			/* C1 controls (U+0080..U+009F) are terminal commands too (CSI as 0x9b). */
+			if (!k || (k == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+				rc = buf_puts(out, "\xef\xbf\xbd");
+				i += k ? k : 1;
+			} else {
+				rc = buf_append(out, s + i, k);
+				i += k;
+			}
+		}
+	}
+	return rc;
+}
+
+int utf8_write_for_tty(int fd, const char *s, size_t n)
+{
+	struct buf b;
+	int r;
+
+	if (!isatty(fd))
+		return fd_write_all(fd, s, n);
+	buf_init(&b, BUF_NOMAX);
+	r = utf8_sanitize_tty(&b, s, n);
+	if (r == 0)
+		r = fd_write_all(fd, b.data, b.len);
+	buf_release(&b);
 	return r;
 }

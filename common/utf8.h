@@ -33,6 +33,22 @@ bool utf8_valid(const char *s, size_t n);
  */
 int utf8_sanitize(struct buf *out, const char *s, size_t n);
 
+/*
+ * Text for a terminal: append s to out with every control character
+ * (C0 but newline and tab, DEL, and the C1 range U+0080..U+009F, which
+ * terminals take as ESC [ ...) and every invalid byte replaced by U+FFFD.
+ * Escape sequences (OSC 52 clipboard writes, window titles, cursor moves,
+ * erase) then reach the terminal as visible text, never as commands.
+ */
+int utf8_sanitize_tty(struct buf *out, const char *s, size_t n);
+
+/*
+ * Write n bytes of s to fd, made safe for a terminal first
+ * (utf8_sanitize_tty()) when fd is one; unchanged otherwise (a pipe or a
+ * file gets the bytes as they are). 0, or -CORDON_ESYS / -CORDON_ENOMEM.
+ */
+int utf8_write_for_tty(int fd, const char *s, size_t n);
+
 /* Number of code points in valid UTF-8 (invalid bytes count one each). */
 size_t utf8_strlen(const char *s, size_t n);
 

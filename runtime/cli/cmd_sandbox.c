@@ -13,6 +13,9 @@
  * with a wildcard before its end cannot be hidden by a mount, and a warning
  * says so.
  *
+ * The command's output is printed after it ends; to a terminal, with its
+ * control characters replaced (common/utf8.h, utf8_sanitize_tty()).
+ *
  * Exit status: the command's; 128+N when a signal killed it (SIGSYS from the
  * seccomp filter included); 124 when the timeout killed it; 125 when cordon
  * refused to run it (a required layer missing, the sandbox could not be
@@ -28,6 +31,7 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/utf8.h"
 #include "policy/load.h"
 #include "policy/readmask.h"
 #include "runtime/cli/cli.h"
@@ -229,9 +233,15 @@ int cmd_sandbox(int argc, char **argv)
 		goto out;
 	}
 	fflush(stdout);
-	if (fd_write_all(1, res.out.data, res.out.len) < 0 && errno != EPIPE)
+	/*
+	 * The command's output is the sandbox's, not ours: to a terminal it
+	 * goes with its control sequences made visible (OSC 52 would set the
+	 * caller's clipboard, others its title, cursor or screen); a pipe or
+	 * a file gets the bytes as they are.
+	 */
+	if (utf8_write_for_tty(1, res.out.data, res.out.len) < 0 && errno != EPIPE)
 		rc = 1;
-	fd_write_all(2, res.err.data, res.err.len);
+	utf8_write_for_tty(2, res.err.data, res.err.len);
 	if (res.out_truncated || res.err_truncated)
 		fprintf(stderr, "cordon sandbox: output truncated to %zu bytes per stream\n",
 			res.out.max);

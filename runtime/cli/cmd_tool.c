@@ -17,6 +17,8 @@
 #include "policy/profile.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/fileio.h"
+#include "common/utf8.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -77,18 +79,28 @@ static char *absolute(const char *dir)
 	return out;
 }
 
+/*
+ * A result as text. Tool output is the sandbox's (a file's bytes, a
+ * command's output): to a terminal it goes with its control characters
+ * replaced (utf8_write_for_tty()), and JSON as ASCII (no raw C1 byte).
+ */
 static void print_content(const json_t *c)
 {
-	if (json_is_string(c)) {
-		fwrite(json_string_value(c), 1, json_string_length(c), stdout);
-		fputc('\n', stdout);
-	} else {
-		char *s = json_dumps(c, JSON_INDENT(2));
+	bool tty = isatty(STDOUT_FILENO);
+	char *s = NULL;
 
-		if (s)
-			puts(s);
-		free(s);
+	fflush(stdout);
+	if (json_is_string(c)) {
+		utf8_write_for_tty(STDOUT_FILENO, json_string_value(c), json_string_length(c));
+		fd_write_all(STDOUT_FILENO, "\n", 1);
+		return;
 	}
+	s = json_dumps(c, JSON_INDENT(2) | (tty ? JSON_ENSURE_ASCII : 0));
+	if (s) {
+		utf8_write_for_tty(STDOUT_FILENO, s, strlen(s));
+		fd_write_all(STDOUT_FILENO, "\n", 1);
+	}
+	free(s);
 }
 
 /* One call as a JSONL result line: {"content":..,"is_error":..}; NULL on ENOMEM. */

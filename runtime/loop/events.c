@@ -169,34 +169,7 @@ void events_user_prompt(struct events *ev, const json_t *message)
 
 int events_sanitize_tty(struct buf *out, const char *s, size_t n)
 {
-	size_t i = 0, k;
-	int rc = 0;
-
-	while (i < n && rc == 0) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t') {
-			rc = buf_putc(out, (char)c);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			rc = buf_puts(out, "\xef\xbf\xbd");
-			i++;
-		} else if (c < 0x80) {
-			rc = buf_putc(out, (char)c);
-			i++;
-		} else {
-			k = utf8_seqlen((const unsigned char *)s + i, n - i);
-			/* C1 controls (U+0080..U+009F) are terminal commands too (CSI as 0x9b). */
-			if (!k || (k == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
-				rc = buf_puts(out, "\xef\xbf\xbd");
-				i += k ? k : 1;
-			} else {
-				rc = buf_append(out, s + i, k);
-				i += k;
-			}
-		}
-	}
-	return rc;
+	return utf8_sanitize_tty(out, s, n);
 }
 
 void events_result(struct events *ev, const json_t *result)

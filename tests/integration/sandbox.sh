@@ -168,6 +168,23 @@ t_eq "workspace / is refused (125)" "$?" 125
 "$CORDON" sandbox --workspace /usr -- true 2>/dev/null
 t_eq "workspace /usr is refused (125)" "$?" 125
 
+# Terminal control sequences in the command's output (OSC 52 sets the
+# clipboard, others the title, the cursor, the screen): to a terminal they
+# arrive as visible U+FFFD, to a pipe as they are.
+esc_cmd="printf 'a\\033]52;c;SGVsbG8=\\007b\\033[2Jc\\302\\233d\\n'; printf 'e\\033]0;t\\007\\n' >&2"
+if command -v script >/dev/null 2>&1; then
+	out=$(script -qec "$CORDON sandbox --workspace $ws -- sh -c \"$esc_cmd\"" /dev/null | od -An -c | tr -s ' \n' ' ')
+	t_check "to a terminal: no ESC byte left (stdout and stderr)" sh -c "! printf '%s' '$out' | grep -q '033'"
+	t_contains "to a terminal: ESC shown as U+FFFD" "$out" "a 357 277 275 ] 5 2 ;"
+	t_contains "to a terminal: a C1 CSI (0xc2 0x9b) shown as U+FFFD" "$out" "c 357 277 275 d"
+else
+	t_skip "to a terminal: control sequences made visible" "no script(1) to give cordon a terminal"
+	t_skip "to a terminal: ESC shown as U+FFFD" "no script(1)"
+	t_skip "to a terminal: a C1 CSI shown as U+FFFD" "no script(1)"
+fi
+out=$(sbx -- sh -c "$esc_cmd" 2>/dev/null | od -An -c | tr -s ' \n' ' ')
+t_contains "to a pipe: the bytes as they are" "$out" "a 033 ] 5 2 ;"
+
 # Usage errors.
 "$CORDON" sandbox --bogus -- true 2>/dev/null
 t_eq "unknown flag is a usage error" "$?" 2

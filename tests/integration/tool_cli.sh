@@ -15,6 +15,19 @@ out=$("$CORDON" tool --workspace "$ws" Read '{"file_path": "a.txt"}'); rc=$?
 t_eq "one-shot Read exits 0" "$rc" 0
 t_eq "one-shot Read prints the numbered content" "$out" "$(printf '1\talpha\n2\tbeta\n3\t')"
 
+# A file with terminal escapes, read to a terminal: made visible, not run.
+printf 'x\033]52;c;SGVsbG8=\007y\n' >"$ws/esc.txt"
+if command -v script >/dev/null 2>&1; then
+	out=$(script -qec "$CORDON tool --workspace $ws Read '{\"file_path\": \"esc.txt\"}'" /dev/null | od -An -c | tr -s ' \n' ' ')
+	t_check "Read to a terminal: no ESC byte reaches it" sh -c "! printf '%s' '$out' | grep -q '033'"
+	t_contains "Read to a terminal: ESC shown as U+FFFD" "$out" "x 357 277 275 ] 5 2"
+else
+	t_skip "Read to a terminal: no ESC byte reaches it" "no script(1) to give cordon a terminal"
+	t_skip "Read to a terminal: ESC shown as U+FFFD" "no script(1)"
+fi
+out=$("$CORDON" tool --workspace "$ws" Read '{"file_path": "esc.txt"}' | od -An -c | tr -s ' \n' ' ')
+t_contains "Read to a pipe: the bytes as they are" "$out" "x 033 ] 5 2"
+
 out=$("$CORDON" tool --workspace "$ws" Read '{"file_path": "missing.txt"}'); rc=$?
 t_eq "a tool error exits 1" "$rc" 1
 t_contains "and prints the error" "$out" "File does not exist"

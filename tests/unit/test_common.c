@@ -106,6 +106,30 @@ static void utf8_sanitize_replaces_maximal_subparts(void **state)
 	}
 }
 
+/* Terminal output: every control but newline and tab, and the C1 range, made visible. */
+static void utf8_sanitize_tty_leaves_no_control(void **state)
+{
+	static const char in[] = "a\x1b]52;c;SGk=\x07" "b\x1b[2J\r\x7f" "c\xc2\x9b" "d\xc2\xa0\t\n\xe2\x86\x92";
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 200);
+	assert_int_equal(utf8_sanitize_tty(&b, in, sizeof(in) - 1), 0);
+	assert_true(utf8_valid(b.data, b.len));
+	for (i = 0; i < b.len; i++) {
+		unsigned char c = (unsigned char)b.data[i];
+
+		assert_false((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f);
+		/* No C1 control (U+0080..U+009F as 0xc2 0x80..0x9f). */
+		if (c == 0xc2 && i + 1 < b.len)
+			assert_true((unsigned char)b.data[i + 1] >= 0xa0);
+	}
+	assert_string_equal(b.data, "a\xef\xbf\xbd]52;c;SGk=\xef\xbf\xbd" "b\xef\xbf\xbd[2J\xef\xbf\xbd\xef\xbf\xbd"
+				    "c\xef\xbf\xbd" "d\xc2\xa0\t\n\xe2\x86\x92");
+	buf_release(&b);
+}
+
 static void utf8_cut_never_splits_a_character(void **state)
 {
 	const char *s = "ab\xe2\x86\x92" "c"; /* a b → c */
@@ -257,6 +281,8 @@ int main(void)
 		cmocka_unit_test(buf_empty_detach_is_allocated),
 		cmocka_unit_test(utf8_rejects_overlong_and_surrogates),
 		cmocka_unit_test(utf8_sanitize_replaces_maximal_subparts),
+		cmocka_unit_test(utf8_sanitize_replaces_each_bad_byte),
+		cmocka_unit_test(utf8_sanitize_tty_leaves_no_control),
 		cmocka_unit_test(utf8_cut_never_splits_a_character),
 		cmocka_unit_test(diag_formats_position),
 		cmocka_unit_test(fd_read_exact_reads_all_or_reports_eof),
