@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Kept literal so policy/ does not depend on kernel headers. */
 #define P_PROT_EXEC 0x4
@@ -786,15 +787,96 @@ const char *const *profile_always_denied(void)
 
 static const char *const protected_paths[] = {
 	".git/hooks", ".git/config", ".git/config.worktree", ".gitmodules", ".gitconfig",
-	".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc",
-	".zprofile", ".zshenv", ".zlogin", ".envrc", ".direnv", ".vscode", ".idea", ".devcontainer",
-	".claude", ".codex", ".agents", ".mcp.json", ".ripgreprc", ".npmrc", ".pypirc", NULL,
+	".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".bash_aliases", ".profile",
+	".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".envrc", ".direnv", ".vscode",
+	".idea", ".devcontainer", ".claude", ".codex", ".agents", ".gemini", ".cursor", ".mcp.json",
+	".ripgreprc", ".npmrc", ".pypirc", ".yarnrc", ".yarnrc.yml", ".cargo",
+	".pre-commit-config.yaml", ".mise.toml", NULL,
 };
 
 static const char *const protected_dirs[] = {
 	".git/hooks", ".direnv", ".vscode", ".idea", ".devcontainer", ".claude", ".codex", ".agents",
+	".gemini", ".cursor", ".cargo", NULL,
+};
+
+/*
+ * The policy default list of guarded names (docs/sandbox.md, "What a
+ * command cannot plant for a later run"): a file or directory of one of
+ * these names, at any depth, is read as configuration or run as code by
+ * some program when the user later works there (opens the folder, cd's
+ * into it, runs git, starts an agent or a shell), not when the user decides
+ * to build. A trailing '/' marks a directory; a leading '*' a suffix.
+ */
+static const char *const guarded_names[] = {
+	/* version control: config, hooks, hook managers */
+	".git", ".gitmodules", ".gitconfig", ".husky/", ".githooks/", ".pre-commit-config.yaml",
+	"lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml",
+	/* coding agents: settings, agents, MCP servers (cordon reads .claude/ and .mcp.json) */
+	".claude/", ".codex/", ".agents/", ".gemini/", ".cursor/", ".windsurf/", ".continue/",
+	".mcp.json", ".aider.conf.yml",
+	/* editors: tasks that run when a folder is opened, workspace settings */
+	".vscode/", ".idea/", ".devcontainer/", ".fleet/", ".zed/", "*.code-workspace", ".exrc",
+	".nvim.lua",
+	/* shells and per-directory environments (run on cd) */
+	".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".bash_aliases", ".profile",
+	".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".envrc", ".direnv/",
+	".mise.toml", ".rvmrc",
+	/* package managers and tool chains */
+	".npmrc", ".yarnrc", ".yarnrc.yml", ".pypirc", ".cargo/", ".ripgreprc",
+	/* debuggers and REPLs that load a file from the current directory */
+	".gdbinit", ".lldbinit", ".irbrc", ".pryrc",
 	NULL,
 };
+
+const char *const *profile_guarded_names(void)
+{
+	return guarded_names;
+}
+
+bool profile_guarded_name(const char *name, size_t n)
+{
+	const char *const *g;
+
+	if (!n)
+		return false;
+	for (g = guarded_names; *g; g++) {
+		size_t k = strlen(*g);
+
+		if ((*g)[0] == '*') {
+			/* A suffix ("*.code-workspace"), any case. */
+			k--;
+			if (n > k && !strncasecmp(name + n - k, *g + 1, k))
+				return true;
+			continue;
+		}
+		if ((*g)[k - 1] == '/')
+			k--;
+		/* Any case: a case-folding filesystem opens .VSCODE as .vscode. */
+		if (n == k && !strncasecmp(name, *g, k))
+			return true;
+	}
+	return false;
+}
+
+bool profile_guarded_path(const char *rel)
+{
+	const char *p = rel;
+
+	while (*p) {
+		const char *seg;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		seg = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - seg);
+		if (profile_guarded_name(seg, n))
+			return true;
+	}
+	return false;
+}
 
 const char *const *profile_protected_paths(void)
 {

@@ -267,6 +267,23 @@ bool profile_protected_is_dir(const char *path);
 bool profile_path_protected(const char *relpath);
 
 /*
+ * The policy default list of guarded names: a file or directory with one
+ * of these names, at any depth in the workspace, is configuration or code
+ * that some program reads when the user later works there (.git, .vscode/,
+ * .envrc, .claude/, .husky/, .cargo/, *.code-workspace, ...). The mount view
+ * pins the ones that exist at open read-only, a command that creates one is
+ * caught at its call's end, and the file tools refuse them all. Entries
+ * ending in '/' are directories; "*.x" is a suffix. NULL-terminated.
+ */
+const char *const *profile_guarded_names(void);
+
+/* Whether the n bytes at name (one path component) are a guarded name (any case). */
+bool profile_guarded_name(const char *name, size_t n);
+
+/* Whether any component of a relative path is a guarded name. */
+bool profile_guarded_path(const char *rel);
+
+/*
  * True when an environment variable called `name` may be passed into a
  * child: on the allowlist and not secret-looking (*KEY*, *TOKEN*, *SECRET*,
  * *PASSWORD*, AWS_*, ... are always refused). Case-insensitive for the

@@ -452,43 +452,16 @@ int pathres_open_dir(const struct pathres_loc *loc, int *out_fd)
 	return pathres_openat(loc->rootfd, loc->rel, O_RDONLY | O_DIRECTORY | O_NONBLOCK, 0, out_fd);
 }
 
-static const char *const protected_dirs[] = {
-	".git", ".direnv", ".vscode", ".idea", ".devcontainer", ".claude", ".codex", ".agents",
-};
-static const char *const protected_files[] = {
-	".gitmodules", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
-	".zshrc", ".zprofile", ".zshenv", ".zlogin", ".envrc", ".mcp.json", ".ripgreprc",
-	".npmrc", ".pypirc", ".gitconfig",
-};
-
 bool pathres_is_protected(const char *rel)
 {
-	const char *p = rel, *seg;
-	size_t n, i;
-
-	/* The sandbox's list (policy/profile.h: root-anchored, also made
-	 * read-only in the mount view) plus the file tools' stricter rule
-	 * below: the names anywhere, any case, and all of .git. */
-	if (profile_path_protected(rel))
-		return true;
-
-	while (*p) {
-		while (*p == '/')
-			p++;
-		seg = p;
-		while (*p && *p != '/')
-			p++;
-		n = (size_t)(p - seg);
-		if (!n)
-			continue;
-		for (i = 0; i < sizeof(protected_dirs) / sizeof(protected_dirs[0]); i++)
-			if (strlen(protected_dirs[i]) == n && !strncasecmp(seg, protected_dirs[i], n))
-				return true;
-		for (i = 0; i < sizeof(protected_files) / sizeof(protected_files[0]); i++)
-			if (strlen(protected_files[i]) == n && !strncasecmp(seg, protected_files[i], n))
-				return true;
-	}
-	return false;
+	/*
+	 * The sandbox's top-level list (policy/profile.h: also made read-only,
+	 * or pinned with a placeholder, in the mount view) plus the policy
+	 * default list of guarded names in any path component, in any case
+	 * (case-folding filesystems): all of .git, .vscode/, .envrc, .claude/,
+	 * .husky/, .cargo/, *.code-workspace, ...
+	 */
+	return profile_path_protected(rel) || profile_guarded_path(rel);
 }
 
 int pathres_open_parent(const struct pathres_loc *loc, bool mkdirs, int *out_dirfd,

@@ -148,10 +148,13 @@ int pathres_open_parent(const struct pathres_loc *loc, bool mkdirs, int *out_dir
 /*
  * Whether a workspace-relative path (normalised, as in loc->rel) is one the
  * file tools must never write: everything policy/profile.h's
- * profile_path_protected() lists, and in any path component, in any case
- * (case-folding filesystems): .git/ and below, .gitmodules, .gitconfig,
+ * profile_path_protected() lists, and any path with a component on the
+ * policy default list of guarded names (profile_guarded_name(), any case:
+ * case-folding filesystems): .git/ and below, .gitmodules, .gitconfig,
  * shell rc files, .envrc, .direnv/, .vscode/, .idea/, .devcontainer/,
- * .claude/, .codex/, .agents/, .mcp.json, .ripgreprc, .npmrc, .pypirc.
+ * .claude/, .codex/, .agents/, .gemini/, .cursor/, .husky/, .cargo/,
+ * .mcp.json, .npmrc, .yarnrc.yml, .pre-commit-config.yaml,
+ * *.code-workspace, ...
  */
 bool pathres_is_protected(const char *rel);
 

@@ -271,6 +271,30 @@ static void protected_paths_match_components(void **state)
 	assert_false(profile_path_protected(".git/configx"));
 	assert_false(profile_path_protected("src/.bashrc.txt"));
 	assert_false(profile_path_protected(".bashrc_not"));
+	/* The guarded names: at any depth, any case, dirs and files, suffixes. */
+	assert_true(profile_guarded_path("sub/.claude/settings.json"));
+	assert_true(profile_guarded_path("a/b/.VSCode/tasks.json"));
+	assert_true(profile_guarded_path("pkg/.envrc"));
+	assert_true(profile_guarded_path("pkg/.git"));
+	assert_true(profile_guarded_path("pkg/.git/config"));
+	assert_true(profile_guarded_path("x/.husky/pre-commit"));
+	assert_true(profile_guarded_path("x/.cargo/config.toml"));
+	assert_true(profile_guarded_path("x/.pre-commit-config.yaml"));
+	assert_true(profile_guarded_path("x/.yarnrc.yml"));
+	assert_true(profile_guarded_path("x/.bash_aliases"));
+	assert_true(profile_guarded_path("proj.code-workspace"));
+	assert_true(profile_guarded_path("x/My.Code-Workspace"));
+	assert_true(profile_guarded_path(".gemini/settings.json"));
+	assert_true(profile_guarded_path(".cursor/rules"));
+	assert_true(profile_guarded_path("sub/.mcp.json"));
+	assert_false(profile_guarded_path(".code-workspace.bak/x"));
+	assert_false(profile_guarded_path("src/main.c"));
+	assert_false(profile_guarded_path("docs/vscode/x"));
+	assert_false(profile_guarded_path("a/.gitignore"));
+	assert_false(profile_guarded_path("a/.github/workflows/ci.yml"));
+	assert_false(profile_guarded_path("CLAUDE.md"));
+	assert_false(profile_guarded_path("a/.envrc.example"));
+	assert_false(profile_guarded_name("", 0));
 }
 
 static void limits_are_bounded(void **state)
