@@ -242,6 +242,13 @@ int cmd_sandbox(int argc, char **argv)
 	if (utf8_write_for_tty(1, res.out.data, res.out.len) < 0 && errno != EPIPE)
 		rc = 1;
 	utf8_write_for_tty(2, res.err.data, res.err.len);
+	/* What the sandbox did after the command (paths set aside, index flags): the user's to know. */
+	if (res.notices.len) {
+		const char *l = res.notices.data, *e;
+
+		for (; (e = memchr(l, '\n', res.notices.data + res.notices.len - l)); l = e + 1)
+			fprintf(stderr, "cordon sandbox: %.*s\n", (int)(e - l), l);
+	}
 	if (res.out_truncated || res.err_truncated)
 		fprintf(stderr, "cordon sandbox: output truncated to %zu bytes per stream\n",
 			res.out.max);

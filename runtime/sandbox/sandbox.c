@@ -6,12 +6,15 @@
 #include "common/secret.h"
 #include "runtime/sandbox/landlock.h"
 #include "runtime/sandbox/sandbox_ipc.h"
+#include "runtime/sandbox/sentinel.h"
+#include "runtime/sandbox/survey.h"
 #include "runtime/sandbox/warden.h"
 
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,77 +45,57 @@ struct sandbox {
 	char reason[256];
 	struct warden_config cfg;
 	char **env; /* the allowlisted part of our environment, for the warden */
-	uint64_t placeholders; /* protected paths missing at open (bit = index) */
+	struct pins pins;      /* what the view pins in the workspace (survey.h) */
 	char **ph_paths;       /* the placeholders the warden made, absolute, NULL-terminated */
+	size_t nph;
 	char **roots;          /* our copy of opts.read_roots (the warden wipes argv) */
 	char **hide;           /* our copy of opts.hide, re-anchored on the real workspace */
+	bool survey_truncated; /* the workspace was too large to survey whole */
+	struct sentinel *sentinel; /* what commands leave behind (sentinel.h); under lock */
+	pthread_mutex_t lock;
 };
 
-/* Which protected paths do not exist yet (the warden pins them with placeholders). */
-static uint64_t missing_protected(const char *ws)
+/* Remove the placeholders that are still empty (anything with content is the user's now), deepest first. */
+static void remove_placeholders(struct sandbox *sb)
 {
-	const char *const *p = profile_protected_paths();
-	char path[PATH_MAX];
 	struct stat st;
-	uint64_t m = 0;
-	int i;
+	size_t i;
 
-	for (i = 0; p[i] && i < 64; i++)
-		if (snprintf(path, sizeof(path), "%s/%s", ws, p[i]) < (int)sizeof(path) &&
-		    lstat(path, &st) < 0 && errno == ENOENT)
-			m |= 1ull << i;
-	return m;
-}
-
-/* Remove the placeholders that are still empty (anything with content is the user's now). */
-static void remove_placeholders(const char *ws, uint64_t m)
-{
-	const char *const *p = profile_protected_paths();
-	char path[PATH_MAX];
-	struct stat st;
-	int i;
-
-	for (i = 63; i >= 0; i--) {
-		if (!(m & (1ull << i)) || !p[i])
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", ws, p[i]) >= (int)sizeof(path) ||
-		    lstat(path, &st) < 0)
+	for (i = sb->nph; i-- > 0;) {
+		if (lstat(sb->ph_paths[i], &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode))
-			rmdir(path);
+			rmdir(sb->ph_paths[i]);
 		else if (S_ISREG(st.st_mode) && st.st_size == 0)
-			unlink(path);
+			unlink(sb->ph_paths[i]);
 	}
 }
 
 /*
- * Keep only the placeholders the warden made (an empty file or directory is
- * there now; a parent that is missing or a symlink got none), and list them.
+ * Keep only the placeholders the warden made (missing at the survey, an
+ * empty file or directory now; a parent that is missing or a symlink got
+ * none), and list them.
  */
-static int list_placeholders(struct sandbox *sb)
+static int list_placeholders(struct sandbox *sb, bool made)
 {
-	const char *const *p = profile_protected_paths();
-	char path[PATH_MAX];
 	struct stat st;
-	size_t k = 0;
-	int i;
+	size_t i;
 
-	sb->ph_paths = calloc(65, sizeof(char *));
+	sb->ph_paths = calloc(sb->pins.n + 1, sizeof(char *));
 	if (!sb->ph_paths)
 		return -CORDON_ENOMEM;
-	for (i = 0; i < 64 && p[i]; i++) {
-		if (!(sb->placeholders & (1ull << i)))
+	for (i = 0; made && i < sb->pins.n; i++) {
+		const struct pin *p = &sb->pins.v[i];
+
+		if (p->kind != PIN_PLACEHOLDER_DIR && p->kind != PIN_PLACEHOLDER_FILE)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", sb->cfg.workspace, p[i]) >=
-			    (int)sizeof(path) ||
-		    lstat(path, &st) < 0 ||
-		    !(S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0))) {
-			sb->placeholders &= ~(1ull << i);
+		if (lstat(p->path, &st) < 0 ||
+		    !((p->kind == PIN_PLACEHOLDER_DIR && S_ISDIR(st.st_mode)) ||
+		      (p->kind == PIN_PLACEHOLDER_FILE && S_ISREG(st.st_mode) && st.st_size == 0)))
 			continue;
-		}
-		if (!(sb->ph_paths[k] = strdup(path)))
+		if (!(sb->ph_paths[sb->nph] = strdup(p->path)))
 			return -CORDON_ENOMEM;
-		k++;
+		sb->nph++;
 	}
 	return 0;
 }
@@ -407,6 +390,8 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 	sb->ctl = -1;
 	sb->warden = -1;
 	sb->require = opts->require;
+	pins_init(&sb->pins);
+	pthread_mutex_init(&sb->lock, NULL);
 	for (p = 0; p < CGROUP_MAX_HIER; p++)
 		sb->cfg.cg.dirfd[p] = -1;
 	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0) {
@@ -471,13 +456,37 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 
 	sb->cfg.use_namespaces = !opts->no_namespaces;
 	sb->cfg.placeholders = !opts->no_placeholders;
-	if (sb->cfg.use_namespaces && sb->cfg.placeholders)
-		sb->placeholders = missing_protected(sb->cfg.workspace);
+	{
+		struct survey_opts so = { sb->cfg.placeholders && sb->cfg.use_namespaces, opts->no_git };
+		bool truncated = false;
+
+		/*
+		 * What the view pins and hides in the workspace, found before
+		 * the warden is forked (it builds the view from this list), and
+		 * the sentinel's watches and snapshot (in every mode: without a
+		 * mount namespace nothing is pinned, but what commands create
+		 * is still caught).
+		 */
+		r = sentinel_open(&sb->sentinel, sb->cfg.workspace);
+		if (r == 0)
+			r = survey_workspace(&sb->pins, sb->cfg.workspace, &so, sentinel_hooks(sb->sentinel),
+					     &truncated);
+		if (r < 0) {
+			diag_set(diag, 0, 0, "cannot survey the workspace '%s' for the paths to pin: %s",
+				 sb->cfg.workspace, cordon_strerror(r));
+			goto fail;
+		}
+		sb->survey_truncated = truncated;
+		if (sb->cfg.use_namespaces) {
+			sb->cfg.pins = sb->pins.v;
+			sb->cfg.npins = sb->pins.n;
+		}
+	}
 	r = fork_warden(sb, &rd);
 	if (r == 0 && rd.status == -CORDON_EDENIED) {
-		/* A path to hide could not be covered: running degraded would hide
-		 * nothing at all, so the session does not open. */
-		diag_set(diag, 0, 0, "the sandbox cannot hide a Read deny path: %s", rd.reason);
+		/* A path to hide or pin could not be covered: running degraded
+		 * would protect none at all, so the session does not open. */
+		diag_set(diag, 0, 0, "the sandbox cannot %s", rd.reason);
 		r = rd.status;
 		goto fail;
 	}
@@ -498,9 +507,9 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 	if (r < 0)
 		goto fail;
 	sb->layers = rd.layers | warden_child_layers(&sb->cfg);
-	if (!(rd.layers & LAYER_BIT(LAYER_MOUNTNS)))
-		sb->placeholders = 0; /* degraded: the warden pinned nothing */
-	r = list_placeholders(sb);
+	/* Degraded: the warden pinned nothing, made no placeholder. */
+	r = list_placeholders(sb, (rd.layers & LAYER_BIT(LAYER_MOUNTNS)) != 0);
+	sentinel_ready(sb->sentinel, &sb->pins, sb->survey_truncated);
 	if (r < 0)
 		goto fail;
 	if (opts->require & ~sb->layers) {
@@ -547,8 +556,8 @@ void sandbox_close(struct sandbox *sb)
 		return;
 	reap_warden(sb);
 	/* After the warden: its mount namespace (which pinned them) is gone. */
-	if (sb->placeholders)
-		remove_placeholders(sb->cfg.workspace, sb->placeholders);
+	if (sb->ph_paths)
+		remove_placeholders(sb);
 	cgroup_session_close(&sb->cfg.cg);
 	if (sb->cfg.session_tmp[0])
 		nftw(sb->cfg.session_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -561,6 +570,9 @@ void sandbox_close(struct sandbox *sb)
 		seccomp_prog_release(&sb->cfg.prog_exec[p / 3][p % 3]);
 	free_env(sb->env);
 	free_env(sb->ph_paths);
+	pins_release(&sb->pins);
+	sentinel_close(sb->sentinel);
+	pthread_mutex_destroy(&sb->lock);
 	free_env(sb->roots);
 	free_env(sb->hide);
 	free(sb);
@@ -573,6 +585,17 @@ void sandbox_result_release(struct sandbox_result *r)
 	buf_release(&r->out);
 	buf_release(&r->err);
 	buf_release(&r->reply);
+	buf_release(&r->notices);
+}
+
+size_t sandbox_index_changes(struct sandbox *sb, const struct sentinel_index_change **out)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sb->lock);
+	n = sentinel_index_changes(sb->sentinel, out);
+	pthread_mutex_unlock(&sb->lock);
+	return n;
 }
 
 static int append_str(struct buf *b, const char *s)
@@ -618,6 +641,7 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 	buf_init(&out->out, max_out);
 	buf_init(&out->err, max_out);
 	buf_init(&out->reply, max_rep);
+	buf_init(&out->notices, SANDBOX_MAX_NOTICES);
 	buf_init(&payload, SBX_MAX_REQUEST);
 	if ((unsigned)call->profile >= PROFILE__COUNT)
 		return -CORDON_EINVAL;
@@ -727,5 +751,16 @@ out:
 	if (sv[0] >= 0)
 		close(sv[0]);
 	buf_release(&payload);
+	/*
+	 * An exec'd command ended (however: exited, killed, timed out,
+	 * cancelled, its warden gone): whatever it left for a later run is
+	 * set aside now, before the caller sees the result (sentinel.h).
+	 * Function calls (the file tools) refuse guarded names themselves.
+	 */
+	if (!call->fn && sb->sentinel) {
+		pthread_mutex_lock(&sb->lock);
+		sentinel_check(sb->sentinel, &out->notices);
+		pthread_mutex_unlock(&sb->lock);
+	}
 	return r;
 }

@@ -94,6 +94,8 @@ struct sandbox_opts {
 	 */
 	const char *const *hide;
 	size_t n_hide;
+	/* Do not run git to find a repository's hooks path and config files (tests; survey.h). */
+	bool no_git;
 };
 
 #define SANDBOX_MAX_HIDE 256
@@ -147,7 +149,19 @@ struct sandbox_result {
 	unsigned layers;         /* LAYER_BIT mask applied to this call */
 	char setup_error[256];   /* SANDBOX_SETUP: one line */
 	unsigned elapsed_ms;
+	/*
+	 * What the sandbox did after an exec'd call, one line each, for the
+	 * user: paths a command created that other programs would read as
+	 * configuration or code later, set aside ("set aside sub/.envrc as
+	 * sub/.envrc.cordon-quarantine: ..."), index flags it set or cleared
+	 * ("index: a command set skip-worktree on ..."). Empty when nothing
+	 * (runtime/sandbox/sentinel.h). With concurrent calls a finding is
+	 * reported by whichever call ends first.
+	 */
+	struct buf notices;
 };
+
+#define SANDBOX_MAX_NOTICES (64u << 10)
 
 /*
  * Fork the warden and build the session sandbox. -CORDON_EUNSUPPORTED when a
@@ -195,6 +209,17 @@ const char *sandbox_degraded_reason(const struct sandbox *sb);
  * "placeholders"). Valid until sandbox_close().
  */
 const char *const *sandbox_placeholders(const struct sandbox *sb);
+
+/*
+ * The assume-unchanged / skip-worktree bits commands set or cleared in the
+ * indexes of the workspace's repositories since sandbox_open(), in order
+ * (each also reported in its call's notices). *out is borrowed until the
+ * next sandbox_run() or sandbox_close(). A change made this way hides a
+ * file's change from `git status` on the host: a diff of the run must
+ * come from a snapshot of the files, not from the index.
+ */
+struct sentinel_index_change;
+size_t sandbox_index_changes(struct sandbox *sb, const struct sentinel_index_change **out);
 
 /* The workspace as the sandbox resolved it (realpath), the base of the placeholders. */
 const char *sandbox_workspace(const struct sandbox *sb);

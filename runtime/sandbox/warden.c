@@ -784,7 +784,7 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	}
 	if (pid == 0) {
 		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
-				     cfg->placeholders, cfg->hide, cfg->n_hide };
+				     cfg->placeholders, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins };
 		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
 				  LAYER_BIT(LAYER_NETNS);
 
@@ -794,7 +794,8 @@ void warden_main(int ctl, const struct warden_config *cfg)
 		    (!rootns && warden_ns_lock(cfg->uid, cfg->gid, &why) < 0)) {
 			/* A path to hide that cannot be hidden is no reason to run
 			 * degraded (which hides nothing): refuse the session. */
-			send_ready(ctl, !strcmp(why, WARDEN_NS_HIDE_FAILED) ? -CORDON_EDENIED : -CORDON_EUNSUPPORTED,
+			send_ready(ctl, !strcmp(why, WARDEN_NS_HIDE_FAILED) || !strcmp(why, WARDEN_NS_PIN_FAILED)
+					   ? -CORDON_EDENIED : -CORDON_EUNSUPPORTED,
 				   0, why, errno);
 			_exit(1);
 		}

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "runtime/sandbox/cgroup.h"
+#include "runtime/sandbox/pins.h"
 #include "runtime/sandbox/sandbox.h"
 #include "runtime/sandbox/seccomp.h"
 
@@ -35,6 +36,8 @@ struct warden_config {
 	bool placeholders;          /* pin missing protected paths */
 	const char *const *hide;    /* paths to hide (sandbox_opts.hide, re-anchored) */
 	size_t n_hide;
+	const struct pin *pins;     /* what the view pins in the workspace (survey.h) */
+	size_t npins;
 	uid_t uid;
 	gid_t gid;
 	int landlock_abi;            /* < 1: none */

@@ -284,62 +284,6 @@ static int bind_same(const char *path, bool ro)
 	return bind_mount(src, path, ro, MS_NOSUID | MS_NODEV);
 }
 
-/* True when every component of rel's parent below ws is a real directory (no symlink). */
-static bool parent_is_real_dir(const char *ws, const char *rel)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	const char *p;
-
-	for (p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
-		if (snprintf(path, sizeof(path), "%s/%.*s", ws, (int)(p - rel), rel) >=
-		    (int)sizeof(path))
-			return false;
-		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-			return false;
-	}
-	return true;
-}
-
-/*
- * Pin the directories above the protected paths (".git" above ".git/hooks")
- * with read-write binds on themselves: a mount point cannot be renamed or
- * removed (EBUSY), so `mv .git .g && mkdir -p .git/hooks` cannot swap in a
- * new .git around the read-only hooks and config (FS13).
- */
-static int pin_ancestors(const char *ws)
-{
-	char pinned[16][64], path[PATH_MAX];
-	const char *const *p;
-	size_t npinned = 0, i;
-	struct stat st;
-
-	for (p = profile_protected_paths(); *p; p++) {
-		const char *slash;
-
-		for (slash = strchr(*p, '/'); slash; slash = strchr(slash + 1, '/')) {
-			size_t n = (size_t)(slash - *p);
-			bool done = false;
-
-			if (n >= sizeof(pinned[0]))
-				continue;
-			for (i = 0; i < npinned && !done; i++)
-				done = strlen(pinned[i]) == n && !strncmp(pinned[i], *p, n);
-			if (done || npinned == sizeof(pinned) / sizeof(pinned[0]))
-				continue;
-			if (snprintf(path, sizeof(path), "%s/%.*s", ws, (int)n, *p) >= (int)sizeof(path))
-				continue;
-			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-				continue; /* missing, or a symlink: nothing of ours to pin */
-			if (bind_mount(path, path, false, MS_NOSUID | MS_NODEV) < 0)
-				return -CORDON_ESYS;
-			memcpy(pinned[npinned], *p, n);
-			pinned[npinned++][n] = '\0';
-		}
-	}
-	return 0;
-}
-
 #define STAGE "/.cordon-stage"
 
 /*
@@ -423,11 +367,12 @@ static int cover_symlink(const char *path)
 /*
  * The placeholders are empty files nobody wants committed: list them in the
  * global gitignore of the sandbox (HOME is the private /tmp), so `git status`
- * and `git add -A` inside it pass them by. Best effort.
+ * and `git add -A` inside it pass them by. Best effort. rel: their names
+ * (".envrc"); dir: which are directories (a trailing '/').
  */
-static void ignore_placeholders(const char *const *names, size_t n)
+static void ignore_placeholders(const char *const *rel, const bool *dir, size_t n)
 {
-	char line[128];
+	char line[PATH_MAX + 4];
 	size_t i;
 	int fd;
 
@@ -437,8 +382,7 @@ static void ignore_placeholders(const char *const *names, size_t n)
 	if (fd < 0)
 		return;
 	for (i = 0; i < n; i++) {
-		int len = snprintf(line, sizeof(line), "%s%s\n", names[i],
-				   profile_protected_is_dir(names[i]) ? "/" : "");
+		int len = snprintf(line, sizeof(line), "%s%s\n", rel[i], dir[i] ? "/" : "");
 
 		if (len > 0 && (size_t)len < sizeof(line) && write(fd, line, (size_t)len) != len)
 			break;
@@ -446,47 +390,158 @@ static void ignore_placeholders(const char *const *names, size_t n)
 	close(fd);
 }
 
-static int protect_paths(const char *ws, bool placeholders)
+/* True when every component of path's parent below ws is a real directory (no symlink). */
+static bool parent_is_real_dir(const char *ws, const char *path)
 {
-	const char *const *p;
-	const char *made[64];
-	size_t nmade = 0;
-	char path[PATH_MAX];
+	char dir[PATH_MAX];
+	size_t n = strlen(ws);
+	struct stat st;
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir) || strncmp(dir, ws, n))
+		return false;
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < n)
+			return false;
+		*slash = '\0';
+		if (strlen(dir) <= n)
+			return true;
+		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return false;
+	}
+}
+
+/* Bind the symlink at path on itself, read-only: still a link git follows, but no longer replaceable. */
+static int pin_link_self(const char *path)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	int fd, r = -CORDON_ESYS, saved;
+
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+			  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (fd < 0)
+		return -CORDON_ESYS;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0 &&
+	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0)
+		r = 0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/* Mount one pin of kind k at path (what is there now decides the details). */
+static int pin_one(const char *path, enum pin_kind k)
+{
 	struct stat st;
 
-	if (pin_ancestors(ws) < 0)
-		return -CORDON_ESYS;
-	for (p = profile_protected_paths(); *p; p++) {
-		if (snprintf(path, sizeof(path), "%s/%s", ws, *p) >= (int)sizeof(path))
-			continue;
-		if (lstat(path, &st) < 0) {
-			if (!placeholders || errno != ENOENT || !parent_is_real_dir(ws, *p))
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -CORDON_ESYS;
+	switch (k) {
+	case PIN_ABSENT:
+		return 0; /* nothing to mount: the supervisor's sentinel watches it */
+	case PIN_ANCHOR:
+		/* A directory, bound read-write on itself: a mount point cannot be renamed or removed (EBUSY). */
+		return S_ISDIR(st.st_mode) ? bind_mount(path, path, false, MS_NOSUID | MS_NODEV) : 0;
+	case PIN_HIDE:
+		/* Only what is still a socket: an empty read-only file over it (connect: ECONNREFUSED). */
+		return S_ISSOCK(st.st_mode) ? cover_with_empty(path, &st) : 0;
+	case PIN_LINK:
+		if (S_ISLNK(st.st_mode))
+			return pin_link_self(path);
+		break;
+	case PIN_LINK_COVER:
+		return S_ISLNK(st.st_mode) ? cover_symlink(path) : bind_mount(path, path, true, MS_NOSUID | MS_NODEV);
+	default:
+		break;
+	}
+	/* Something that became a symlink since the survey: covered, never followed. */
+	if (S_ISLNK(st.st_mode))
+		return cover_symlink(path);
+	/* Safe because: a read-only bind on itself; as a mount point it cannot be renamed (EBUSY). */
+	return bind_mount(path, path, true, MS_NOSUID | MS_NODEV);
+}
+
+/*
+ * The pins of the workspace (pins.h; the supervisor's survey.h found them):
+ * gitdirs anchored first, missing paths made (placeholders), then
+ * everything bound read-only, links pinned or covered, sockets covered.
+ * Safe because: each pin is what the supervisor saw moments ago, made again
+ * from what is there now (lstat, never following the last component); a
+ * path gone since is skipped (nothing to protect), any other failure
+ * refuses the session (WARDEN_NS_PIN_FAILED), never degrades it.
+ */
+static int protect_paths(const struct ns_view *v)
+{
+	const char **made = NULL;
+	bool *made_dir = NULL;
+	size_t nmade = 0, i, wslen = strlen(v->workspace), *order = NULL;
+	int pass, r = 0;
+
+	if (v->npins) {
+		made = calloc(v->npins, sizeof(*made));
+		made_dir = calloc(v->npins, sizeof(*made_dir));
+		order = calloc(v->npins, sizeof(*order));
+		if (!made || !made_dir || !order) {
+			free(made);
+			free(made_dir);
+			free(order);
+			errno = ENOMEM;
+			return -CORDON_ESYS;
+		}
+		for (i = 0; i < v->npins; i++)
+			order[i] = i;
+		/* By path length: a parent is shorter than what it holds. */
+		for (i = 1; i < v->npins; i++) {
+			size_t k = order[i], j = i;
+
+			while (j > 0 && strlen(v->pins[order[j - 1]].path) > strlen(v->pins[k].path)) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = k;
+		}
+	}
+	for (pass = 0; pass < 3 && r == 0; pass++) {
+		for (i = 0; i < v->npins && r == 0; i++) {
+			/* Anchors outermost first: an inner one is then bound inside the outer's mount. */
+			const struct pin *p = &v->pins[pass == 0 ? order[i] : i];
+			bool ph = p->kind == PIN_PLACEHOLDER_DIR || p->kind == PIN_PLACEHOLDER_FILE;
+			struct stat st;
+
+			if ((pass == 0) != (p->kind == PIN_ANCHOR) || (pass == 1) != ph)
 				continue;
-			/*
-			 * FS14: a protected path that does not exist yet gets an
-			 * empty placeholder on the host, pinned read-only below, so
-			 * the sandbox cannot create it. The supervisor removes
-			 * placeholders that are still empty when the session ends.
-			 */
-			if (profile_protected_is_dir(*p)) {
-				if (mkdir(path, 0755) < 0)
+			if (strncmp(p->path, v->workspace, wslen) ||
+			    (p->path[wslen] != '/' && p->path[wslen] != '\0'))
+				continue; /* only the workspace is ours to pin */
+			if (ph && v->placeholders && lstat(p->path, &st) < 0 && errno == ENOENT &&
+			    parent_is_real_dir(v->workspace, p->path)) {
+				/*
+				 * FS14: a protected path that does not exist yet gets an
+				 * empty placeholder on the host, pinned read-only, so the
+				 * sandbox cannot create it. The supervisor removes those
+				 * still empty when the session ends.
+				 */
+				if (p->kind == PIN_PLACEHOLDER_DIR ? mkdir(p->path, 0755) < 0 : touch(p->path) < 0)
 					continue;
-			} else if (touch(path) < 0) {
+				/* Only those git would list: below .git it lists nothing. */
+				if (!strstr(p->path + wslen, "/.git/")) {
+					made[nmade] = strrchr(p->path, '/') + 1;
+					made_dir[nmade++] = p->kind == PIN_PLACEHOLDER_DIR;
+				}
+			} else if (ph) {
 				continue;
 			}
-			if (nmade < sizeof(made) / sizeof(made[0]))
-				made[nmade++] = *p;
-		} else if (S_ISLNK(st.st_mode)) {
-			if (cover_symlink(path) < 0)
-				return -CORDON_ESYS;
-			continue;
+			r = pin_one(p->path, ph ? PIN_RO : p->kind);
 		}
-		/* Safe because: a read-only bind on itself; as a mount point it cannot be renamed (EBUSY). */
-		if (bind_mount(path, path, true, MS_NOSUID | MS_NODEV) < 0)
-			return -CORDON_ESYS;
 	}
-	ignore_placeholders(made, nmade);
-	return 0;
+	if (r == 0)
+		ignore_placeholders(made, made_dir, nmade);
+	free(made);
+	free(made_dir);
+	free(order);
+	return r;
 }
 
 /* Whether path is dir or lies below it (both absolute and normal). */
@@ -748,7 +803,7 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 	for (p = v->read_roots; p && *p; p++)
 		STEP(bind_same(*p, true), "bind a read root");
 	STEP(bind_same(v->workspace, false), "bind the workspace");
-	STEP(protect_paths(v->workspace, v->placeholders), "bind protected paths read-only");
+	STEP(protect_paths(v), WARDEN_NS_PIN_FAILED);
 	STEP(build_dev(), "build /dev");
 	STEP(build_proc(), "mount /proc");
 	STEP(hide_paths(v), WARDEN_NS_HIDE_FAILED);

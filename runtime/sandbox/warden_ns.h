@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "runtime/sandbox/pins.h"
+
 struct ns_view {
 	const char *workspace;         /* absolute */
 	const char *const *read_roots; /* NULL-terminated, may be NULL */
@@ -31,6 +33,8 @@ struct ns_view {
 	bool placeholders;             /* pin missing protected paths with placeholders */
 	const char *const *hide;       /* paths to cover (absolute, normal; never the workspace or above) */
 	size_t n_hide;
+	const struct pin *pins;        /* what to pin in the workspace (pins.h; survey.h built it) */
+	size_t npins;
 };
 
 /*
@@ -66,7 +70,9 @@ int warden_ns_unshare_root(const char **why);
  */
 int warden_ns_build_view(const struct ns_view *v, const char **why);
 
-#define WARDEN_NS_HIDE_FAILED "cover a path to hide"
+#define WARDEN_NS_HIDE_FAILED "hide a Read deny path"
+/* *why when a pin (pins.h) exists in the view but could not be mounted: refuse, as above. */
+#define WARDEN_NS_PIN_FAILED "pin a protected path in the workspace"
 
 /* Enter a nested user + mount namespace so every mount above is locked. */
 int warden_ns_lock(uid_t uid, gid_t gid, const char **why);
