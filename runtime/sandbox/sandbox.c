@@ -14,6 +14,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -189,23 +190,44 @@ static int copy_hide(struct sandbox *sb, const struct sandbox_opts *opts, struct
 static atomic_uint session_counter;
 
 /*
- * A workspace that is "/", a system directory or an ancestor of one would
- * make the system writable (Landlock rules add up down the tree).
+ * Why a workspace cannot be one (NULL when it can), for the diag. "/", a
+ * system directory or an ancestor of one would make the system writable
+ * (Landlock rules add up down the tree). A directory every user shares
+ * (/tmp, /var/tmp, /dev/shm, /run, or any world-writable one) or one that
+ * holds other users' homes or the host's state (/home, /root, /var, /srv,
+ * /mnt, /media) would put their files and live sockets (a tmux server's,
+ * an ssh agent's, a database's) in the sandbox's reach: a tmux socket in
+ * /tmp ran a command outside the sandbox. The user's own home holds their
+ * shell, ssh and tool configuration, which a command would change for
+ * every later login.
  */
-static bool workspace_too_wide(const char *ws)
+static const char *workspace_refused(const char *ws, const struct stat *st)
 {
-	static const char *const extra[] = { "/proc", "/dev", "/sys", "/run", "/boot", NULL };
-	const char *const *lists[] = { profile_system_dirs(), extra };
+	static const char *const shared[] = { "/proc", "/dev", "/sys", "/run", "/boot", "/tmp", "/var/tmp",
+					      "/dev/shm", "/home", "/root", "/var", "/srv", "/mnt",
+					      "/media", "/lost+found", NULL };
+	const char *const *lists[] = { profile_system_dirs(), shared };
 	size_t n = strlen(ws), i;
 	const char *const *d;
+	struct passwd *pw;
+	char home[PATH_MAX];
 
 	if (!strcmp(ws, "/"))
-		return true;
+		return "it is the root directory";
 	for (i = 0; i < 2; i++)
 		for (d = lists[i]; *d; d++)
 			if (!strncmp(*d, ws, n) && ((*d)[n] == '\0' || (*d)[n] == '/'))
-				return true;
-	return false;
+				return i == 0 ? "it is or contains a system directory"
+					      : "it is or contains a directory shared with the system or other users "
+						"(their files and live sockets would be in reach)";
+	if (st->st_mode & S_IWOTH)
+		return "it is writable by every user (a shared directory: other users' files and sockets)";
+	pw = getpwuid(geteuid());
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/' && realpath(pw->pw_dir, home) &&
+	    !strncmp(home, ws, n) && (home[n] == '\0' || home[n] == '/'))
+		return "it is or contains your home directory (your shell, ssh and tool configuration); "
+		       "use a project directory";
+	return NULL;
 }
 
 static void free_env(char **env)
@@ -373,6 +395,7 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 	struct sbx_ready rd;
 	struct stat st;
 	char name[64], missing[128];
+	const char *why;
 	int r, p;
 
 	*out = NULL;
@@ -403,9 +426,8 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 		r = -CORDON_ESYS;
 		goto fail;
 	}
-	if (workspace_too_wide(sb->cfg.workspace)) {
-		diag_set(diag, 0, 0, "refusing workspace '%s': it is or contains a system directory",
-			 sb->cfg.workspace);
+	if ((why = workspace_refused(sb->cfg.workspace, &st))) {
+		diag_set(diag, 0, 0, "refusing workspace '%s': %s", sb->cfg.workspace, why);
 		r = -CORDON_EINVAL;
 		goto fail;
 	}
