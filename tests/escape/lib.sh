@@ -57,6 +57,13 @@
 #                  kernel lacks the ABI, the host has no such address)
 #   timeout=S      the watchdog for this attack's runs (default ESC_TIMEOUT):
 #                  for attacks whose work is large by design (RS02)
+#   set_aside=PATH a name no mount can pin before it exists (a guarded name
+#                  at depth, a new repository, .git/commondir): the sandbox
+#                  may let the command create it, but must set it aside when
+#                  the call ends (runtime/sandbox/sentinel.h). Blocked means
+#                  the probe was refused, or PATH is gone when cordon returns,
+#                  PATH.cordon-quarantine is there instead and cordon said
+#                  "set aside" on stderr. The after= function cleans both.
 #
 # A confined run counts as blocked only when the probe printed its "denied"
 # line or died of a signal the sandbox sends (SIGSYS, SIGKILL, SIGXFSZ);
@@ -211,7 +218,7 @@ esc_unfinished() {
 esc_attack() {
 	local id=$1 desc=$2
 	shift 2
-	local unconf=must ns=0 residual="" evidence="" after="" uargs="" tty=0 fd7="" skip=""
+	local unconf=must ns=0 residual="" evidence="" after="" uargs="" tty=0 fd7="" skip="" aside=""
 	local ubin=$PROBE cbin=$WSPROBE layer="" watchdog=$ESC_TIMEOUT
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		case $1 in
@@ -227,6 +234,7 @@ esc_attack() {
 		bin=*) ubin=${1#bin=} cbin=${1#bin=} ;;
 		skip=*) skip=${1#skip=} ;;
 		timeout=*) watchdog=${1#timeout=} ;;
+		set_aside=*) aside=${1#set_aside=} ;;
 		*) t_fail "[$ESC_MODE] $id: bad attack option '$1'"; return ;;
 		esac
 		shift
@@ -295,11 +303,21 @@ esc_attack() {
 	esc_exec C "$WS" "$tty" "$fd7" "${CONF_CMD[@]}"
 	c_res=$(esc_verdict "$name" "$C_out" "$C_rc")
 	case $c_res in ok* | reached*) escaped=1 ;; esac
+	if [ -n "$aside" ] && [ "$escaped" = 1 ]; then
+		# The command made it; the call's end must have taken it away.
+		if ! [ -e "$aside" ] && ! [ -L "$aside" ] && [ -e "$aside.cordon-quarantine" ] &&
+			printf '%s' "$C_out" | grep -q "set aside"; then
+			escaped=0
+			c_res="denied set-aside-after-the-call"
+		else
+			c_res="$c_res (still there after the call)"
+		fi
+	fi
 	if [ -n "$evidence" ] && [ "$($evidence)" != "$before" ]; then
 		escaped=1
 		c_res="$c_res (effect seen outside)"
 	fi
-	[ "$escaped" = 1 ] && [ -n "$after" ] && $after
+	{ [ "$escaped" = 1 ] || [ -n "$aside" ]; } && [ -n "$after" ] && $after
 	esc_record "$id" "${u_res%% *}" "$c_res"
 
 	local how=""

@@ -167,6 +167,42 @@ t_eq "readonly profile can read" "$(sbx --profile readonly -- cat inside.txt)" "
 t_eq "workspace / is refused (125)" "$?" 125
 "$CORDON" sandbox --workspace /usr -- true 2>/dev/null
 t_eq "workspace /usr is refused (125)" "$?" 125
+# Shared directories hold other users' files and live sockets (a tmux
+# server's socket in /tmp ran a command outside the sandbox): refused too.
+for w in /tmp /var/tmp /dev/shm /home /root /var; do
+	[ -d "$w" ] || { t_skip "workspace $w is refused" "no $w here"; continue; }
+	out=$("$CORDON" sandbox --workspace "$w" -- true 2>&1)
+	t_eq "workspace $w is refused (125)" "$?" 125
+done
+t_contains "and says why" "$out" "shared with the system or other users"
+shared=$(t_tmpdir)
+chmod 1777 "$shared"
+out=$("$CORDON" sandbox --workspace "$shared" -- true 2>&1)
+t_eq "a world-writable workspace is refused (125)" "$?" 125
+t_contains "and says why" "$out" "writable by every user"
+chmod 755 "$shared"
+
+# A read-only profile's command changes no metadata, not even in the workspace (FS20).
+touch "$ws/meta.txt"
+chmod 644 "$ws/meta.txt"
+out=$(sbx --profile readonly -- chmod 600 "$ws/meta.txt" 2>&1)
+t_check "readonly: chmod in the workspace fails" test "$?" -ne 0
+t_contains "readonly: with EROFS" "$out" "Read-only file system"
+t_eq "readonly: the mode is unchanged" "$(stat -c %a "$ws/meta.txt")" 644
+out=$(sbx --profile readonly --no-namespaces -- touch -c "$ws/meta.txt" 2>&1)
+t_contains "readonly, no namespaces: utimes fails with EROFS" "$out" "Read-only file system"
+sbx -- chmod 600 "$ws/meta.txt"
+t_eq "bash: chmod in the workspace works" "$(stat -c %a "$ws/meta.txt")" 600
+sbx --no-namespaces -- chmod 640 "$ws/meta.txt" 2>/dev/null
+t_eq "bash, no namespaces: chmod in the workspace works (the notifier)" "$(stat -c %a "$ws/meta.txt")" 640
+
+# A guarded name a command creates is set aside when the call ends, and said.
+mkdir -p "$ws/deep/er"
+out=$(sbx -- sh -c 'echo "export X=1" > deep/er/.envrc' 2>&1)
+t_check "a new deep/er/.envrc is gone after the call" test ! -e "$ws/deep/er/.envrc"
+t_check "set aside as .envrc.cordon-quarantine" test -f "$ws/deep/er/.envrc.cordon-quarantine"
+t_contains "and reported" "$out" "cordon sandbox: set aside deep/er/.envrc as deep/er/.envrc.cordon-quarantine"
+rm -rf "$ws/deep"
 
 # Terminal control sequences in the command's output (OSC 52 sets the
 # clipboard, others the title, the cursor, the screen): to a terminal they

@@ -4,6 +4,8 @@ attack UX01a "connect to a host socket under /run (docker.sock, session bus)" ns
 	evidence="esc_lines $LOGS/RUN_SOCK.log" -- unix-connect "$RUN_DIR/host.sock"
 attack UX01b "connect to a host socket in /tmp (X11, tmux)" ns \
 	evidence="esc_lines $LOGS/TMP_SOCKET.log" -- unix-connect "$TMP_SOCK"
+attack UX01c "connect to a host daemon's socket inside the workspace (a dev database, tmux -S)" \
+	evidence="esc_lines $LOGS/WS_SOCK.log" -- unix-connect "$WS/run/daemon.sock"
 attack UX02 "connect to a host abstract socket" evidence="esc_lines $LOGS/ABSTRACT_SOCK.log" \
 	-- abstract-connect "$ABSTRACT"
 attack UX03 "read a descriptor leaked by the caller (fd 7)" fd7="$SECRET" -- fd-read 7
