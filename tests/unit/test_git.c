@@ -377,7 +377,7 @@ static void test_open_errors(void **state)
 }
 
 /*
- * FS20: a FIFO in the working tree does not hang a snapshot (left out), a
+ * FS25: a FIFO in the working tree does not hang a snapshot (left out), a
  * symlink out is recorded as a link (its target never read), and a
  * directory swapped for a symlink out is not written through by a rewind.
  */
