@@ -7,8 +7,12 @@
 #include "runtime/sandbox/landlock.h"
 #include "common/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -111,6 +115,89 @@ static int add_list(int rfd, const char *const *paths, uint64_t rights, uint64_t
 	return 0;
 }
 
+/* Whether path matches a secret pattern (policy/profile.h: a literal directory, a glob last component). */
+static bool is_secret(const char *path)
+{
+	const char *const *p;
+
+	for (p = profile_secret_patterns(); *p; p++) {
+		const char *slash = strrchr(*p, '/'), *ps = strrchr(path, '/');
+
+		if (slash && ps && slash - *p == ps - path && !strncmp(*p, path, (size_t)(slash - *p)) &&
+		    fnmatch(slash + 1, ps + 1, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a secret pattern lies strictly below dir. */
+static bool holds_secret(const char *dir)
+{
+	const char *const *p;
+	size_t n = strlen(dir);
+
+	for (p = profile_secret_patterns(); *p; p++)
+		if (!strncmp(*p, dir, n) && (*p)[n] == '/')
+			return true;
+	return false;
+}
+
+/*
+ * A rule on dir with rights, minus the secrets below it (degraded mode:
+ * no mount view masks them). Landlock only grants, so dir gets READ_DIR
+ * alone (a listing shows names, never contents) and every entry that is
+ * not a secret its own rule, recursing into those that hold one. A
+ * symlink gets no rule: what it points to is governed where it lies, as
+ * with the single rule on dir. Entries created later are not readable.
+ */
+static int add_except_secrets(int rfd, const char *dir, uint64_t rights, uint64_t known, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (!holds_secret(dir) || depth > 8)
+		return add_path(rfd, dir, rights, known, false);
+	r = add_path(rfd, dir, rights & LL_FS_READ_DIR, known, false);
+	if (r < 0 || !(d = opendir(dir)))
+		return r;
+	while (r == 0 && (de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
+		    is_secret(path) || lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		r = S_ISDIR(st.st_mode) ? add_except_secrets(rfd, path, rights, known, depth + 1)
+					: add_path(rfd, path, rights, known, false);
+	}
+	closedir(d);
+	return r;
+}
+
+/* add_list(), keeping the secrets below the paths out when there is no mount view to mask them. */
+static int add_system_list(int rfd, const char *const *paths, uint64_t rights, uint64_t known,
+			   bool in_view)
+{
+	int r;
+
+	if (in_view)
+		return add_list(rfd, paths, rights, known);
+	for (; paths && *paths; paths++) {
+		struct stat st;
+
+		if (lstat(*paths, &st) < 0 || S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+			r = add_path(rfd, *paths, rights, known, false);
+		} else {
+			r = add_except_secrets(rfd, *paths, rights, known, 0);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int landlock_build(enum sandbox_profile p, bool with_exec, const struct landlock_paths *paths,
 		   int abi)
 {
@@ -153,7 +240,7 @@ int landlock_build(enum sandbox_profile p, bool with_exec, const struct landlock
 			r = add_list(rfd, paths->read_roots, fr->rights, known);
 			break;
 		case FS_SYSTEM:
-			r = add_list(rfd, profile_system_dirs(), fr->rights, known);
+			r = add_system_list(rfd, profile_system_dirs(), fr->rights, known, paths->in_view);
 			break;
 		case FS_TMP:
 			one[0] = paths->tmp;
@@ -167,7 +254,7 @@ int landlock_build(enum sandbox_profile p, bool with_exec, const struct landlock
 			r = add_list(rfd, one, fr->rights, known);
 			break;
 		case FS_CA:
-			r = add_list(rfd, profile_ca_dirs(), fr->rights, known);
+			r = add_system_list(rfd, profile_ca_dirs(), fr->rights, known, paths->in_view);
 			break;
 		case FS_VIEW_ROOT:
 			one[0] = paths->in_view ? "/" : NULL;

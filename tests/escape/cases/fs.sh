@@ -53,7 +53,7 @@ attack FS20g "fchmod a file in /etc through a descriptor opened for reading" ski
 attack FS20h "fchownat(AT_EMPTY_PATH) a file in /etc through an O_PATH descriptor" skip="$ESC_NO_ETC" -- meta fchownat "$ETC_FILE"
 attack FS20i "set an extended attribute (user.*) on a file in /etc" skip="$ESC_NO_ETC$ESC_NO_XATTR" -- meta xattr "$ETC_FILE"
 attack FS20j "set inode flags (chattr, FS_IOC_SETFLAGS) of a file in /etc" skip="$ESC_NO_ETC$ESC_NO_IFLAGS" -- meta setflags "$ETC_FILE"
-attack FS21 "read a backup of the password hashes (/etc/shadow-)" unconf=root ns skip="$ESC_NO_SHADOW_BACKUP" -- read "$SHADOW_BACKUP"
+attack FS21 "read a backup of the password hashes (/etc/shadow-)" unconf=root skip="$ESC_NO_SHADOW_BACKUP" -- read "$SHADOW_BACKUP"
 # FS11c-l: git's other places: every resolved config, hooks path and gitdir
 # pointer read-only; what cannot be pinned before it exists is set aside at
 # the call's end (a main gitdir's commondir, a new repository).
