@@ -61,7 +61,7 @@
 struct sentinel;
 
 /* Up to this many directories the workspace is walked after each call instead of watched. */
-#define SENTINEL_WALK_MAX_DIRS 2048
+#define SENTINEL_WALK_MAX_DIRS 128
 /* Most directories watched; more makes every check a full walk (said once in the notices). */
 #define SENTINEL_MAX_WATCHES 65536
 /* Most repositories whose index flags are kept. */

@@ -242,6 +242,43 @@ static void sentinel_sets_aside_what_appeared(void **state)
 	pins_release(&ps);
 }
 
+/* A workspace too large to walk after each call is watched: the same findings through inotify. */
+static void sentinel_watches_a_large_workspace(void **state)
+{
+	struct sentinel *st;
+	struct survey_opts o = { true, true };
+	struct pins ps;
+	struct buf notes;
+	bool truncated;
+
+	(void)state;
+	sh("cd '%s' && rm -rf * .[!.]* && mkdir -p keep && for i in $(seq %d); do mkdir -p d$((i %% 9))/s$i; done",
+	   ws, SENTINEL_WALK_MAX_DIRS + 50);
+	pins_init(&ps);
+	assert_int_equal(sentinel_open(&st, ws), 0);
+	assert_int_equal(survey_workspace(&ps, ws, &o, sentinel_hooks(st), &truncated), 0);
+	sentinel_ready(st, &ps, truncated);
+	/* In an existing directory; in a new tree (made before any watch could see inside it); moved in. */
+	sh("cd '%s' && touch d3/s3/.envrc && mkdir -p new/a/b/c && mkdir new/a/b/c/.vscode && "
+	   "mkdir -p keep/x && touch keep/x/y.code-workspace && mkdir t && touch t/z && mv t d1/.cargo && "
+	   "mv d2 d2moved",
+	   ws);
+	buf_init(&notes, 64u << 10);
+	assert_int_equal(sentinel_check(st, &notes), 4);
+	assert_non_null(strstr(notes.data, "set aside d3/s3/.envrc as"));
+	assert_non_null(strstr(notes.data, "set aside new/a/b/c/.vscode as"));
+	assert_non_null(strstr(notes.data, "set aside keep/x/y.code-workspace as"));
+	assert_non_null(strstr(notes.data, "set aside d1/.cargo as"));
+	/* A directory renamed: its watches follow it; what is made in it later is still seen. */
+	buf_truncate(&notes, 0);
+	sh("cd '%s' && mkdir d2moved/s2/.idea", ws);
+	assert_int_equal(sentinel_check(st, &notes), 1);
+	assert_non_null(strstr(notes.data, "set aside d2moved/s2/.idea as"));
+	buf_release(&notes);
+	sentinel_close(st);
+	pins_release(&ps);
+}
+
 /* Index flags set by "a command" are reported, with the git issue's record of them. */
 static void sentinel_reports_index_flags(void **state)
 {
@@ -320,6 +357,7 @@ int main(void)
 		cmocka_unit_test(git_layout_is_pinned),
 		cmocka_unit_test(git_symlinks_are_pinned),
 		cmocka_unit_test(sentinel_sets_aside_what_appeared),
+		cmocka_unit_test(sentinel_watches_a_large_workspace),
 		cmocka_unit_test(sentinel_reports_index_flags),
 		cmocka_unit_test(gitindex_refuses_garbage),
 	};
