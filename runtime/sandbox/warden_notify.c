@@ -183,6 +183,38 @@ static int resolve(pid_t pid, int pidfd, int64_t dirfd, const char *path, bool e
 	return fd;
 }
 
+/*
+ * A path names the caller's /proc/self (or a link to it: /dev/fd,
+ * /dev/std*) the same way it names ours: rewrite it to /proc/PID so it is
+ * resolved as the caller meant (glibc's fchmodat(AT_SYMLINK_NOFOLLOW)
+ * chmods "/proc/self/fd/N"). Only a matter of meaning: whatever a path
+ * resolves to, beneath() decides about the object itself.
+ */
+static void caller_proc(char *path, size_t size, pid_t pid)
+{
+	static const struct {
+		const char *from;
+		const char *to; /* after "/proc/PID" */
+	} map[] = {
+		{ "/proc/self/", "/" }, { "/proc/thread-self/", "/" }, { "/dev/fd/", "/fd/" },
+		{ "/dev/stdin", "/fd/0" }, { "/dev/stdout", "/fd/1" }, { "/dev/stderr", "/fd/2" },
+	};
+	char out[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].from);
+		bool dir = map[i].from[n - 1] == '/';
+
+		if (strncmp(path, map[i].from, n) || (!dir && path[n] && path[n] != '/'))
+			continue;
+		if (snprintf(out, sizeof(out), "/proc/%d%s%s", (int)pid, map[i].to, path + n) <
+		    (int)sizeof(out))
+			snprintf(path, size, "%s", out);
+		return;
+	}
+}
+
 /* ---- beneath a root ------------------------------------------------------- */
 
 /*
@@ -387,6 +419,7 @@ static long handle(const struct notifier *nt, uint32_t profile, const struct sec
 		r = read_string(pid, pathp, path, sizeof(path));
 		if (r < 0)
 			goto out;
+		caller_proc(path, sizeof(path), pid);
 	}
 	if ((nr == SYS_setxattr || nr == SYS_lsetxattr || nr == SYS_fsetxattr || nr == SYS_removexattr ||
 	     nr == SYS_lremovexattr || nr == SYS_fremovexattr) &&
