@@ -1,5 +1,10 @@
 /*
  * wsscan.c — the bounded, no-follow walk of a workspace (see wsscan.h).
+ *
+ * Depth-first with a stack of paths, not of descriptors: each directory is
+ * opened from the root (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so
+ * a tree of any depth costs one descriptor at a time and no directory
+ * swapped for a symlink between the listing and the open leads out.
  */
 #include "runtime/sandbox/wsscan.h"
 #include "common/error.h"
@@ -9,96 +14,151 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-struct walk {
-	const struct wsscan_visitor *v;
-	size_t seen, max;
-	bool truncated;
-	char path[PATH_MAX];
+struct stack {
+	char **v;
+	size_t n, cap;
 };
 
-/* Walk the directory dfd (owned: closed here) whose path below the root is w->path[0..len). */
-static int walk_dir(struct walk *w, int dfd, size_t len, unsigned depth)
+static int push(struct stack *s, const char *rel)
 {
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		char **v = realloc(s->v, cap * sizeof(*v));
 
-	if (w->v->dir && (r = w->v->dir(w->v->ctx, w->path, dfd)) != 0) {
-		close(dfd);
-		return r;
+		if (!v)
+			return -CORDON_ENOMEM;
+		s->v = v;
+		s->cap = cap;
 	}
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return 0; /* unreadable: nothing a command could have put there either */
-	}
-	while (r == 0 && (de = readdir(d))) {
-		const char *name = de->d_name;
-		size_t n = strlen(name);
-		struct stat st;
-		bool guarded, is_dir;
+	if (!(s->v[s->n] = strdup(rel)))
+		return -CORDON_ENOMEM;
+	s->n++;
+	return 0;
+}
 
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
-			continue;
-		if (++w->seen > w->max) {
-			w->truncated = true;
-			break;
-		}
-		if (len + 1 + n + 1 > sizeof(w->path)) {
-			w->truncated = true;
-			continue;
-		}
-		if (len)
-			w->path[len] = '/';
-		memcpy(w->path + len + (len ? 1 : 0), name, n + 1);
-		guarded = profile_guarded_name(name, n);
-		is_dir = de->d_type == DT_DIR;
-		if (guarded || de->d_type == DT_SOCK || de->d_type == DT_UNKNOWN) {
-			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				goto next;
-			is_dir = S_ISDIR(st.st_mode);
-			if (guarded && w->v->guarded)
-				r = w->v->guarded(w->v->ctx, w->path, &st);
-			else if (S_ISSOCK(st.st_mode) && w->v->socket)
-				r = w->v->socket(w->v->ctx, w->path, &st);
-		}
-		/* A guarded directory is decided about as a whole; .git is the repository's own. */
-		if (r == 0 && is_dir && !guarded) {
-			int sub;
+/*
+ * The directory rel below rootfd, never through a symlink, never out of
+ * the tree. Without openat2 (before 5.6): one component at a time with
+ * O_NOFOLLOW, which holds the same.
+ */
+static int open_dir(int rootfd, const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	char comp[NAME_MAX + 1];
+	const char *p = rel;
+	int fd, next;
 
-			if (depth + 1 > WSSCAN_MAX_DEPTH) {
-				w->truncated = true;
-				goto next;
-			}
-			sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				r = walk_dir(w, sub, len + (len ? 1 : 0) + n, depth + 1);
+	fd = (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof(how));
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (fd >= 0 && *p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || n > NAME_MAX || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
 		}
-next:
-		w->path[len] = '\0';
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		p += n;
+		while (*p == '/')
+			p++;
 	}
-	closedir(d);
-	return r;
+	return fd;
 }
 
 int wsscan_walk(int rootfd, const struct wsscan_visitor *v, size_t max_entries, bool *truncated)
 {
-	struct walk w;
-	int fd, r;
+	struct stack st = { NULL, 0, 0 };
+	char path[PATH_MAX];
+	size_t seen = 0;
+	int r = 0;
+	bool cut = false;
 
-	memset(&w, 0, sizeof(w));
-	w.v = v;
-	w.max = max_entries;
-	fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -CORDON_ESYS;
-	r = walk_dir(&w, fd, 0, 0);
+	if (push(&st, "") < 0)
+		return -CORDON_ENOMEM;
+	while (st.n && r == 0) {
+		char *rel = st.v[--st.n];
+		size_t len = strlen(rel);
+		struct dirent *de;
+		DIR *d;
+		int fd = open_dir(rootfd, rel);
+
+		if (fd < 0) {
+			if (!len) {
+				free(rel);
+				r = -CORDON_ESYS;
+				break;
+			}
+			free(rel); /* gone, or no longer a directory: nothing to see there */
+			continue;
+		}
+		if (v->dir && (r = v->dir(v->ctx, rel, fd)) != 0) {
+			close(fd);
+			free(rel);
+			break;
+		}
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			free(rel);
+			continue;
+		}
+		while (r == 0 && (de = readdir(d))) {
+			const char *name = de->d_name;
+			size_t n = strlen(name);
+			struct stat sb;
+			bool guarded, is_dir;
+
+			if (!strcmp(name, ".") || !strcmp(name, ".."))
+				continue;
+			if (++seen > max_entries) {
+				cut = true;
+				break;
+			}
+			if (len + 1 + n + 1 > sizeof(path)) {
+				cut = true; /* a path longer than PATH_MAX: not reachable by name either */
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s%s%s", rel, len ? "/" : "", name);
+			guarded = profile_guarded_name(name, n);
+			is_dir = de->d_type == DT_DIR;
+			if (guarded || de->d_type == DT_SOCK || de->d_type == DT_UNKNOWN) {
+				if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+					continue;
+				is_dir = S_ISDIR(sb.st_mode);
+				if (guarded && v->guarded)
+					r = v->guarded(v->ctx, path, &sb);
+				else if (S_ISSOCK(sb.st_mode) && v->socket)
+					r = v->socket(v->ctx, path, &sb);
+			}
+			/* A guarded directory is decided about as a whole; .git is the repository's own. */
+			if (r == 0 && is_dir && !guarded && push(&st, path) < 0)
+				r = -CORDON_ENOMEM;
+		}
+		closedir(d);
+		free(rel);
+		if (cut && seen > max_entries)
+			break;
+	}
+	while (st.n)
+		free(st.v[--st.n]);
+	free(st.v);
 	if (truncated)
-		*truncated = w.truncated;
+		*truncated = cut;
 	return r;
 }

@@ -10,11 +10,13 @@
  *	wsscan_walk(rootfd, &v, WSSCAN_MAX_ENTRIES, &truncated);
  *
  * The walk never follows a symlink and never leaves the tree (every
- * directory is opened with O_NOFOLLOW below its parent's fd). It does not
+ * directory is opened from the root with RESOLVE_BENEATH and no symlink on
+ * the way), at any depth (one descriptor open at a time). It does not
  * descend into a guarded directory (its callback decides about it as a
  * whole) or into a repository's .git. It makes no change. It stops after
- * max_entries entries (*truncated set), so its cost has a ceiling; a
- * callback that returns non-zero stops it too (that value is returned).
+ * max_entries entries (*truncated set), so its cost has a ceiling; an
+ * entry whose path would exceed PATH_MAX is skipped (*truncated set too);
+ * a callback that returns non-zero stops it (that value is returned).
  */
 #ifndef CORDON_RUNTIME_WSSCAN_H
 #define CORDON_RUNTIME_WSSCAN_H
@@ -25,8 +27,6 @@
 
 /* Entries one walk visits at most: about 50 ms on a warm cache. */
 #define WSSCAN_MAX_ENTRIES 400000u
-/* Directory levels below the root it descends at most. */
-#define WSSCAN_MAX_DEPTH 48
 
 struct wsscan_visitor {
 	void *ctx;
