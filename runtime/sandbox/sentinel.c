@@ -537,6 +537,25 @@ static void drain(struct sentinel *s)
 }
 
 /*
+ * A command made the directory of a finding unwritable (chmod 555) to keep
+ * it there: ours (the same uid), so we may give its owner write and
+ * search back. True when that was done.
+ */
+static bool writable_parent(struct sentinel *s, const char *parent)
+{
+	struct stat st;
+	int fd = open_beneath(s, parent, O_RDONLY | O_DIRECTORY);
+	bool done = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0300) != 0300)
+		done = fchmod(fd, (st.st_mode & 07777) | 0300) == 0;
+	close(fd);
+	return done;
+}
+
+/*
  * Set aside rel: renamed in its directory to NAME.cordon-quarantine (-N).
  * Safe because: the directory is opened beneath the workspace with no
  * symlink and no magic link on the way; renameat2 does not follow the
@@ -565,6 +584,10 @@ static int set_aside(struct sentinel *s, const char *rel, struct buf *notices)
 		else
 			snprintf(aside, sizeof(aside), "%.200s" QUARANTINE "-%d", name, i);
 		r = renameat2(dfd, name, dfd, aside, RENAME_NOREPLACE);
+		if (r < 0 && errno == EACCES && i == 0 && writable_parent(s, parent)) {
+			i--; /* the same name again, now that the directory is writable */
+			continue;
+		}
 		if (r < 0 && errno != EEXIST)
 			break;
 	}
