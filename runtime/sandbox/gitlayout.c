@@ -249,6 +249,35 @@ static void gitdir_pins(struct layout *l, const char *g, int depth)
 extern char **environ;
 
 /*
+ * The git binary from PATH, absolute: only absolute PATH entries, none
+ * inside the workspace (an empty entry or "." is the current directory,
+ * often the workspace itself: a `git` a command planted there would run
+ * here, outside the sandbox). False when there is none.
+ */
+static bool find_git(const struct layout *l, char out[PATH_MAX])
+{
+	const char *path = getenv("PATH"), *p;
+	char real[PATH_MAX];
+
+	for (p = path ? path : ""; *p;) {
+		size_t n = strcspn(p, ":");
+
+		if (n && p[0] == '/' && n + 5 < PATH_MAX) {
+			memcpy(out, p, n);
+			memcpy(out + n, "/git", 5);
+			if (access(out, X_OK) == 0 && realpath(out, real) && !within(l, real)) {
+				snprintf(out, PATH_MAX, "%s", real);
+				return true;
+			}
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
+/*
  * Run git with argv (argv[0] is "git") in dir; its stdout (at most
  * GIT_OUT_MAX bytes) into out. 0 when it exited 0, -1 otherwise (not
  * found, failed, timed out: killed).
@@ -256,7 +285,7 @@ extern char **environ;
  * and no fsmonitor; `-c core.fsmonitor=false` besides; stdin is /dev/null
  * and the environment is the few variables that choose the user's config.
  */
-static int run_git(const char *dir, const char *const *args, struct buf *out)
+static int run_git(const struct layout *l, const char *dir, const char *const *args, struct buf *out)
 {
 	static const char *const keep[] = { "PATH=", "HOME=", "XDG_CONFIG_HOME=", "GIT_CONFIG_GLOBAL=",
 					    "GIT_CONFIG_SYSTEM=", "GIT_CONFIG_NOSYSTEM=", NULL };
@@ -265,8 +294,11 @@ static int run_git(const char *dir, const char *const *args, struct buf *out)
 	struct timespec t0, t1;
 	int pipefd[2] = { -1, -1 }, status = 0, r = -1;
 	size_t n = 0, k = 0, i;
-	char **e;
+	char **e, git[PATH_MAX];
 	pid_t pid;
+
+	if (!find_git(l, git))
+		return -1;
 
 	argv[n++] = "git";
 	argv[n++] = "-c";
@@ -296,7 +328,7 @@ static int run_git(const char *dir, const char *const *args, struct buf *out)
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
-	if (posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, (char *const *)envp) != 0) {
+	if (posix_spawn(&pid, git, &fa, NULL, (char *const *)argv, (char *const *)envp) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		goto out;
 	}
@@ -375,7 +407,7 @@ static void include_pins(struct layout *l, const char *path, const char *wt, int
 	if (!mentions_include(path))
 		return;
 	buf_init(&out, GIT_OUT_MAX);
-	if (run_git(wt, args, &out) == 0 && out.len) {
+	if (run_git(l, wt, args, &out) == 0 && out.len) {
 		/* -z: "key\nvalue\0" records. */
 		for (i = 0; i < out.len;) {
 			const char *rec = out.data + i, *val = memchr(rec, '\n', out.len - i);
@@ -473,7 +505,7 @@ static void git_pins(struct layout *l, const char *wt)
 	size_t i;
 
 	buf_init(&out, GIT_OUT_MAX);
-	if (run_git(wt, origin_args, &out) == 0) {
+	if (run_git(l, wt, origin_args, &out) == 0) {
 		/* -z: "origin\0key\nvalue\0" pairs; an origin of a file is "file:PATH" (relative to wt). */
 		for (i = 0; i < out.len;) {
 			const char *rec = out.data + i, *entry;
