@@ -143,7 +143,8 @@ static bool is_known(struct sentinel *s, const struct stat *st)
 	struct known k = { st->st_dev, st->st_ino };
 
 	if (!s->sorted) {
-		qsort(s->known, s->nknown, sizeof(*s->known), cmp_known);
+		if (s->nknown)
+			qsort(s->known, s->nknown, sizeof(*s->known), cmp_known);
 		s->sorted = true;
 	}
 	return s->nknown && bsearch(&k, s->known, s->nknown, sizeof(k), cmp_known);
@@ -320,7 +321,8 @@ static int read_flags(const char *index, struct flagged **out, size_t *n)
 		flagged_release(fs.v, fs.n);
 		return -1;
 	}
-	qsort(fs.v, fs.n, sizeof(*fs.v), cmp_flagged);
+	if (fs.n)
+		qsort(fs.v, fs.n, sizeof(*fs.v), cmp_flagged);
 	*out = fs.v;
 	*n = fs.n;
 	return 0;
