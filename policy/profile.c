@@ -732,6 +732,42 @@ const struct sc_filter *profile_seccomp_spawned(void)
 	return &f_spawned;
 }
 
+/*
+ * The notifier (runtime/sandbox/warden_notify.h) handles bytes a command
+ * chose: it runs under its own allowlist, default kill, with nothing it
+ * does not need: no exec, no socket, no fork, no write but to its
+ * listeners' ioctls. Its answers (the metadata changes) and the reads of
+ * the caller it must make (pidfd_getfd, process_vm_readv: on the
+ * always-deny list of every profile, which this is not) are all it holds.
+ */
+#define P_SECCOMP_IOCTL_NOTIF_RECV 0xc0502100u
+#define P_SECCOMP_IOCTL_NOTIF_SEND 0xc0182101u
+#define P_SECCOMP_IOCTL_NOTIF_ID_VALID 0x40082102u
+static const struct sc_rule notifier_rules[] = {
+	ALLOW1("ioctl", M(1, 0xffffffffull, P_SECCOMP_IOCTL_NOTIF_RECV)),
+	ALLOW1("ioctl", M(1, 0xffffffffull, P_SECCOMP_IOCTL_NOTIF_SEND)),
+	ALLOW1("ioctl", M(1, 0xffffffffull, P_SECCOMP_IOCTL_NOTIF_ID_VALID)),
+	/* Reading limits only (glibc asks at start of some calls). */
+	ALLOW1("prlimit64", C2(SC_EQ, 0)),
+};
+static const char *const notifier_allow[] = {
+	"read", "recvmsg", "poll", "ppoll", "close", "openat", "openat2", "readlink", "readlinkat",
+	"fstat", "newfstatat", "statx", "pidfd_open", "pidfd_getfd", "process_vm_readv",
+	"chmod", "fchmod", "fchmodat", "fchownat", "utimensat", "setxattr", "fsetxattr",
+	"removexattr", "fremovexattr", "inotify_add_watch", "mmap", "munmap", "mremap", "brk",
+	"madvise", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "futex", "getpid",
+	"gettid", "clock_gettime", "getrandom", NULL,
+};
+static const struct sc_rule *const parts_notifier[] = { notifier_rules, NULL };
+static const size_t counts_notifier[] = { N(notifier_rules) };
+static const struct sc_filter f_notifier = { SC_KILL, 0, parts_notifier, counts_notifier,
+					     notifier_allow, NULL, false };
+
+const struct sc_filter *profile_seccomp_notifier(void)
+{
+	return &f_notifier;
+}
+
 const struct sc_filter *profile_seccomp_exec_unisolated(void)
 {
 	return &f_exec_deg;

@@ -248,6 +248,13 @@ const struct sc_filter *profile_seccomp_zygote(enum sandbox_profile p);
 /* Stacked by each function spare of a zygote: process creation refused (EPERM), threads allowed. */
 const struct sc_filter *profile_seccomp_spawned(void);
 
+/*
+ * The notifier's own filter (runtime/sandbox/warden_notify.h): what its
+ * loop and its answers need, default kill. Not a profile: it may read the
+ * blocked caller (pidfd_getfd, process_vm_readv), which no profile may.
+ */
+const struct sc_filter *profile_seccomp_notifier(void);
+
 /* Syscalls that must never be allowed in any profile (the always-deny set). */
 const char *const *profile_always_denied(void);
 

@@ -368,6 +368,8 @@ static int compile_all(struct warden_config *cfg, struct cordon_diag *diag)
 			goto fail;
 	}
 	r = seccomp_prog_compile(&cfg->prog_spawned, profile_seccomp_spawned(), &d);
+	if (r == 0)
+		r = seccomp_prog_compile(&cfg->prog_notifier, profile_seccomp_notifier(), &d);
 	if (r < 0)
 		goto fail;
 	for (p = 0; p < 2; p++) {
@@ -588,6 +590,7 @@ void sandbox_close(struct sandbox *sb)
 	for (p = 0; p < PROFILE__COUNT; p++)
 		seccomp_prog_release(&sb->cfg.prog_zygote[p]);
 	seccomp_prog_release(&sb->cfg.prog_spawned);
+	seccomp_prog_release(&sb->cfg.prog_notifier);
 	for (p = 0; p < 6; p++)
 		seccomp_prog_release(&sb->cfg.prog_exec[p / 3][p % 3]);
 	free_env(sb->env);

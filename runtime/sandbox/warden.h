@@ -51,6 +51,7 @@ struct warden_config {
 	struct seccomp_prog prog_exec[2][3];
 	struct seccomp_prog prog_zygote[PROFILE__COUNT]; /* function zygotes (warden_zygote.h) */
 	struct seccomp_prog prog_spawned;            /* stacked by their spares */
+	struct seccomp_prog prog_notifier;           /* the notifier's own (warden_notify.h) */
 	struct cgroup_session cg;
 	const struct sandbox_fn *fns;
 	size_t n_fns;

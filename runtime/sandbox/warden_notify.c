@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "policy/profile.h"
 #include "runtime/sandbox/sandbox_ipc.h"
+#include "runtime/sandbox/seccomp.h"
 #include "runtime/sandbox/warden.h"
 
 #include <errno.h>
@@ -569,6 +570,14 @@ static void __attribute__((noreturn)) notifier_main(int sock, const struct warde
 		for (p = lists[k]; p && *p && nt.nread < MAX_ROOTS; p++)
 			if (root_open(&nt.read[nt.nread], *p))
 				nt.nread++;
+	/*
+	 * Its own filter, last (the roots are open): what follows handles
+	 * bytes a command chose, so it may do nothing else (default kill; the
+	 * warden set NO_NEW_PRIVS). Without it the notifier does not serve:
+	 * closed, not open.
+	 */
+	if (!cfg->seccomp_ok || seccomp_prog_load(&cfg->prog_notifier) < 0)
+		_exit(1);
 	for (;;) {
 		struct hand_msg m;
 		int fd;

@@ -200,6 +200,19 @@ static void seccomp_tables_have_the_expected_shape(void **state)
 		assert_int_equal(deg->overlay->overlay->def, SC_ALLOW);
 	}
 	assert_ptr_not_equal(bash, bash_net);
+	/* The notifier: default kill; nothing to run, fork, connect or write with. */
+	{
+		const struct sc_filter *nf = profile_seccomp_notifier();
+		const char *const never[] = { "execve", "execveat", "socket", "connect", "clone", "fork",
+					      "vfork", "write", "ptrace", "mount", "unshare" };
+		size_t i;
+
+		assert_int_equal(nf->def, SC_KILL);
+		for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+			assert_false(has_rule(nf, never[i], SC_ALLOW));
+		assert_true(has_rule(nf, "ioctl", SC_ALLOW));
+		assert_false(has_rule(nf, "ioctl", SC_ALLOW) && nf->counts[0] == 0);
+	}
 	/* clone3 must be ENOSYS (glibc falls back to clone), never EPERM or allowed. */
 	assert_true(has_rule(ro, "clone3", SC_ERRNO));
 	assert_true(has_rule(bash, "clone3", SC_ERRNO));
