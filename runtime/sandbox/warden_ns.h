@@ -8,10 +8,15 @@
  *
  * Only the caller's uid and gid are mapped (uid U inside is U outside; root
  * stays root, without capabilities in its children). Every mount the view
- * holds is read-only except the workspace, /tmp (tmpfs with a size cap) and
- * /dev/shm; the protected paths under the workspace are read-only binds on
- * themselves (also pinned: renaming them gives EBUSY), and the paths to
- * hide are covered by empty read-only mounts (pinned the same way). After
+ * holds is read-only, submounts included, except the workspace, /tmp
+ * (tmpfs with a size cap), the /dev tmpfs and /dev/shm (private): a
+ * metadata write (chmod, chown, utimes, xattrs) anywhere else is EROFS.
+ * The device nodes are read-only binds, /proc's global entries read-only,
+ * the secrets of the system directories masked by pattern. The pins of
+ * the workspace (pins.h: guarded names, git's layout, sockets) are
+ * read-only binds on themselves (renaming them gives EBUSY), and the paths
+ * to hide are covered; every mask and cover is a clone of a private
+ * read-only stage, never a host file or device node. After
  * warden_ns_lock() those flags are MNT_LOCK_* in the new mount namespace: a
  * process holding every capability of the inner user namespace still cannot
  * remount them read-write or unmount them to reveal what is below.
