@@ -422,11 +422,12 @@ void sentinel_ready(struct sentinel *s, const struct pins *ps, bool truncated)
 	for (i = 0; i < ps->n; i++) {
 		struct stat st;
 
-		if (ps->v[i].kind == PIN_ABSENT) {
+		bool ph = ps->v[i].kind == PIN_PLACEHOLDER_DIR || ps->v[i].kind == PIN_PLACEHOLDER_FILE;
+
+		if (ps->v[i].kind == PIN_ABSENT || (ph && lstat(ps->v[i].path, &st) < 0)) {
+			/* Must not appear; a placeholder the warden did not make (degraded) neither. */
 			strlist_add(&s->absent, ps->v[i].path);
-		} else if ((ps->v[i].kind == PIN_PLACEHOLDER_DIR || ps->v[i].kind == PIN_PLACEHOLDER_FILE ||
-			    ps->v[i].kind == PIN_RO) &&
-			   lstat(ps->v[i].path, &st) == 0) {
+		} else if ((ph || ps->v[i].kind == PIN_RO) && lstat(ps->v[i].path, &st) == 0) {
 			/* The warden's placeholders, and every pinned entry: present at open. */
 			add_known(s, &st);
 		}
