@@ -8,6 +8,7 @@
 #include "runtime/sandbox/sandbox_ipc.h"
 #include "runtime/sandbox/sentinel.h"
 #include "runtime/sandbox/survey.h"
+#include "runtime/sandbox/wsscan.h"
 #include "runtime/sandbox/warden.h"
 
 #include <errno.h>
@@ -550,6 +551,10 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 			 sb->cfg.n_hide && !(sb->layers & LAYER_BIT(LAYER_MOUNTNS))
 				 ? ", and the Read deny paths are not hidden from commands (no mount namespace)"
 				 : "");
+	else if (sb->survey_truncated)
+		diag_set(diag, 0, 0, "the workspace '%s' is too large to survey whole (%u entries): guarded "
+			 "names and repositories the walk did not reach are not pinned, and every call's check "
+			 "walks it in full", sb->cfg.workspace, (unsigned)WSSCAN_MAX_ENTRIES);
 	*out = sb;
 	return 0;
 fail:

@@ -178,7 +178,8 @@ struct sandbox_result {
  * which workspace or path to hide was refused, what could not be hidden;
  * empty otherwise); on success, a warning when the sandbox runs degraded
  * ("sandbox degraded (...); calls run with ... only", and that the paths
- * to hide are not hidden), else an empty message. Lowercase, without a
+ * to hide are not hidden), or when the workspace was too large to survey
+ * whole (what the walk did not reach is not pinned), else an empty message. Lowercase, without a
  * "cordon:" prefix. -CORDON_EDENIED: a path to hide exists in the view but
  * could not be covered (the sandbox does not open without it).
  */
