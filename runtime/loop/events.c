@@ -167,11 +167,6 @@ void events_user_prompt(struct events *ev, const json_t *message)
 			  json_pack("{s:s, s:O}", "role", "user", "content", json_object_get(message, "content")));
 }
 
-int events_sanitize_tty(struct buf *out, const char *s, size_t n)
-{
-	return utf8_sanitize_tty(out, s, n);
-}
-
 void events_result(struct events *ev, const json_t *result)
 {
 	json_t *o;
@@ -193,7 +188,7 @@ void events_result(struct events *ev, const json_t *result)
 		/* Length-carrying: the text may hold NULs. */
 		if (isatty(fileno(ev->out))) {
 			buf_init(&b, BUF_NOMAX);
-			if (events_sanitize_tty(&b, text, n) == 0) {
+			if (utf8_sanitize_tty(&b, text, n) == 0) {
 				fwrite(b.data, 1, b.len, ev->out);
 				fputc('\n', ev->out);
 			}

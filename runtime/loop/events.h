@@ -91,12 +91,4 @@ void events_progress(struct events *ev, unsigned turn, const char *tool, long lo
 
 void events_release(struct events *ev);
 
-/*
- * Text for a terminal: control characters (escape sequences such as OSC 52
- * clipboard writes, cursor and title codes) replaced by U+FFFD, except
- * newline and tab. Appends to out; for output written raw to a TTY.
- */
-struct buf;
-int events_sanitize_tty(struct buf *out, const char *s, size_t n);
-
 #endif

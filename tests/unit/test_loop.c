@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/utf8.h"
 #include "runtime/loop/events.h"
 #include "runtime/loop/loop.h"
 #include "runtime/loop/transcript.h"
@@ -163,7 +164,7 @@ static void tty_sanitise(void **state)
 
 	(void)state;
 	buf_init(&b, BUF_NOMAX);
-	assert_int_equal(events_sanitize_tty(&b, in, sizeof(in) - 1), 0);
+	assert_int_equal(utf8_sanitize_tty(&b, in, sizeof(in) - 1), 0);
 	assert_null(strchr(b.data, 0x1b));
 	assert_null(strchr(b.data, 0x07));
 	assert_null(strstr(b.data, "\xc2\x9b"));
