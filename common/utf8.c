@@ -192,6 +192,8 @@ int utf16_to_utf8(struct buf *out, const void *p, size_t n, bool big_endian, boo
 	}
 	if (r == 0 && i < n && mark_odd_byte)
 		r = utf8_put(out, 0xfffd);
+	return r;
+}
 
 int utf8_sanitize_tty(struct buf *out, const char *s, size_t n)
 {

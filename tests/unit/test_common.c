@@ -281,7 +281,6 @@ int main(void)
 		cmocka_unit_test(buf_empty_detach_is_allocated),
 		cmocka_unit_test(utf8_rejects_overlong_and_surrogates),
 		cmocka_unit_test(utf8_sanitize_replaces_maximal_subparts),
-		cmocka_unit_test(utf8_sanitize_replaces_each_bad_byte),
 		cmocka_unit_test(utf8_sanitize_tty_leaves_no_control),
 		cmocka_unit_test(utf8_cut_never_splits_a_character),
 		cmocka_unit_test(diag_formats_position),
