@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,13 +470,10 @@ static int walk_dir(void *ctx, const char *rel, int dirfd)
 	return add_watch(w->s, full, dirfd);
 }
 
-/* Open rel (below ws) without following a symlink anywhere and without leaving ws. */
+/* Open the directory rel (below ws) without following a symlink anywhere and without leaving ws. */
 static int open_beneath(const struct sentinel *s, const char *rel, int flags)
 {
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-
-	return (int)syscall(SYS_openat2, s->wsfd, rel[0] ? rel : ".", &how, sizeof(how));
+	return wsscan_open_dir(s->wsfd, rel, flags);
 }
 
 /* Walk the tree at rel (all of ws for ""): guarded entries not present at open, and watches. */
@@ -486,7 +482,7 @@ static void walk_from(struct sentinel *s, const char *rel)
 	struct walkctx w = { s, rel };
 	struct wsscan_visitor v = { &w, walk_guarded, NULL, walk_dir };
 	bool truncated = false;
-	int fd = open_beneath(s, rel, O_RDONLY | O_DIRECTORY);
+	int fd = open_beneath(s, rel, O_RDONLY);
 
 	if (fd < 0)
 		return;
@@ -547,7 +543,7 @@ static void drain(struct sentinel *s)
 static bool writable_parent(struct sentinel *s, const char *parent)
 {
 	struct stat st;
-	int fd = open_beneath(s, parent, O_RDONLY | O_DIRECTORY);
+	int fd = open_beneath(s, parent, O_RDONLY);
 	bool done = false;
 
 	if (fd < 0)
@@ -574,7 +570,7 @@ static int set_aside(struct sentinel *s, const char *rel, struct buf *notices)
 	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - rel) : 0, rel);
 	if (snprintf(name, sizeof(name), "%s", slash ? slash + 1 : rel) >= (int)sizeof(name))
 		return 0;
-	dfd = open_beneath(s, parent, O_PATH | O_DIRECTORY);
+	dfd = open_beneath(s, parent, O_PATH);
 	if (dfd < 0)
 		return 0; /* its directory is gone, or a symlink now: nothing left at that path */
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || is_known(s, &st)) {

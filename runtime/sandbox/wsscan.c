@@ -44,14 +44,9 @@ static int push(struct stack *s, const char *rel)
 	return 0;
 }
 
-/*
- * The directory rel below rootfd, never through a symlink, never out of
- * the tree. Without openat2 (before 5.6): one component at a time with
- * O_NOFOLLOW, which holds the same.
- */
-static int open_dir(int rootfd, const char *rel)
+int wsscan_open_dir(int rootfd, const char *rel, int flags)
 {
-	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+	struct open_how how = { .flags = (uint64_t)(flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	char comp[NAME_MAX + 1];
 	const char *p = rel;
@@ -60,9 +55,12 @@ static int open_dir(int rootfd, const char *rel)
 	fd = (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof(how));
 	if (fd >= 0 || errno != ENOSYS)
 		return fd;
-	fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* No openat2 (before 5.6, or a tool that does not know it): one
+	 * component at a time with O_NOFOLLOW and no "..", which holds the same. */
+	fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	while (fd >= 0 && *p) {
 		size_t n = strcspn(p, "/");
+		bool last;
 
 		if (n == 0 || n > NAME_MAX || (n == 2 && p[0] == '.' && p[1] == '.')) {
 			close(fd);
@@ -71,12 +69,19 @@ static int open_dir(int rootfd, const char *rel)
 		}
 		memcpy(comp, p, n);
 		comp[n] = '\0';
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
 		p += n;
 		while (*p == '/')
 			p++;
+		last = !*p;
+		next = openat(fd, comp, (last ? flags : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	if (fd >= 0 && !rel[0]) {
+		/* The root itself, opened as asked. */
+		next = openat(fd, ".", flags | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
 	}
 	return fd;
 }
@@ -96,7 +101,7 @@ int wsscan_walk(int rootfd, const struct wsscan_visitor *v, size_t max_entries, 
 		size_t len = strlen(rel);
 		struct dirent *de;
 		DIR *d;
-		int fd = open_dir(rootfd, rel);
+		int fd = wsscan_open_dir(rootfd, rel, O_RDONLY);
 
 		if (fd < 0) {
 			if (!len) {

@@ -46,4 +46,13 @@ struct wsscan_visitor {
  */
 int wsscan_walk(int rootfd, const struct wsscan_visitor *v, size_t max_entries, bool *truncated);
 
+/*
+ * The directory rel (relative; "" for the root itself) below rootfd, opened
+ * with flags (O_RDONLY or O_PATH; O_DIRECTORY and O_NOFOLLOW are added),
+ * never through a symlink and never out of the tree: openat2
+ * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or one component at a time with
+ * O_NOFOLLOW where openat2 is missing (ENOSYS). -1 with errno.
+ */
+int wsscan_open_dir(int rootfd, const char *rel, int flags);
+
 #endif
