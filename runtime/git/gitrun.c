@@ -23,6 +23,7 @@ struct gitrun {
 	git_oid base, base_tree, last, last_tree, head;
 	bool head_born;
 	unsigned count;
+	int claim; /* run_claim()'s lock, or -1 */
 };
 
 static bool id_ok(const char *s)
@@ -261,6 +262,7 @@ int gitrun_open(struct gitrun **out, const struct gitrun_opts *o, struct cordon_
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -CORDON_ENOMEM;
+	g->claim = -1;
 	git_libgit2_init();
 	snprintf(g->id, sizeof(g->id), "%s", o->run_id);
 	snprintf(g->ref_base, sizeof(g->ref_base), GITRUN_REF_PREFIX "%s/base", g->id);
@@ -273,6 +275,8 @@ int gitrun_open(struct gitrun **out, const struct gitrun_opts *o, struct cordon_
 		rc = -CORDON_ENOTFOUND;
 		goto fail;
 	}
+	if ((rc = g->claim = run_claim(g->repo, g->id, d)) < 0)
+		goto fail;
 	if ((rc = snap_init(&g->snap, g->repo, o->exclude, &ix, d)) < 0)
 		goto fail;
 	if (ref_target(&probe, g->repo, g->ref_base) == 0) {
@@ -655,6 +659,8 @@ void gitrun_free(struct gitrun *g)
 	if (!g)
 		return;
 	snap_release(&g->snap);
+	if (g->repo)
+		run_release(g->repo, g->id, g->claim);
 	git_repository_free(g->repo);
 	git_libgit2_shutdown();
 	free(g);

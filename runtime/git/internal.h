@@ -5,7 +5,8 @@
  * stat data) kept between scans, so a scan reads only the files whose stat
  * data changed, and builds only the trees whose entries changed.
  * restore.c: writing a tree's files into the working tree, safely.
- * util.c: libgit2 errors as diags, commit messages and their JSON line.
+ * util.c: libgit2 errors as diags, commit messages and their JSON line, a
+ * run's claim (who is running it).
  */
 #ifndef CORDON_RUNTIME_GIT_INTERNAL_H
 #define CORDON_RUNTIME_GIT_INTERNAL_H
@@ -133,6 +134,17 @@ json_t *meta_of_message(const char *message);
 
 /* "cordon's" signature for snapshot commits (now). */
 int meta_signature(git_signature **out);
+
+/*
+ * A run's claim: an flock on <commondir>/cordon/runs/<id>.live, held for as
+ * long as the process that runs (or rewinds) the run lives: the kernel drops
+ * it when that process dies, kill -9 included. run_claim() refuses a run that
+ * another process holds, then removes the ref lock files a killed run left
+ * (libgit2 would refuse every later update of its refs). Returns the lock's
+ * fd (close-on-exec) or a negative CORDON_E*; run_release() removes the file.
+ */
+int run_claim(git_repository *repo, const char *id, struct cordon_diag *d);
+void run_release(git_repository *repo, const char *id, int fd);
 
 /* Now as "2026-12-07T18:00:00.123Z" into out[32]. */
 void iso_now(char *out, size_t size);

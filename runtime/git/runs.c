@@ -296,7 +296,7 @@ static int advance(git_repository *repo, const char *id, const git_oid *old, boo
 	snprintf(ref, sizeof(ref), GITRUN_REF_PREFIX "%s/checkpoints", id);
 	rc = git_reference_create_matching(&r, repo, ref, new, !first, first ? NULL : old, "cordon: rewind");
 	git_reference_free(r);
-	return rc < 0 ? git_fail(d, rc, "cannot update the run's checkpoints (is the run still going?)") : 0;
+	return rc < 0 ? git_fail(d, rc, "cannot update the run's checkpoints") : 0;
 }
 
 static int tree_id(git_repository *repo, const git_oid *commit, git_oid *out, struct cordon_diag *d)
@@ -398,7 +398,7 @@ int gitrun_rewind(const struct gitrun_rewind_opts *o, struct gitrun_rewind_resul
 	char **exclude = NULL;
 	size_t n = 0;
 	unsigned last;
-	int rc;
+	int rc, claim = -1;
 
 	memset(out, 0, sizeof(*out));
 	git_libgit2_init();
@@ -409,6 +409,9 @@ int gitrun_rewind(const struct gitrun_rewind_opts *o, struct gitrun_rewind_resul
 		goto out;
 	}
 	if ((rc = resolve(repo, o->run, out->run, sizeof(out->run), d)) < 0)
+		goto out;
+	/* A run still going is not rewound under its feet; one that was killed leaves nothing in the way. */
+	if ((rc = claim = run_claim(repo, out->run, d)) < 0)
 		goto out;
 	if ((rc = chain(repo, out->run, &ch, &n, d)) < 0)
 		goto out;
@@ -503,6 +506,8 @@ out:
 	for (size_t i = 0; exclude && exclude[i]; i++)
 		free(exclude[i]);
 	free(exclude);
+	if (repo)
+		run_release(repo, out->run, claim);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return rc;

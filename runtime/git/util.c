@@ -3,9 +3,14 @@
 #include "common/buf.h"
 #include "common/utf8.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 int git_fail(struct cordon_diag *d, int rc, const char *what)
 {
@@ -134,4 +139,84 @@ void iso_now(char *out, size_t size)
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, size, "%s.%03ldZ", s, (long)(tv.tv_usec / 1000));
+}
+
+/* ---- a run's claim ------------------------------------------------------------------- */
+
+static int claim_path(git_repository *repo, const char *id, char *out, size_t size)
+{
+	const char *common = git_repository_commondir(repo);
+	char dir[4096];
+
+	if (!common || (size_t)snprintf(dir, sizeof(dir), "%scordon", common) >= sizeof(dir) ||
+	    (size_t)snprintf(out, size, "%s/runs/%s.live", dir, id) >= size)
+		return -CORDON_ETOOBIG;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -CORDON_ESYS;
+	if ((size_t)snprintf(dir, sizeof(dir), "%scordon/runs", common) >= sizeof(dir))
+		return -CORDON_ETOOBIG;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -CORDON_ESYS;
+	return 0;
+}
+
+/* Lock files of git's (ours or a reflog's) that a process killed mid-update left on the run's refs. */
+static void clear_stale_locks(git_repository *repo, const char *id)
+{
+	static const char *const where[] = { "", "logs/" };
+	static const char *const refs[] = { "base", "checkpoints" };
+	const char *common = git_repository_commondir(repo);
+	char path[4096];
+	size_t i, j;
+
+	for (i = 0; common && i < sizeof(where) / sizeof(where[0]); i++)
+		for (j = 0; j < sizeof(refs) / sizeof(refs[0]); j++)
+			if ((size_t)snprintf(path, sizeof(path), "%s%srefs/cordon/runs/%s/%s.lock", common, where[i], id,
+					     refs[j]) < sizeof(path))
+				(void)unlink(path);
+}
+
+int run_claim(git_repository *repo, const char *id, struct cordon_diag *d)
+{
+	char path[4096];
+	struct stat a, b;
+	int fd = -1, rc, tries;
+
+	if ((rc = claim_path(repo, id, path, sizeof(path))) < 0)
+		return diag_set(d, 0, errno, "cannot make the run's lock in %s", git_repository_commondir(repo)), rc;
+	/* Taken, then checked to be the file still at the path (a run that ended removes it). */
+	for (tries = 0; tries < 8; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return diag_set(d, 0, errno, "cannot open %s", path), -CORDON_ESYS;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return diag_set(d, 0, 0, "run %s is still going (another cordon holds it)", id),
+				       -CORDON_EINVAL;
+			return diag_set(d, 0, e, "cannot lock %s", path), -CORDON_ESYS;
+		}
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		return diag_set(d, 0, 0, "cannot lock run %s: its lock file keeps changing", id), -CORDON_EINVAL;
+	/* Nobody else holds the run: what its lock files say is left from a process that died. */
+	clear_stale_locks(repo, id);
+	return fd;
+}
+
+void run_release(git_repository *repo, const char *id, int fd)
+{
+	char path[4096];
+
+	if (fd < 0)
+		return;
+	if (claim_path(repo, id, path, sizeof(path)) == 0)
+		(void)unlink(path);
+	close(fd);
 }

@@ -45,12 +45,12 @@ mock() {
 viamock() {
 	local dir=$1
 	shift
-	(cd "$dir" && ANTHROPIC_API_KEY=sk-test ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT "$CORDON" -p --model claude-sonnet-4-5 "$@")
+	(cd "$dir" && ANTHROPIC_API_KEY=sk-test ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT exec "$CORDON" -p --model claude-sonnet-4-5 "$@")
 }
 replay() { # DIR SCRIPT ARGS...
 	local dir=$1 script=$2
 	shift 2
-	(cd "$dir" && "$CORDON" -p --provider replay --replay-script "$script" "$@")
+	(cd "$dir" && exec "$CORDON" -p --provider replay --replay-script "$script" "$@")
 }
 turn() { printf '{"content":[%s],"stop_reason":"tool_use"}' "$1"; }
 tool() { printf '{"type":"tool_use","id":"%s","name":"%s","input":%s}' "$1" "$2" "$3"; }
@@ -469,13 +469,16 @@ ktree=$(tree_state "$kr")
 t1=$(turn "$(tool toolu_k Write '{"file_path":"k2.txt","content":"written before the kill\n"}')")
 t2=$(turn "$(tool toolu_k2 Write '{"file_path":"k3.txt","content":"never\n"}')")
 mock "{\"turns\": [$t1, $t2, $done_turn], \"faults\": {\"2\": [{\"kind\": \"stall\", \"after\": 1, \"stall_ms\": 20000}]}}"
-viamock "$kr" "kill me" >/dev/null 2>&1 &
-pid=$!
+(cd "$kr" && ANTHROPIC_API_KEY=sk-test ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT exec "$CORDON" -p --model claude-sonnet-4-5 "kill me" >/dev/null 2>&1) &
+pid=$! # (cordon itself: the subshell execs it)
 for _ in $(seq 1 500); do
 	git -C "$kr" for-each-ref --format='%(refname)' refs/cordon/runs | grep -q /checkpoints && break
 	sleep 0.02
 done
 sleep 0.2
+live=$(cd "$kr" && "$CORDON" runs | head -n 1 | cut -d' ' -f1)
+out=$(cd "$kr" && "$CORDON" rewind "$live" --force 2>&1); rc=$?
+t_eq "a run still going is not rewound (even with --force)" "$rc $(grep -c 'still going' <<<"$out")" "1 1"
 kill -9 $pid
 wait $pid 2>/dev/null
 stop_mock
@@ -486,7 +489,7 @@ ls -A "$kr" | grep -qx .bashrc && t_pass "kill -9 mid-run: placeholders were lef
 	t_skip "kill -9 mid-run: placeholders were left behind" "none made here (degraded sandbox?)"
 kid=$(cd "$kr" && "$CORDON" runs | head -n 1 | cut -d' ' -f1)
 out=$(cd "$kr" && "$CORDON" rewind "$kid" 2>&1); rc=$?
-t_eq "kill -9 mid-run: cordon rewind works" "$rc" 0
+t_eq "kill -9 mid-run: cordon rewind works" "$rc ${out:0:300}" "0 ${out:0:300}"
 t_eq "kill -9 mid-run: the working tree is as before the run" "$(tree_state "$kr" $(cd "$kr" && find . -maxdepth 1 -type f -empty -name '.*' -printf '%f '))" "$ktree"
 
 # The helper checkpoints as fast as it can (and the base of 2000 files
