@@ -38,6 +38,7 @@ struct dctx {
 	char root[PATHMATCH_MAX + 1];
 	char home[PATHMATCH_MAX + 1];
 	bool has_home;
+	char session_dir[PATHMATCH_MAX + 1]; /* "" when none */
 	enum perm_mode mode;
 	struct policy_decision *out;
 };
@@ -298,7 +299,8 @@ static enum policy_verdict decide_path(struct dctx *d, bool write, const char *s
 	if (r && !(write && d->mode == PERM_PLAN))
 		return finish(d, POLICY_ALLOW, r);
 	if (!write) {
-		if (in_working_dirs(d, abs) || d->mode == PERM_BYPASS)
+		if (in_working_dirs(d, abs) || d->mode == PERM_BYPASS ||
+		    (d->session_dir[0] && path_within(abs, d->session_dir)))
 			return finish(d, POLICY_ALLOW, NULL);
 		reason(d, "Claude requested permissions to read from %s, but you haven't granted it yet. (%s is "
 			  "outside the working directories and no Read allow rule covers it;" HEADLESS
@@ -1220,10 +1222,10 @@ static void judge_split(struct bash_state *b, const struct sh_split *sp, int nes
 }
 
 /* As Claude Code does before judging: a leading `cd <cwd> && ` is dropped,
- * `\\;` becomes `\;` (docs/policy.md, "Bash: every part must be allowed"). */
-static int normalize_command(const struct dctx *d, const char *cmd, const char *raw_cwd, struct buf *out)
+ * `\\;` becomes `\;` (docs/policy.md, "Bash: every part must be allowed").
+ * cwds: the cwd as the caller gave it and as normalised (either may be NULL). */
+static int normalize_command(const char *const cwds[2], const char *cmd, struct buf *out)
 {
-	const char *cwds[2] = { raw_cwd, d->cwd };
 	size_t k, n;
 	int r = 0;
 
@@ -1247,6 +1249,19 @@ static int normalize_command(const struct dctx *d, const char *cmd, const char *
 	return r;
 }
 
+int policy_bash_command(const struct policy_ctx *ctx, const char *command, struct buf *out)
+{
+	char cwd[PATHMATCH_MAX + 1];
+	const char *cwds[2] = { NULL, NULL };
+
+	if (ctx && ctx->cwd) {
+		cwds[0] = ctx->cwd;
+		if (path_normalize(cwd, sizeof(cwd), ctx->cwd, NULL) == 0)
+			cwds[1] = cwd;
+	}
+	return normalize_command(cwds, command, out) < 0 ? -CORDON_ETOOBIG : 0;
+}
+
 static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, const char *raw_cwd)
 {
 	struct bash_state b;
@@ -1266,7 +1281,7 @@ static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, cons
 	buf_init(&b.needs, 2000);
 	buf_init(&cmd, SH_MAX_INPUT);
 	memset(&sp, 0, sizeof(sp));
-	if (normalize_command(d, command, raw_cwd, &cmd) < 0) {
+	if (normalize_command((const char *const[2]){ raw_cwd, d->cwd }, command, &cmd) < 0) {
 		reason(d, "This command cannot be checked: it is longer than %d bytes. Split the work into smaller "
 			  "commands.",
 		       SH_MAX_INPUT);
@@ -1433,6 +1448,8 @@ enum policy_verdict policy_decide(const struct policy *p, const char *tool, cons
 		reason(&d, "cordon has no absolute working directory to judge this call against");
 		return finish(&d, POLICY_DENY, NULL);
 	}
+	if (ctx->session_dir && path_normalize(d.session_dir, sizeof(d.session_dir), ctx->session_dir, NULL) < 0)
+		d.session_dir[0] = '\0';
 	if (ctx->home && path_normalize(d.home, sizeof(d.home), ctx->home, NULL) == 0)
 		d.has_home = true;
 	if (!json_is_object(input)) {

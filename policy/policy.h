@@ -102,6 +102,14 @@ struct policy_ctx {
 	const char *cwd;          /* absolute: where relative paths resolve (the shell's cwd) */
 	const char *project_root; /* absolute: the original cwd; NULL = cwd */
 	const char *home;         /* absolute or NULL */
+	/*
+	 * Absolute or NULL: the session's own output directory, where cordon
+	 * saved what it told the model to find there (oversized results,
+	 * background output). Read, Grep and Glob may read below it without a
+	 * rule, as the reference lets the model read its saved outputs; deny
+	 * rules and the agent's tools line still apply.
+	 */
+	const char *session_dir;
 };
 
 enum policy_verdict { POLICY_ALLOW, POLICY_DENY, POLICY_ASK };
@@ -170,6 +178,17 @@ bool policy_tool_enabled(const struct policy *p, const char *name);
  */
 enum policy_verdict policy_decide(const struct policy *p, const char *tool, const json_t *input,
 				  const struct policy_ctx *ctx, struct policy_decision *out);
+
+/*
+ * The command line of a Bash call as Claude Code normalises it before it is
+ * judged (docs/policy.md, "Bash: every part must be allowed"): a leading
+ * `cd <cwd> && ` removed (ctx->cwd as given or normalised; ctx may be NULL),
+ * `\\;` collapsed to `\;`. policy_decide() judges exactly this text, so the
+ * tool must run exactly this text: one normalisation, no second opinion.
+ * Appends to out (the caller's ceiling applies): 0, or -CORDON_ETOOBIG.
+ */
+struct buf;
+int policy_bash_command(const struct policy_ctx *ctx, const char *command, struct buf *out);
 
 /*
  * policy_decision.path without a decision (a session with no policy):

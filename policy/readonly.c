@@ -404,3 +404,55 @@ enum ro_class readonly_classify(const struct sh_cmd *c, size_t *first_operand, c
 	}
 	return RO_NO;
 }
+
+/* A redirection that cannot write a file: input, here-documents, fd duplication, /dev/null. */
+static bool redir_reads_only(const struct sh_redir *r)
+{
+	const char *t = r->target.value, *p;
+
+	switch (r->op) {
+	case SHR_IN:
+	case SHR_DUP_IN:
+	case SHR_HEREDOC:
+	case SHR_HERESTRING:
+		return true;
+	case SHR_DUP_OUT:
+		/* >&2, 2>&1, >&-; `>& FILE` (bash) writes FILE. */
+		if (r->target.flags & SHW_DYNAMIC)
+			return false;
+		if (!strcmp(t, "-"))
+			return true;
+		for (p = t; *p >= '0' && *p <= '9'; p++)
+			;
+		return p != t && (!*p || (p[0] == '-' && !p[1]));
+	default:
+		return !(r->target.flags & SHW_DYNAMIC) && !strcmp(t, "/dev/null");
+	}
+}
+
+bool readonly_command(const char *cmd, size_t len)
+{
+	struct sh_split sp;
+	struct sh_error err;
+	bool ro;
+	size_t i, j, first;
+	const char *why;
+
+	if (sh_split(&sp, cmd, len, &err) < 0) {
+		sh_split_release(&sp);
+		return false;
+	}
+	ro = sp.n > 0;
+	for (i = 0; i < sp.n && ro; i++) {
+		const struct sh_cmd *c = &sp.cmds[i];
+
+		for (j = 0; j < c->nredirs && ro; j++)
+			ro = redir_reads_only(&c->redirs[j]);
+		for (j = 0; j < c->nassigns && ro; j++)
+			ro = readonly_safe_assignment(c->assigns[j].raw);
+		if (ro && !c->header)
+			ro = c->nwords && readonly_classify(c, &first, &why) == RO_READ;
+	}
+	sh_split_release(&sp);
+	return ro;
+}

@@ -43,4 +43,14 @@ bool readonly_safe_assignment(const char *raw);
  */
 bool readonly_dangerous_assignment(const char *raw);
 
+/*
+ * Whether a whole command line only reads: it parses, and every simple
+ * command in it (substitutions included) is RO_READ, with safe assignments
+ * only and no redirection that can write (input, here-documents, fd
+ * duplications and /dev/null are fine). `cd` is not: it changes the
+ * directory later calls start in. The agent loop runs such a Bash call
+ * beside the other concurrency-safe calls of its turn, as Claude Code does.
+ */
+bool readonly_command(const char *cmd, size_t len);
+
 #endif
