@@ -92,13 +92,36 @@ static const struct input_field bash_fields[] = {
 	{ .name = "command", .type = INPUT_STRING, .required = true, .no_nul = true, .max_len = CATALOG_MAX_COMMAND,
 	  .desc = "The command to run" },
 	{ .name = "timeout", .type = INPUT_INT, .number = true,
-	  .desc = "Optional timeout in milliseconds (at most 600000)" },
+	  .desc = "Optional timeout in milliseconds (at most 600000; larger values are taken as 600000)" },
 	{ .name = "description", .type = INPUT_STRING,
 	  .desc = "What the command does, in 5-10 words of active voice (e.g. \"List files in current "
 		  "directory\")" },
 	{ .name = "run_in_background", .type = INPUT_BOOL,
-	  .desc = "Run the command in the background and read its output later" },
+	  .desc = "Run the command in the background; read its output later with TaskOutput, stop it with "
+		  "TaskStop" },
 	{ .name = NULL },
+};
+
+static const struct input_field task_output_fields[] = {
+	{ .name = "task_id", .type = INPUT_STRING, .required = true, .no_nul = true, .max_len = CATALOG_MAX_TASK_ID,
+	  .desc = "The ID of the background task to read" },
+	{ .name = "block", .type = INPUT_BOOL, .dflt = "true",
+	  .desc = "Wait for the task to finish (default true); false reads what it has written so far" },
+	{ .name = "timeout", .type = INPUT_INT, .number = true, .has_min = true, .min = 0, .dflt = "30000",
+	  .desc = "How long to wait, in milliseconds (default 30000, at most 600000)" },
+	{ .name = NULL },
+};
+
+static const struct input_field task_stop_fields[] = {
+	{ .name = "task_id", .type = INPUT_STRING, .required = true, .no_nul = true, .max_len = CATALOG_MAX_TASK_ID,
+	  .desc = "The ID of the background task to stop" },
+	{ .name = NULL },
+};
+
+/* KillShell's name for it, still accepted. */
+static const char *const task_stop_aliases[][2] = {
+	{ "shell_id", "task_id" },
+	{ NULL, NULL },
 };
 
 static const struct input_field fetch_fields[] = {
@@ -194,7 +217,24 @@ static const struct input_field notebook_fields[] = {
 	"- stdout and stderr come back together. A command that exits non-zero is reported with its exit "     \
 	"code. Output longer than 30000 characters is saved to a file and previewed.\n"                        \
 	"- The default timeout is 120000 ms (2 minutes), at most 600000 ms.\n"                                 \
-	"- run_in_background starts the command and returns at once; read its output later."
+	"- run_in_background starts the command and returns at once with a task ID; read its output with "  \
+	"TaskOutput and stop it with TaskStop. Background commands end with the session.\n"                   \
+	"- Commands run in a sandbox: no network, and files outside the workspace (and guarded files such as " \
+	"git hooks and configuration) are read-only. A refusal the sandbox caused says \"blocked by cordon\": " \
+	"do not retry it."
+
+#define TASK_OUTPUT_DESC                                                                                       \
+	"- Retrieves the output of a background command (run_in_background) by its task ID\n"                  \
+	"- Returns what it wrote so far along with its status (running, completed, failed, killed) and exit "  \
+	"code\n"                                                                                                \
+	"- block=true (the default) waits until the command ends or the timeout passes; block=false checks "    \
+	"at once\n"                                                                                             \
+	"- Long output is cut to its end; the whole output stays in the task's output file"
+
+#define TASK_STOP_DESC                                                                                         \
+	"- Stops a running background command by its task ID (its whole process tree is killed)\n"             \
+	"- Returns whether it was stopped\n"                                                                   \
+	"- Use it for a long-running command you no longer need, such as a test server"
 
 #define FETCH_DESC                                                                                             \
 	"Fetches a URL and answers a prompt about its content.\n"                                              \
@@ -231,8 +271,14 @@ static const struct tool_entry rows[] = {
 	{ .name = "Grep", .builtin = true, .profile = PROFILE_READONLY, .concurrency_safe = true,
 	  .check = CHECK_GREP, .rules = RULES_PATH, .family = FAMILY_READ, .path_param = "path",
 	  .result_cap = 20000, .fields = grep_fields, .description = GREP_DESC },
-	{ .name = "Bash", .builtin = true, .profile = PROFILE_BASH, .check = CHECK_COMMAND, .rules = RULES_COMMAND,
-	  .result_cap = 30000, .fields = bash_fields, .description = BASH_DESC },
+	{ .name = "Bash", .builtin = true, .site = SITE_COMMAND, .profile = PROFILE_BASH, .check = CHECK_COMMAND,
+	  .rules = RULES_COMMAND, .result_cap = 30000, .fields = bash_fields, .description = BASH_DESC },
+	{ .name = "TaskOutput", .builtin = true, .site = SITE_SUPERVISOR, .profile = PROFILE_BASH,
+	  .concurrency_safe = true, .check = CHECK_NONE, .result_cap = 100000, .fields = task_output_fields,
+	  .description = TASK_OUTPUT_DESC, .companion_of = "Bash" },
+	{ .name = "TaskStop", .builtin = true, .site = SITE_SUPERVISOR, .profile = PROFILE_BASH, .check = CHECK_NONE,
+	  .result_cap = 100000, .fields = task_stop_fields, .aliases = task_stop_aliases,
+	  .description = TASK_STOP_DESC, .companion_of = "Bash" },
 	{ .name = "WebFetch", .builtin = true, .profile = PROFILE_FETCH, .concurrency_safe = true,
 	  .check = CHECK_URL, .rules = RULES_DOMAIN, .result_cap = 50000, .fields = fetch_fields,
 	  .description = FETCH_DESC },

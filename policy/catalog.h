@@ -70,6 +70,14 @@ struct input_field {
 #define CATALOG_MAX_TODOS 200          /* items in one TodoWrite */
 #define CATALOG_MAX_COMMAND (1u << 20) /* a Bash command, bytes */
 #define CATALOG_MAX_URL 2000           /* a WebFetch URL, bytes (the reference's limit) */
+#define CATALOG_MAX_TASK_ID 64         /* a background task id, bytes */
+
+/* Bash's timeout input (ms): the default, and the ceiling larger values are clamped to (the reference's). */
+#define CATALOG_BASH_TIMEOUT_MS 120000
+#define CATALOG_BASH_MAX_TIMEOUT_MS 600000
+/* TaskOutput's wait (ms): the default and the ceiling. */
+#define CATALOG_TASK_WAIT_MS 30000
+#define CATALOG_TASK_MAX_WAIT_MS 600000
 
 /* ---- the rows ------------------------------------------------------------- */
 
@@ -95,6 +103,13 @@ enum tool_rules {
 /* Tools whose path rules govern each other (Claude Code: Read rules govern Glob and Grep). */
 enum tool_family { FAMILY_NONE, FAMILY_READ, FAMILY_EDIT };
 
+/* Where a builtin tool's work runs. */
+enum tool_site {
+	SITE_CHILD,      /* tool_execute() in a confined child: tools/registry.c has its run function */
+	SITE_COMMAND,    /* a command exec'd in the sandbox: Bash (runtime/session/bash.h) */
+	SITE_SUPERVISOR, /* the supervisor alone, no child: the background commands' companions */
+};
+
 /* Effects a child may claim for the supervisor to record (bits). */
 #define EFFECT_READ_STATE 0x1u   /* "read_state" for the call's own path */
 #define EFFECT_FILE_CHANGED 0x2u /* "file_changed" for the call's own path */
@@ -103,7 +118,13 @@ enum tool_family { FAMILY_NONE, FAMILY_READ, FAMILY_EDIT };
 struct tool_entry {
 	const char *name;             /* as the model spells it */
 	bool builtin;                 /* cordon runs it (false: rules only) */
-	enum sandbox_profile profile; /* the child's confinement */
+	enum tool_site site;          /* where its work runs */
+	/*
+	 * The child's confinement; a supervisor tool has the profile of the
+	 * processes it manages (TaskStop: Bash's), which is what the git
+	 * record checkpoints after (runtime/cli/run_git.c).
+	 */
+	enum sandbox_profile profile;
 	bool concurrency_safe;        /* may run beside other calls of one turn */
 	enum tool_check check;
 	enum tool_rules rules;
@@ -115,6 +136,13 @@ struct tool_entry {
 	const struct input_field *fields;
 	const char *const (*aliases)[2]; /* {alias, name} pairs accepted in input, NULL-ended */
 	const char *description;      /* model-facing */
+	/*
+	 * A companion comes with another tool: enabled wherever that one is
+	 * and not itself disabled (TaskOutput and TaskStop with Bash: an agent
+	 * whose tools line says Bash can read and stop its background
+	 * commands). NULL for most.
+	 */
+	const char *companion_of;
 };
 
 /* The row of a tool (builtin or not), or NULL. Case-sensitive. */

@@ -295,9 +295,15 @@ bool policy_tool_enabled(const struct policy *p, const char *name)
 {
 	if (!name || !is_builtin(name))
 		return false;
+	const struct tool_entry *t;
+
 	if (strvec_has(&p->disabled, name))
 		return false;
-	return p->tools_all || strvec_has(&p->tools, name);
+	if (p->tools_all || strvec_has(&p->tools, name))
+		return true;
+	/* A companion (TaskOutput, TaskStop) comes with the tool whose work it manages. */
+	t = catalog_find(name);
+	return t && t->companion_of && policy_tool_enabled(p, t->companion_of);
 }
 
 const char *policy_verdict_name(enum policy_verdict v)

@@ -21,7 +21,7 @@ static const struct {
 	{ "Edit", tool_edit_run },
 	{ "Glob", tool_glob_run },
 	{ "Grep", tool_grep_run },
-	/* Bash: a catalog row whose run function has not landed yet. */
+	/* Bash runs as a command (runtime/session/bash.h), TaskOutput and TaskStop in the supervisor. */
 	{ "WebFetch", tool_webfetch_run },
 	{ "TodoWrite", tool_todowrite_run },
 };
@@ -108,6 +108,8 @@ int tool_execute(const json_t *request, json_t **out)
 	run = tool_runner(name);
 	if (!call.entry || !call.entry->builtin)
 		return result_printf(out, true, true, "Error: No such tool available: %.200s", name ? name : "(none)");
+	if (!run && call.entry->site != SITE_CHILD)
+		return result_text(out, true, false, "this tool does not run in a tool child");
 	if (!run)
 		return result_text(out, true, false, "this tool is not implemented yet");
 	call.request = request;

@@ -41,10 +41,18 @@ static void rows_are_complete(void **state)
 			continue;
 		}
 		nbuiltin++;
+		/* A child tool has its run function; a command or supervisor tool has none in a child. */
+		if (t[i].site != SITE_CHILD)
+			assert_null(tool_runner(t[i].name));
+		else
+			assert_non_null(tool_runner(t[i].name));
+		/* A companion names a builtin tool it comes with. */
+		if (t[i].companion_of)
+			assert_true(catalog_find(t[i].companion_of) && catalog_find(t[i].companion_of)->builtin);
 		assert_non_null(t[i].description);
 		assert_true(strlen(t[i].description) > 40);
 	}
-	assert_int_equal(nbuiltin, 8);
+	assert_int_equal(nbuiltin, 10);
 	/* The tools that have landed run; the others are rows waiting for theirs. */
 	assert_non_null(tool_runner("Read"));
 	assert_non_null(tool_runner("Write"));
