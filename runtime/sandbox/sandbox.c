@@ -114,6 +114,11 @@ const char *sandbox_workspace(const struct sandbox *sb)
 	return sb->cfg.workspace;
 }
 
+const char *sandbox_tmp(const struct sandbox *sb)
+{
+	return (sb->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : sb->cfg.session_tmp;
+}
+
 /* Whether path is dir or lies below it (both absolute and normal). */
 static bool within(const char *path, const char *dir)
 {
@@ -452,6 +457,11 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 	if (r < 0)
 		goto fail;
 	sb->cfg.tmp_size = opts->tmp_size ? opts->tmp_size : DEFAULT_TMP_SIZE;
+	/* The cache (sandbox.h): its real path, never the workspace, inside it or above it. */
+	if (opts->cache_dir && (!realpath(opts->cache_dir, sb->cfg.cache_dir) ||
+				within(sb->cfg.cache_dir, sb->cfg.workspace) ||
+				within(sb->cfg.workspace, sb->cfg.cache_dir)))
+		sb->cfg.cache_dir[0] = '\0';
 	sb->cfg.uid = geteuid();
 	sb->cfg.gid = getegid();
 	sb->cfg.landlock_abi = landlock_abi();

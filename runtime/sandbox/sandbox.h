@@ -96,7 +96,19 @@ struct sandbox_opts {
 	size_t n_hide;
 	/* Do not run git to find a repository's hooks path and config files (tests; survey.h). */
 	bool no_git;
+	/*
+	 * A directory of the host (absolute, existing, the caller's own,
+	 * outside the workspace) that commands see read-write as
+	 * SANDBOX_CACHE_DIR, in namespaced mode: the per-workspace cache
+	 * (package managers, build caches) that outlives the session. NULL,
+	 * degraded mode, or a bind that fails: SANDBOX_CACHE_DIR is an empty
+	 * directory of the private tmp, gone with the session.
+	 */
+	const char *cache_dir;
 };
+
+/* Where commands find opts.cache_dir: below the private tmp, so HOME/.cache is it. */
+#define SANDBOX_CACHE_NAME ".cache"
 
 #define SANDBOX_MAX_HIDE 256
 
@@ -221,6 +233,13 @@ const char *const *sandbox_placeholders(const struct sandbox *sb);
  */
 struct sentinel_index_change;
 size_t sandbox_index_changes(struct sandbox *sb, const struct sentinel_index_change **out);
+
+/*
+ * The private temp directory as commands see it (their TMPDIR and HOME):
+ * "/tmp" in the mount view, the session's own host directory in degraded
+ * mode. Its SANDBOX_CACHE_NAME is the cache (opts.cache_dir).
+ */
+const char *sandbox_tmp(const struct sandbox *sb);
 
 /* The workspace as the sandbox resolved it (realpath), the base of the placeholders. */
 const char *sandbox_workspace(const struct sandbox *sb);

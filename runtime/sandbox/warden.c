@@ -784,7 +784,8 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	}
 	if (pid == 0) {
 		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
-				     cfg->placeholders, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins };
+				     cfg->placeholders, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins,
+				     cfg->cache_dir };
 		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
 				  LAYER_BIT(LAYER_NETNS);
 

@@ -32,6 +32,7 @@ struct warden_config {
 	const char *const *read_roots;
 	char session_tmp[PATH_MAX]; /* degraded mode: private temp dir on the host */
 	uint64_t tmp_size;
+	char cache_dir[PATH_MAX];   /* bound at /tmp/SANDBOX_CACHE_NAME in the view, or "" */
 	bool use_namespaces;
 	bool placeholders;          /* pin missing protected paths */
 	const char *const *hide;    /* paths to hide (sandbox_opts.hide, re-anchored) */

@@ -8,6 +8,7 @@
 #include "runtime/sandbox/warden_ns.h"
 #include "common/error.h"
 #include "policy/profile.h"
+#include "runtime/sandbox/sandbox.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -761,6 +762,31 @@ static int build_proc(void)
 	return proc_globals_readonly(ro, sizeof(ro) / sizeof(ro[0]));
 }
 
+/*
+ * The per-workspace cache (sandbox_opts.cache_dir) at /tmp/.cache, below
+ * the private tmp that HOME and TMPDIR name. Safe because: the supervisor
+ * passes a directory of the caller's own, outside the workspace, whose real
+ * path it resolved; it is bound nosuid,nodev like the workspace, and
+ * Landlock's rule on /tmp covers what lies below it (its rules hold the
+ * hierarchy, mounts included), so a command gets no more there than in
+ * /tmp. Not fatal: without it the cache is the tmpfs's, per session.
+ */
+static void bind_cache(const char *dir, const char *workspace)
+{
+	static const char dst[] = "/tmp/" SANDBOX_CACHE_NAME;
+	char src[PATH_MAX];
+
+	if (!dir || !dir[0] || !strncmp(workspace, dst, sizeof(dst) - 1) ||
+	    snprintf(src, sizeof(src), OLD "%s", dir) >= (int)sizeof(src))
+		return;
+	if (mkdir(dst, 0700) < 0)
+		return;
+	if (bind_mount(src, dst, false, MS_NOSUID | MS_NODEV) < 0) {
+		umount2(dst, MNT_DETACH);
+		rmdir(dst);
+	}
+}
+
 int warden_ns_build_view(const struct ns_view *v, const char **why)
 {
 	const char *const *p;
@@ -803,6 +829,7 @@ int warden_ns_build_view(const struct ns_view *v, const char **why)
 	for (p = v->read_roots; p && *p; p++)
 		STEP(bind_same(*p, true), "bind a read root");
 	STEP(bind_same(v->workspace, false), "bind the workspace");
+	bind_cache(v->cache_dir, v->workspace);
 	STEP(protect_paths(v), WARDEN_NS_PIN_FAILED);
 	STEP(build_dev(), "build /dev");
 	STEP(build_proc(), "mount /proc");

@@ -40,6 +40,7 @@ struct ns_view {
 	size_t n_hide;
 	const struct pin *pins;        /* what to pin in the workspace (pins.h; survey.h built it) */
 	size_t npins;
+	const char *cache_dir;         /* a host directory bound read-write at /tmp/SANDBOX_CACHE_NAME, or "" */
 };
 
 /*
