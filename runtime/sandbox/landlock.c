@@ -214,8 +214,15 @@ int landlock_build(enum sandbox_profile p, bool with_exec, const struct landlock
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = PROFILE_FS_HANDLED & known;
 	size = sizeof(uint64_t);
-	if (abi >= 4) {
-		/* No rules for TCP: no bind or connect (the netns has only lo anyway). */
+	/*
+	 * No rules for TCP: no bind or connect. Except an exec'd command inside
+	 * the session's network namespace: that namespace is its loopback and
+	 * nothing else (no route, no interface; the seccomp overlay refuses the
+	 * other families), so a test server may listen there and be reached,
+	 * and nothing leaves. Without it (degraded) seccomp refuses the sockets
+	 * and this refuses their use as well.
+	 */
+	if (abi >= 4 && !(with_exec && paths->netns)) {
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size = 2 * sizeof(uint64_t);
 	}

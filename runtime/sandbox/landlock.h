@@ -32,6 +32,12 @@ struct landlock_paths {
 	 * Never on the host, where READ_DIR on "/" would list every directory.
 	 */
 	bool in_view;
+	/*
+	 * True when the child is in the session's own network namespace (its
+	 * loopback only): an exec'd command's TCP bind and connect are then
+	 * left to it (a test server on 127.0.0.1), not refused by Landlock.
+	 */
+	bool netns;
 };
 
 /* The Landlock ABI version (>= 1), or -errno: -ENOSYS not built, -EOPNOTSUPP disabled. */

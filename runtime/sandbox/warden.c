@@ -227,6 +227,7 @@ static void build_rulesets(struct warden_session *ses, const struct warden_confi
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
 	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	ll.netns = (ses->layers & LAYER_BIT(LAYER_NETNS)) != 0;
 	ll.tmp = ll.in_view ? "/tmp" : cfg->session_tmp;
 	for (p = 0; p < PROFILE__COUNT; p++)
 		for (e = 0; e < 2; e++)

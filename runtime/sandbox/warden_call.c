@@ -541,6 +541,7 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
 	ll.in_view = (session_layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	ll.netns = (session_layers & LAYER_BIT(LAYER_NETNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
 	spec.call_fd = -1;
 	/* An exec'd command in degraded mode hands its listener to the notifier. */
@@ -982,6 +983,7 @@ int wspare_make(struct warden_spare *sp, int k, const struct warden_config *cfg,
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
 	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	ll.netns = (ses->layers & LAYER_BIT(LAYER_NETNS)) != 0;
 	memset(&spec, 0, sizeof(spec));
 	spec.out_fd = p.out[1];
 	spec.err_fd = p.err[1];

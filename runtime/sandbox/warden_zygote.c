@@ -357,6 +357,7 @@ static void __attribute__((noreturn)) zygote_main(int sock, int k, const struct 
 	ll.read_roots = cfg->read_roots;
 	ll.tmp = tmp;
 	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
+	ll.netns = (ses->layers & LAYER_BIT(LAYER_NETNS)) != 0;
 	memset(&conf, 0, sizeof(conf));
 	conf.profile = (enum sandbox_profile)profile;
 	conf.with_exec = !fn;

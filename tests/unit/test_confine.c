@@ -59,7 +59,7 @@ static struct child_status reported;
 /* Run fn in a child; with how != BARE, confined by profile p first. Returns the wait status. */
 static int run(enum sandbox_profile p, bool exec, enum how how, int (*fn)(void))
 {
-	struct landlock_paths ll = { ws, NULL, "/tmp", false };
+	struct landlock_paths ll = { ws, NULL, "/tmp", false, false };
 	struct seccomp_prog prog;
 	struct cordon_diag d;
 	int status, r;
