@@ -952,6 +952,13 @@ static const char *const env_allow[] = {
 	"LINES", "SOURCE_DATE_EPOCH", NULL,
 };
 static const char *const env_allow_prefix[] = { "LC_", NULL };
+/*
+ * Not secrets, though "AUTH" is in their names: who commits (git inside
+ * Bash needs an identity, and the sandbox's HOME has no ~/.gitconfig).
+ */
+static const char *const env_allow_exact[] = {
+	"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", NULL,
+};
 /* Substrings (case-insensitive) that mark a secret, and refused prefixes. */
 static const char *const env_secret_sub[] = {
 	"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE", "SESSION",
@@ -991,6 +998,9 @@ bool profile_env_allowed(const char *name)
 
 	if (!name || !*name || strchr(name, '='))
 		return false;
+	for (p = env_allow_exact; *p; p++)
+		if (!strcmp(name, *p))
+			return true;
 	for (p = env_secret_sub; *p; p++)
 		if (icontains(name, *p))
 			return false;

@@ -265,6 +265,11 @@ static void env_allowlist_refuses_secrets(void **state)
 	assert_false(profile_env_allowed("RANDOM_THING"));
 	/* A secret-looking name is refused even with an allowed prefix. */
 	assert_false(profile_env_allowed("LC_TOKEN"));
+	/* Who commits: named with AUTH, no secret; only these exact names. */
+	assert_true(profile_env_allowed("GIT_AUTHOR_NAME"));
+	assert_true(profile_env_allowed("GIT_COMMITTER_EMAIL"));
+	assert_false(profile_env_allowed("GIT_AUTHOR_TOKEN"));
+	assert_false(profile_env_allowed("GIT_ASKPASS"));
 	assert_false(profile_env_allowed(""));
 	assert_false(profile_env_allowed("PA=TH"));
 	assert_false(profile_env_allowed(NULL));
