@@ -580,7 +580,65 @@ struct bash_state {
 	size_t nparts;
 	char why[600];      /* why the first part needs approval */
 	char deny_msg[1200]; /* message of the first deny / ask */
+	struct buf allow;   /* "Bash(make test:*), ...": the allow rules that would let those parts run */
+	const struct sh_cmd *cur; /* the part being judged, */
+	bool past_rules;          /* ... once no allow rule matched it: an allow rule would let it run */
 };
+
+static void suggest(struct bash_state *b, const struct sh_cmd *c);
+
+/* A second word that names a subcommand (`git push`, `npm test`), not an option, path or value. */
+static bool is_subcommand(const char *w)
+{
+	size_t i;
+
+	if (!((w[0] >= 'a' && w[0] <= 'z') || (w[0] >= 'A' && w[0] <= 'Z')) || strlen(w) > 40)
+		return false;
+	for (i = 0; w[i]; i++)
+		if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z') || (w[i] >= '0' && w[i] <= '9') ||
+		      w[i] == '-' || w[i] == '_' || w[i] == '.'))
+			return false;
+	return true;
+}
+
+/*
+ * The allow rule that would let simple command c run, into *out (size):
+ * Bash(NAME SUB:*) when its second word is a subcommand, else Bash(NAME:*).
+ * False when no rule can vouch for it (a name computed at run time, or one
+ * a rule cannot spell).
+ */
+static bool rule_for(const struct sh_cmd *c, char *out, size_t size)
+{
+	const char *w0, *w1 = NULL;
+
+	if (!c->nwords || (c->words[0].flags & SHW_DYNAMIC))
+		return false;
+	w0 = c->words[0].value;
+	if (!*w0 || strlen(w0) > 120 || strpbrk(w0, "():*\"") || strchr(w0, ' '))
+		return false;
+	if (c->nwords > 1 && !(c->words[1].flags & SHW_DYNAMIC) && is_subcommand(c->words[1].value))
+		w1 = c->words[1].value;
+	snprintf(out, size, "Bash(%s%s%s:*)", w0, w1 ? " " : "", w1 ? w1 : "");
+	return true;
+}
+
+/* Note the rule that would allow c (once per rule). */
+static void suggest(struct bash_state *b, const struct sh_cmd *c)
+{
+	char rule[200];
+	const char *p;
+	size_t n;
+
+	if (!rule_for(c, rule, sizeof(rule)))
+		return;
+	n = strlen(rule);
+	for (p = b->allow.data; p && (p = strstr(p, rule)); p += n)
+		if ((p == b->allow.data || p[-1] == ' ') && (p[n] == ',' || !p[n]))
+			return;
+	if (b->allow.len)
+		buf_puts(&b->allow, ", ");
+	buf_puts(&b->allow, rule);
+}
 
 static void part_set(struct bash_state *b, enum part_state st, const struct rule *r, const char *text,
 		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -591,6 +649,8 @@ static void part_set(struct bash_state *b, enum part_state st, const struct rule
 	va_list ap;
 
 	if (st == PART_NEEDS) {
+		if (b->past_rules && b->cur)
+			suggest(b, b->cur);
 		if (b->nneeds++ == 0 && fmt) {
 			va_start(ap, fmt);
 			vsnprintf(b->why, sizeof(b->why), fmt, ap);
@@ -983,6 +1043,9 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	const char *why = NULL;
 	enum ro_class cls;
 
+	b->cur = NULL;
+	b->past_rules = false;
+
 	b->nparts++;
 	for (i = 0; i < MAX_VARIANTS; i++)
 		buf_init(&v[i], SH_MAX_INPUT * 2);
@@ -1105,15 +1168,23 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 		}
 		if (!ok) {
 			struct buf lim;
+			char rule[200];
 
 			buf_init(&lim, 2000);
 			for (i = 0; i < d->p->ntool_limits; i++)
 				if (!strcmp(d->p->tool_limits[i].tool, "Bash"))
 					buf_printf(&lim, "%s%s", lim.len ? ", " : "", d->p->tool_limits[i].text);
-			part_set(b, PART_DENY, NULL, c->text,
-				 "Permission to use Bash with command %.600s has been denied. (the agent's tools line "
-				 "allows Bash only for: %s)",
-				 c->text, lim.data);
+			if (rule_for(c, rule, sizeof(rule)))
+				part_set(b, PART_DENY, NULL, c->text,
+					 "Permission to use Bash with command %.600s has been denied. (the agent's tools "
+					 "line allows Bash only for: %s; %s in its tools line would allow it)",
+					 c->text, lim.data, rule);
+			else
+				part_set(b, PART_DENY, NULL, c->text,
+					 "Permission to use Bash with command %.600s has been denied. (the agent's tools "
+					 "line allows Bash only for: %s; no rule but a bare Bash can allow a command whose "
+					 "name is computed at run time)",
+					 c->text, lim.data);
 			buf_release(&lim);
 			goto out;
 		}
@@ -1131,6 +1202,8 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	}
 
 	judge_inner_shell(b, c, nesting);
+	b->cur = NULL; /* the inner parts' own: not this one's */
+	b->past_rules = false;
 
 	if (writes_protected || ((writes_outside || writes_unknown) && d->mode != PERM_BYPASS)) {
 		part_set(b, PART_NEEDS, NULL, c->text,
@@ -1158,6 +1231,9 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	}
 	if (r && (r->form == RULE_BARE || !(c->words[0].flags & SHW_DYNAMIC)))
 		goto out;
+	/* From here on, whatever this part still needs, an allow rule for it would grant. */
+	b->cur = c;
+	b->past_rules = true;
 	/* Sandbox mode: whatever the command is, it runs confined, and what it
 	 * writes outside or into protected paths was refused above. */
 	if (d->mode == PERM_BYPASS || d->mode == PERM_SANDBOX)
@@ -1279,6 +1355,7 @@ static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, cons
 	b.d = d;
 	snprintf(b.cwd, sizeof(b.cwd), "%s", d->cwd);
 	buf_init(&b.needs, 2000);
+	buf_init(&b.allow, 2000);
 	buf_init(&cmd, SH_MAX_INPUT);
 	memset(&sp, 0, sizeof(sp));
 	if (normalize_command((const char *const[2]){ raw_cwd, d->cwd }, command, &cmd) < 0) {
@@ -1309,13 +1386,15 @@ static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, cons
 	} else if (b.nneeds) {
 		if (b.nparts > 1)
 			reason(d, "This Bash command contains multiple operations. The following parts require "
-				  "approval: %s (%s;" HEADLESS ".)",
-			       b.needs.data, b.why);
+				  "approval: %s (%s;" HEADLESS "%s%s%s.)",
+			       b.needs.data, b.why, b.allow.len ? "; allow rules that would let them run: " : "",
+			       b.allow.len ? b.allow.data : "", "");
 		else
 			reason(d, "This command requires approval (%s; permission mode %s;" HEADLESS
-				  ". Read-only commands such as ls, cat, grep and git status/diff/log run without "
+				  "%s%s%s. Read-only commands such as ls, cat, grep and git status/diff/log run without "
 				  "approval.)",
-			       b.why, mode_name(d));
+			       b.why, mode_name(d), b.allow.len ? "; the allow rule " : "",
+			       b.allow.len ? b.allow.data : "", b.allow.len ? " would let it run" : "");
 		v = ask(d, NULL);
 	} else {
 		v = finish(d, POLICY_ALLOW, NULL);
@@ -1324,6 +1403,7 @@ out:
 	sh_split_release(&sp);
 	buf_release(&cmd);
 	buf_release(&b.needs);
+	buf_release(&b.allow);
 	return v;
 }
 
