@@ -1,7 +1,11 @@
 /* session.c — policy, sandbox and tool state around each call (see session.h). */
 #include "runtime/session/session.h"
+#include "runtime/session/bash.h"
+#include "runtime/session/bashfmt.h"
+#include "runtime/session/tasks.h"
 #include "runtime/session/toolrun.h"
 #include "runtime/session/fetch.h"
+#include "runtime/sandbox/sandbox.h"
 #include "policy/catalog.h"
 #include "policy/readmask.h"
 #include "tools/input.h"
@@ -14,8 +18,10 @@
 #include "common/secret.h"
 #include "common/utf8.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -23,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +41,14 @@
 struct session {
 	pthread_mutex_t lock; /* guards everything below that calls share */
 	char *workspace, *cwd, *home, *output_dir;
+	char *workspace_real; /* its real path: where a physical directory report says the shell is */
+	/*
+	 * Where the shell is: every call's cwd (relative paths, the policy's
+	 * judgement, Bash's start). Starts at cwd; Bash moves it (bash.h) within
+	 * the working directories. Under the lock; calls take a copy.
+	 */
+	char *shell_cwd;
+	char *cache_dir;      /* the per-workspace cache handed to the sandbox, or NULL */
 	bool own_output_dir;
 	char *roots[SESSION_MAX_ROOTS + 1]; /* NULL-terminated: toolrun keeps pointing at it */
 	size_t nroots;
@@ -57,6 +72,8 @@ struct session {
 	int cancel_fd; /* an eventfd: readable once cancelled */
 	atomic_bool cancelled;
 
+	struct tasks *tasks; /* Bash's background commands (tasks.h) */
+
 	struct fetch *fetch; /* WebFetch's URL checks, connections and cache */
 	session_fetch_apply_fn fetch_apply;
 	void *fetch_apply_ctx;
@@ -64,6 +81,8 @@ struct session {
 };
 
 static bool todos_ok(const json_t *todos);
+static int ensure_output_dir(struct session *s);
+static int task_exec(void *ctx, const struct sandbox_call *call, struct sandbox_result *out);
 
 /* ---- open and close ---------------------------------------------------------- */
 
@@ -104,6 +123,7 @@ static int open_sandbox(struct session *s, struct cordon_diag *diag)
 	ro.no_namespaces = s->no_namespaces;
 	ro.hide = (const char *const *)s->mask.paths.v;
 	ro.n_hide = s->mask.paths.n;
+	ro.cache_dir = s->cache_dir;
 	if (secret_latched()) {
 		diag_set(diag, 0, 0, "the sandbox must start before any secret is loaded; refusing to start it now");
 		return -CORDON_EDENIED;
@@ -114,6 +134,63 @@ static int open_sandbox(struct session *s, struct cordon_diag *diag)
 	else if (rc < 0 && !diag->msg[0])
 		diag_set(diag, 0, 0, "cannot start the sandbox for '%s': %s", s->workspace, cordon_strerror(rc));
 	return rc;
+}
+
+/* mkdir -p, each level made 0700. */
+static int mkdirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return -CORDON_ETOOBIG;
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -CORDON_ESYS;
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+/*
+ * The per-workspace cache the sandbox binds for commands (sandbox.h,
+ * cache_dir): CACHE/cordon/workspaces/NAME-HASH, CACHE being
+ * $XDG_CACHE_HOME or HOME/.cache, NAME the workspace's base name and HASH
+ * its real path's FNV-1a. Made 0700 when missing; it must be a directory of
+ * ours. NULL (the cache is then per session) without a usable home.
+ */
+static char *cache_dir_for(const char *workspace_real, const char *home)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *base = strrchr(workspace_real, '/');
+	char name[40], *dir = NULL;
+	uint64_t h = 1469598103934665603ull;
+	struct stat st;
+	size_t k = 0;
+
+	for (const char *p = workspace_real; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (base = base ? base + 1 : workspace_real; *base && k < 24; base++)
+		name[k++] = (isalnum((unsigned char)*base) || *base == '.' || *base == '_' || *base == '-') ? *base : '_';
+	name[k] = '\0';
+	if (xdg && xdg[0] == '/' && strcmp(xdg, "/")) {
+		if (asprintf(&dir, "%s/cordon/workspaces/%s-%016llx", xdg, name, (unsigned long long)h) < 0)
+			return NULL;
+	} else if (home && home[0] == '/' && strcmp(home, "/")) {
+		if (asprintf(&dir, "%s/.cache/cordon/workspaces/%s-%016llx", home, name, (unsigned long long)h) < 0)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	if (mkdirs(dir) < 0 || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    path_within(dir, workspace_real) || path_within(workspace_real, dir)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }
 
 int session_open(struct session **out, const struct session_opts *opts, struct cordon_diag *diag)
@@ -177,9 +254,39 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 			if ((rc = add_root(s, p->additional_dirs.v[i], diag)) < 0)
 				goto fail;
 	}
+	{
+		char real[PATH_MAX];
+
+		s->workspace_real = strdup(realpath(s->workspace, real) ? real : s->workspace);
+		s->shell_cwd = strdup(s->cwd);
+		if (!s->workspace_real || !s->shell_cwd)
+			goto fail;
+	}
+	/*
+	 * The output directory exists from the start and is a read-only root
+	 * of the sandbox (unless the workspace holds it): what cordon tells the
+	 * model it saved there (an oversized result, a background command's
+	 * output) can be read with Read, as the reference's can.
+	 */
+	rc = ensure_output_dir(s);
+	if (rc < 0) {
+		diag_set(diag, 0, 0, "cannot make the output directory '%s': %s", s->output_dir ? s->output_dir : "",
+			 strerror(errno));
+		goto fail;
+	}
+	if (!path_within(s->output_dir, s->workspace)) {
+		struct cordon_diag ignored;
+
+		/* Past the roots' ceiling it is only not readable: never a reason to fail. */
+		rc = add_root(s, s->output_dir, &ignored);
+		if (rc == -CORDON_ENOMEM)
+			goto fail;
+	}
+	s->cache_dir = cache_dir_for(s->workspace_real, s->home);
 	s->ctx.cwd = s->cwd;
 	s->ctx.project_root = s->workspace;
 	s->ctx.home = s->home;
+	s->ctx.session_dir = s->output_dir;
 	/* Commands read past the policy: its literal Read deny paths are hidden
 	 * in the mount view (the rules no mount can enforce are reported by
 	 * whoever offers commands). */
@@ -208,6 +315,14 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 	rc = open_sandbox(s, diag);
 	if (rc < 0)
 		goto fail;
+	{
+		struct tasks_opts to = { .dir = s->output_dir, .exec = task_exec, .exec_ctx = s,
+					 .session_cancel_fd = s->cancel_fd };
+
+		rc = tasks_open(&s->tasks, &to);
+		if (rc < 0)
+			goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -221,8 +336,16 @@ void session_close(struct session *s)
 
 	if (!s)
 		return;
+	/* Background commands first: their trees are killed through the warden, still there. */
+	tasks_close(s->tasks);
 	toolrun_close(s->tr);
 	fetch_free(s->fetch);
+	/* A cache nothing was put in leaves no trace (sessions of tests, of agents that built nothing). */
+	if (s->cache_dir)
+		rmdir(s->cache_dir);
+	free(s->cache_dir);
+	free(s->workspace_real);
+	free(s->shell_cwd);
 	free(s->workspace);
 	free(s->cwd);
 	free(s->home);
@@ -350,7 +473,8 @@ json_t *session_tool_definitions(const struct policy *p)
 	size_t n, i;
 
 	for (t = catalog_rows(&n), i = 0; defs && i < n; i++) {
-		if (!t[i].builtin || !tool_runner(t[i].name) || (p && !policy_tool_enabled(p, t[i].name)))
+		if (!t[i].builtin || (t[i].site == SITE_CHILD && !tool_runner(t[i].name)) ||
+		    (p && !policy_tool_enabled(p, t[i].name)))
 			continue;
 		if (json_array_append_new(defs, catalog_tool_json(&t[i])) < 0) {
 			json_decref(defs);
@@ -638,8 +762,8 @@ static int text_out(struct session_result *out, const char *text, bool is_error)
  * The policy's answer: 0 to run, 1 when refused (out filled), negative on
  * failure. *path receives the path the decision judged.
  */
-static int decide(struct session *s, const struct tool_entry *t, const json_t *input, char *path, size_t size,
-		  struct session_result *out)
+static int decide(struct session *s, const struct policy_ctx *ctx, const struct tool_entry *t, const json_t *input,
+		  char *path, size_t size, struct session_result *out)
 {
 	struct policy_decision *dec;
 	char *msg = NULL;
@@ -647,14 +771,14 @@ static int decide(struct session *s, const struct tool_entry *t, const json_t *i
 
 	if (!s->policy) {
 		/* No policy: every builtin tool runs, the path is resolved the same way. */
-		if (policy_call_path(t->name, input, &s->ctx, path, size) < 0)
+		if (policy_call_path(t->name, input, ctx, path, size) < 0)
 			path[0] = '\0';
 		return 0;
 	}
 	dec = malloc(sizeof(*dec)); /* 8 KiB: not on a concurrent caller's stack */
 	if (!dec)
 		return -CORDON_ENOMEM;
-	if (policy_decide(s->policy, t->name, input, &s->ctx, dec) == POLICY_ALLOW) {
+	if (policy_decide(s->policy, t->name, input, ctx, dec) == POLICY_ALLOW) {
 		snprintf(path, size, "%s", dec->path);
 		free(dec);
 		return 0;
@@ -674,7 +798,8 @@ static int decide(struct session *s, const struct tool_entry *t, const json_t *i
 }
 
 /* The request for the child; called with the lock (reads the read state). */
-static json_t *build_request(struct session *s, const struct tool_entry *t, const json_t *input, const char *path)
+static json_t *build_request(struct session *s, const struct tool_entry *t, const json_t *input, const char *cwd,
+			     const char *path)
 {
 	json_t *req, *state = json_object(), *entry;
 
@@ -684,7 +809,7 @@ static json_t *build_request(struct session *s, const struct tool_entry *t, cons
 	if (entry)
 		json_object_set(state, "read", entry);
 	req = json_pack("{s:s, s:O, s:s, s:s, s:O, s:o}", "tool", t->name, "input", input ? (json_t *)input : json_null(),
-			"cwd", s->cwd, "workspace", s->workspace, "roots", s->roots_json, "state", state);
+			"cwd", cwd, "workspace", s->workspace, "roots", s->roots_json, "state", state);
 	if (!req)
 		return NULL;
 	if ((path[0] && json_object_set_new(req, "resolved_path", json_string(path)) < 0) ||
@@ -702,14 +827,14 @@ static json_t *build_request(struct session *s, const struct tool_entry *t, cons
  * The child drops (or refuses) what the Read deny rules cover, by the path
  * it really reaches; when the patterns cannot be had, the call is not run.
  */
-static int add_deny_paths(struct session *s, const struct tool_entry *t, json_t *req)
+static int add_deny_paths(struct session *s, const struct policy_ctx *ctx, const struct tool_entry *t, json_t *req)
 {
 	json_t *deny = NULL;
 	int rc;
 
 	if (!s->policy || t->family != FAMILY_READ)
 		return 0;
-	rc = policy_read_deny_patterns(s->policy, t->name, &s->ctx, &deny);
+	rc = policy_read_deny_patterns(s->policy, t->name, ctx, &deny);
 	if (rc < 0)
 		return rc;
 	if (deny && json_array_size(deny))
@@ -917,11 +1042,303 @@ out:
 	return rc;
 }
 
+/* ---- Bash and its background commands ---------------------------------------- */
+
+/* tasks.h's way to run a call: the session's sandbox, counted in flight, a dead warden recorded. */
+static int task_exec(void *ctx, const struct sandbox_call *call, struct sandbox_result *out)
+{
+	struct session *s = ctx;
+	struct toolrun *tr;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	if (s->dead || !s->tr) {
+		pthread_mutex_unlock(&s->lock);
+		return -CORDON_EPROTO;
+	}
+	tr = s->tr;
+	s->inflight++;
+	pthread_mutex_unlock(&s->lock);
+	rc = toolrun_exec(tr, call, out);
+	pthread_mutex_lock(&s->lock);
+	s->inflight--;
+	if (rc == -CORDON_EPROTO) {
+		if (!s->dead)
+			s->deaths++;
+		s->dead = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Whether dir (absolute, normal) is a working directory of the session, or below one. */
+static bool in_working_dirs(const struct session *s, const char *dir)
+{
+	size_t i;
+
+	if (path_within(dir, s->workspace) || path_within(dir, s->workspace_real))
+		return true;
+	for (i = 0; s->policy && i < s->policy->additional_dirs.n; i++) {
+		const char *a = s->policy->additional_dirs.v[i];
+		char real[PATH_MAX];
+
+		if (path_within(dir, a) || (realpath(a, real) && path_within(dir, real)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Where the shell goes after a command reported dir: there, when it is a
+ * directory in the working directories; else back to the project root, as
+ * the reference does, and *reset says so. The report is the command's word
+ * (it could print any path on fd 3 it can name): it is checked here like any
+ * cd the model could make, and moves nothing but the next call's start.
+ */
+static void settle_cwd(struct session *s, const char *dir, bool *reset)
+{
+	char norm[PATH_NORM_MAX + 1];
+	struct stat st;
+	char *copy;
+
+	*reset = false;
+	if (path_normalize(norm, sizeof(norm), dir, NULL) == 0 && in_working_dirs(s, norm) && stat(norm, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		copy = strdup(norm);
+	} else {
+		copy = strdup(s->workspace);
+		*reset = true;
+	}
+	if (!copy)
+		return;
+	pthread_mutex_lock(&s->lock);
+	free(s->shell_cwd);
+	s->shell_cwd = copy;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static const char *signal_abbrev(int sig, char *buf, size_t size)
+{
+	const char *a = sigabbrev_np(sig);
+
+	snprintf(buf, size, "SIG%s", a ? a : "?");
+	return buf;
+}
+
+/* One foreground command: run it, settle the shell's directory, format the result. */
+static int run_bash(struct session *s, const char *command, const char *cwd, unsigned timeout_ms, bool was_reset,
+		    struct buf *text, bool *is_error, struct session_result *out)
+{
+	struct bash_spec spec = { .command = command, .cwd = cwd, .timeout_ms = timeout_ms, .out_fd = -1,
+				  .cancel_fd = s->cancel_fd };
+	struct bashfmt_run fr = { .command = command, .cap = BASH_MAX_CAPTURE, .timeout_ms = timeout_ms };
+	struct sandbox_result sr;
+	struct bash_call bc;
+	char dir[PATH_MAX], sig[24];
+	bool reset = false;
+	int rc;
+
+	spec.tmp = toolrun_tmp(s->tr);
+	rc = bash_call_init(&bc, &spec);
+	if (rc < 0)
+		return rc;
+	rc = task_exec(s, &bc.call, &sr);
+	bash_call_release(&bc);
+	if (rc == -CORDON_EPROTO) {
+		*is_error = true;
+		rc = buf_puts(text, "the tool's sandbox failed (its warden died); the command did not run to its end");
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (sr.end == SANDBOX_CANCELLED) {
+		out->cancelled = true;
+		*is_error = true;
+		rc = buf_puts(text, "the call was cancelled: cordon is stopping");
+		goto out;
+	}
+	fr.output = sr.out.data;
+	fr.len = sr.out.len;
+	fr.truncated = sr.out_truncated;
+	fr.notices = sr.notices.len ? sr.notices.data : NULL;
+	switch (sr.end) {
+	case SANDBOX_EXITED:
+		fr.exit_code = sr.exit_code;
+		break;
+	case SANDBOX_TIMEOUT:
+		fr.timed_out = true;
+		fr.exit_code = 143;
+		break;
+	case SANDBOX_SETUP:
+		fr.refused = sr.setup_error;
+		fr.exit_code = sr.exit_code;
+		break;
+	default: /* the shell itself died of a signal (a limit, a refused system call) */
+		fr.exit_code = 128 + sr.signal;
+		fr.signal_name = signal_abbrev(sr.signal, sig, sizeof(sig));
+		break;
+	}
+	/* The shell's directory when the command succeeded (bash.h), checked before the next call uses it. */
+	if (sr.end == SANDBOX_EXITED && sr.exit_code == 0 && bash_report_cwd(sr.err.data, sr.err.len, dir, sizeof(dir)) == 1)
+		settle_cwd(s, dir, &reset);
+	if (reset || was_reset)
+		fr.cwd_reset = s->workspace;
+	rc = bashfmt_result(text, is_error, &fr);
+out:
+	sandbox_result_release(&sr);
+	return rc;
+}
+
+/* A Bash call once the policy allowed it: exactly the command the policy judged runs. */
+static int call_bash(struct session *s, const struct tool_entry *t, const json_t *input, const struct policy_ctx *ctx,
+		     const char *id, unsigned long seq, struct session_result *out)
+{
+	json_t *valid = NULL, *res = NULL;
+	char *verr = NULL;
+	struct buf cmd, text;
+	long long timeout;
+	bool is_error = false, was_reset = false;
+	const char *cwd;
+	struct stat st;
+	int rc;
+
+	buf_init(&cmd, CATALOG_MAX_COMMAND + 1);
+	buf_init(&text, BUF_NOMAX);
+	/* The child validates the other tools' input; a command has no child of ours, so it is done here. */
+	rc = input_validate(&valid, &verr, t->name, t->fields, input);
+	if (rc == -CORDON_EINVAL) {
+		rc = text_out(out, verr, true);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	rc = policy_bash_command(ctx, input_str(valid, "command"), &cmd);
+	if (rc < 0)
+		goto out;
+	/* The reference's limits: the default when none (or none that makes sense), larger ones clamped. */
+	timeout = input_int(valid, "timeout", 0);
+	if (timeout <= 0)
+		timeout = CATALOG_BASH_TIMEOUT_MS;
+	if (timeout > CATALOG_BASH_MAX_TIMEOUT_MS)
+		timeout = CATALOG_BASH_MAX_TIMEOUT_MS;
+	if (!s->tr) {
+		rc = text_out(out, "Bash needs the sandbox, and this session runs its tools without one", true);
+		goto out;
+	}
+	/* A directory a command removed cannot be started in: back to the project root, and say so. */
+	cwd = ctx->cwd;
+	if (stat(cwd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		bool reset;
+
+		settle_cwd(s, s->workspace, &reset);
+		cwd = s->workspace;
+		was_reset = true;
+	}
+	if (input_bool(valid, "run_in_background", false)) {
+		struct task_spec ts = { .command = cmd.data, .description = input_str(valid, "description"),
+					.cwd = cwd, .tmp = toolrun_tmp(s->tr), .tool_use_id = id };
+
+		rc = tasks_start(s->tasks, &ts, &text, &is_error);
+	} else {
+		rc = run_bash(s, cmd.data, cwd, (unsigned)timeout, was_reset, &text, &is_error, out);
+	}
+	if (rc < 0)
+		goto out;
+	res = json_pack("{s:s%, s:b}", "content", text.data ? text.data : "", text.len, "is_error", is_error);
+	if (!res) {
+		rc = -CORDON_ENOMEM;
+		goto out;
+	}
+	rc = shape(s, t, seq, id, res);
+	if (rc == 0) {
+		out->content = json_incref(json_object_get(res, "content"));
+		out->is_error = json_is_true(json_object_get(res, "is_error"));
+	}
+out:
+	json_decref(res);
+	json_decref(valid);
+	free(verr);
+	buf_release(&cmd);
+	buf_release(&text);
+	if (rc < 0)
+		session_result_release(out);
+	return rc;
+}
+
+/* TaskOutput and TaskStop: the supervisor's own, on the session's background commands. */
+static int call_task(struct session *s, const struct tool_entry *t, const json_t *input, const char *id,
+		     unsigned long seq, struct session_result *out)
+{
+	json_t *valid = NULL, *res = NULL, *folded = NULL;
+	char *verr = NULL;
+	struct buf text;
+	bool is_error = false;
+	long long wait;
+	int rc;
+
+	buf_init(&text, BUF_NOMAX);
+	/* KillShell's shell_id is TaskStop's task_id (the row's aliases). */
+	folded = json_is_object(input) ? json_deep_copy(input) : json_incref((json_t *)input);
+	for (size_t i = 0; folded && json_is_object(folded) && t->aliases && t->aliases[i][0]; i++) {
+		json_t *v = json_object_get(folded, t->aliases[i][0]);
+
+		if (v && !json_object_get(folded, t->aliases[i][1]))
+			json_object_set(folded, t->aliases[i][1], v);
+		json_object_del(folded, t->aliases[i][0]);
+	}
+	rc = input_validate(&valid, &verr, t->name, t->fields, folded);
+	if (rc == -CORDON_EINVAL) {
+		rc = text_out(out, verr, true);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (!strcmp(t->name, "TaskStop")) {
+		rc = tasks_stop(s->tasks, input_str(valid, "task_id"), &text, &is_error);
+	} else {
+		wait = input_int(valid, "timeout", CATALOG_TASK_WAIT_MS);
+		if (wait > CATALOG_TASK_MAX_WAIT_MS)
+			wait = CATALOG_TASK_MAX_WAIT_MS;
+		rc = tasks_output(s->tasks, input_str(valid, "task_id"), input_bool(valid, "block", true),
+				  (unsigned)(wait < 0 ? 0 : wait), &text, &is_error);
+	}
+	if (rc < 0)
+		goto out;
+	res = json_pack("{s:s%, s:b}", "content", text.data ? text.data : "", text.len, "is_error", is_error);
+	if (!res) {
+		rc = -CORDON_ENOMEM;
+		goto out;
+	}
+	rc = shape(s, t, seq, id, res);
+	if (rc == 0) {
+		out->content = json_incref(json_object_get(res, "content"));
+		out->is_error = json_is_true(json_object_get(res, "is_error"));
+	}
+out:
+	json_decref(res);
+	json_decref(valid);
+	json_decref(folded);
+	free(verr);
+	buf_release(&text);
+	if (rc < 0)
+		session_result_release(out);
+	return rc;
+}
+
+json_t *session_take_notifications(struct session *s)
+{
+	return s->tasks ? tasks_take_notifications(s->tasks) : json_array();
+}
+
+/* ---- a call --------------------------------------------------------------------- */
+
 int session_call(struct session *s, const char *name, const json_t *input, const char *tool_use_id,
 		 struct session_result *out)
 {
 	const struct tool_entry *t;
-	char path[PATH_NORM_MAX + 1], idbuf[40], msg[512];
+	char path[PATH_NORM_MAX + 1], idbuf[40], msg[512], cwd[PATH_NORM_MAX + 1];
+	struct policy_ctx ctx;
 	json_t *req = NULL, *res = NULL;
 	session_runner_fn runner;
 	void *runner_ctx;
@@ -939,7 +1356,13 @@ int session_call(struct session *s, const char *name, const json_t *input, const
 			 name ? name : "");
 		return text_out(out, msg, true);
 	}
-	rc = decide(s, t, input, path, sizeof(path), out);
+	/* Where the shell is now: this call is judged and run there, whatever a concurrent cd does. */
+	pthread_mutex_lock(&s->lock);
+	snprintf(cwd, sizeof(cwd), "%s", s->shell_cwd);
+	pthread_mutex_unlock(&s->lock);
+	ctx = s->ctx;
+	ctx.cwd = cwd;
+	rc = decide(s, &ctx, t, input, path, sizeof(path), out);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (t->profile == PROFILE_FETCH)
@@ -947,11 +1370,22 @@ int session_call(struct session *s, const char *name, const json_t *input, const
 
 	pthread_mutex_lock(&s->lock);
 	seq = ++s->seq;
-	if (s->dead) {
+	if (s->dead && t->site != SITE_SUPERVISOR) {
 		pthread_mutex_unlock(&s->lock);
 		return text_out(out, "the tool's sandbox is gone (its warden died); the call did not run", true);
 	}
-	req = build_request(s, t, input, path);
+	pthread_mutex_unlock(&s->lock);
+	if (!tool_use_id) {
+		snprintf(idbuf, sizeof(idbuf), "toolu_cordon_%lu", seq);
+		tool_use_id = idbuf;
+	}
+	if (t->site == SITE_COMMAND)
+		return call_bash(s, t, input, &ctx, tool_use_id, seq, out);
+	if (t->site == SITE_SUPERVISOR)
+		return call_task(s, t, input, tool_use_id, seq, out);
+
+	pthread_mutex_lock(&s->lock);
+	req = build_request(s, t, input, cwd, path);
 	runner = s->runner ? s->runner : run_child;
 	runner_ctx = s->runner ? s->runner_ctx : s->tr;
 	if (req)
@@ -959,11 +1393,7 @@ int session_call(struct session *s, const char *name, const json_t *input, const
 	pthread_mutex_unlock(&s->lock);
 	if (!req)
 		return -CORDON_ENOMEM;
-	if (!tool_use_id) {
-		snprintf(idbuf, sizeof(idbuf), "toolu_cordon_%lu", seq);
-		tool_use_id = idbuf;
-	}
-	rc = add_deny_paths(s, t, req);
+	rc = add_deny_paths(s, &ctx, t, req);
 	if (rc == 0)
 		rc = runner(runner_ctx, t->profile, req, -1, s->cancel_fd, &res);
 

@@ -183,6 +183,14 @@ int session_seed(struct session *s, const json_t *read_state, const json_t *todo
  */
 void session_set_fetch_apply(struct session *s, session_fetch_apply_fn fn, void *ctx);
 
+/*
+ * The <task-notification> texts of background commands (Bash
+ * run_in_background) that ended since the last call, for the next message
+ * to the model (a new array of strings, maybe empty; NULL on ENOMEM). A
+ * command whose end TaskOutput or TaskStop already reported is not in it.
+ */
+json_t *session_take_notifications(struct session *s);
+
 /* The current todo list (a new reference; an empty array at first). */
 json_t *session_todos(struct session *s);
 

@@ -78,6 +78,7 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct c
 	so.fns = toolrun_fns;
 	so.n_fns = sizeof(toolrun_fns) / sizeof(toolrun_fns[0]);
 	so.no_namespaces = opts->no_namespaces;
+	so.cache_dir = opts->cache_dir;
 	r = sandbox_open(&tr->sb, &so, diag);
 	if (r < 0) {
 		free(tr);
@@ -85,6 +86,21 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct c
 	}
 	*out = tr;
 	return 0;
+}
+
+int toolrun_exec(struct toolrun *tr, const struct sandbox_call *call, struct sandbox_result *out)
+{
+	int r = sandbox_run(tr->sb, call, out);
+
+	/* A bad call is ours to fix; anything else means the warden is gone. */
+	if (r < 0 && r != -CORDON_EUNSUPPORTED && r != -CORDON_ENOMEM && r != -CORDON_EINVAL)
+		r = -CORDON_EPROTO;
+	return r;
+}
+
+const char *toolrun_tmp(const struct toolrun *tr)
+{
+	return sandbox_tmp(tr->sb);
 }
 
 unsigned toolrun_layers(const struct toolrun *tr)

@@ -55,11 +55,26 @@ struct toolrun_opts {
 	const char *const *hide; /* paths to hide from every call (sandbox_opts.hide) */
 	size_t n_hide;
 	bool no_namespaces;      /* run degraded on purpose (tests) */
+	const char *cache_dir;   /* sandbox_opts.cache_dir: the per-workspace cache, or NULL */
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct cordon_diag *diag);
 int toolrun_call(struct toolrun *tr, enum sandbox_profile profile, const json_t *request, int pass_fd,
 		 int cancel_fd, json_t **out_result);
+
+/*
+ * Run a command (call->argv) in the session sandbox, as sandbox_run()
+ * does, for the tools that exec (Bash, runtime/session/bash.h). Returns 0
+ * with *out filled (release it), -CORDON_EUNSUPPORTED (a required layer is
+ * missing: nothing ran), -CORDON_EINVAL (a bad call), -CORDON_EPROTO (the
+ * warden died or broke the protocol: reopen the sandbox), -CORDON_ENOMEM.
+ */
+struct sandbox_call;
+struct sandbox_result;
+int toolrun_exec(struct toolrun *tr, const struct sandbox_call *call, struct sandbox_result *out);
+
+/* The private temp directory as commands see it (sandbox_tmp()). */
+const char *toolrun_tmp(const struct toolrun *tr);
 
 /* The layers the session sandbox provides (LAYER_BIT mask). */
 unsigned toolrun_layers(const struct toolrun *tr);

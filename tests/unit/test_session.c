@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,7 +288,8 @@ static void results_are_shaped(void **state)
 
 	/* Plant a link where the oversized result would be saved. */
 	snprintf(out, sizeof(out), "%s/out", fx->dir);
-	assert_int_equal(mkdir(out, 0700), 0);
+	/* The session made it when it opened (a read root of the sandbox from the start). */
+	assert_true(mkdir(out, 0700) == 0 || errno == EEXIST);
 	snprintf(victim, sizeof(victim), "%s/victim", fx->dir);
 	snprintf(link, sizeof(link), "%s/big1.txt", out);
 	assert_int_equal(symlink(victim, link), 0);
