@@ -4,6 +4,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "policy/catalog.h"
+#include "policy/readonly.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -167,12 +168,22 @@ static void *call_thread(void *arg)
 	return NULL;
 }
 
-/* Whether a call may run beside others of its turn (the catalog says; Bash never, here). */
+/*
+ * Whether a call may run beside others of its turn: the catalog says, and a
+ * Bash call whose command line only reads (policy/readonly.h: no write, no
+ * cd) is, as in the reference. The policy still judges it as any call.
+ */
 static bool concurrent(const struct call *c)
 {
 	const struct tool_entry *t = catalog_find(c->name);
+	const json_t *cmd = json_object_get(c->input, "command");
 
-	return t && t->builtin && t->concurrency_safe;
+	if (!t || !t->builtin)
+		return false;
+	if (t->check == CHECK_COMMAND)
+		return json_is_string(cmd) && !json_is_true(json_object_get(c->input, "run_in_background")) &&
+		       readonly_command(json_string_value(cmd), json_string_length(cmd));
+	return t->concurrency_safe;
 }
 
 /*
@@ -330,6 +341,19 @@ static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const
 					c->ran ? c->r.effects : NULL));
 		if (json_array_append_new(results, result_block(c)) < 0)
 			goto out;
+	}
+	/*
+	 * Background commands that ended since: their <task-notification> goes
+	 * with these results, after them, as the reference injects it (a text
+	 * block; a finished run never waits for one).
+	 */
+	{
+		json_t *notes = session_take_notifications(o->session), *note;
+		size_t k;
+
+		json_array_foreach(notes, k, note)
+			json_array_append_new(results, json_pack("{s:s, s:O}", "type", "text", "text", note));
+		json_decref(notes);
 	}
 	msg = json_pack("{s:s, s:O}", "role", "user", "content", results);
 out:
