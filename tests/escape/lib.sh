@@ -102,7 +102,14 @@ esc_exec() {
 }
 
 # The confined command line; CONF_PREFIX holds no-userns in degraded mode.
+# In a -tool mode the same options go to tests/escape/bash-tool, which runs
+# the command as a Bash tool call and answers as `cordon sandbox` does.
 esc_confined_cmd() {
+	if [ "${ESC_VIA:-sandbox}" = tool ]; then
+		CONF_CMD=("${RUNAS[@]}" "${CONF_PREFIX[@]}" "$ROOT/tests/escape/bash-tool" "$CORDON"
+			--workspace "$WS" "${CONF_FLAGS[@]}" "$@")
+		return
+	fi
 	CONF_CMD=("${RUNAS[@]}" "${CONF_PREFIX[@]}" "$CORDON" sandbox --profile bash
 		--workspace "$WS" "${CONF_FLAGS[@]}" "$@")
 }
