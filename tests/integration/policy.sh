@@ -67,7 +67,7 @@ check --frobnicate Bash '{}' >/dev/null; t_eq "unknown option: exit 2" "$?" 2
 # The seed agent: eight tools, all enabled.
 out=$("$CORDON" policy show --agent "$seed" 2>/dev/null); rc=$?
 t_eq "show seed: exit 0" "$rc" 0
-t_contains "show seed: eight tools enabled" "$out" "tools enabled: Read, Write, Edit, Glob, Grep, Bash, WebFetch, TodoWrite"
+t_contains "show seed: the ten tools enabled (TaskOutput and TaskStop with Bash)" "$out" "tools enabled: Read, Write, Edit, Glob, Grep, Bash, TaskOutput, TaskStop, WebFetch, TodoWrite"
 t_contains "show seed: model" "$out" "model: sonnet"
 out=$("$CORDON" policy show --agent "$seed" 2>&1 >/dev/null)
 t_contains "show seed: warning on stderr with position" "$out" "backend-engineer.md:6:8"

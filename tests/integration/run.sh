@@ -57,7 +57,7 @@ t_check "stream-json: init first, result last, events in Claude Code's shapes" p
 import json, sys
 ev = [json.loads(l) for l in sys.argv[1].splitlines()]
 assert ev[0]["type"] == "system" and ev[0]["subtype"] == "init", ev[0]
-assert ev[0]["tools"] == ["Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "TodoWrite"], ev[0]["tools"]
+assert ev[0]["tools"] == ["Read", "Write", "Edit", "Glob", "Grep", "Bash", "TaskOutput", "TaskStop", "WebFetch", "TodoWrite"], ev[0]["tools"]
 assert ev[0]["permissionMode"] == "sandbox", ev[0]
 assert ev[-1]["type"] == "result" and ev[-1]["subtype"] == "success", ev[-1]
 sid = ev[0]["session_id"]

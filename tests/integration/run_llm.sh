@@ -74,7 +74,7 @@ key = sys.argv[2]
 assert len(reqs) == 3, len(reqs)
 b = [r["body"] for r in reqs]
 names = [t["name"] for t in b[0]["tools"]]
-assert names == ["Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "TodoWrite"], names
+assert names == ["Read", "Write", "Edit", "Glob", "Grep", "Bash", "TaskOutput", "TaskStop", "WebFetch", "TodoWrite"], names
 for t in b[0]["tools"]:
     assert t["input_schema"]["type"] == "object" and t["input_schema"]["additionalProperties"] is False, t
 # the tools and the system prompt, byte for byte the same in every request (prompt caching)
@@ -256,7 +256,7 @@ reqs = [json.loads(l) for l in open(sys.argv[1])]
 key = sys.argv[2]
 b = [r["body"] for r in reqs]
 assert len(b) == 3 and all(r["path"].endswith("/chat/completions") for r in reqs)
-assert [t["function"]["name"] for t in b[0]["tools"]] == ["Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "TodoWrite"]
+assert [t["function"]["name"] for t in b[0]["tools"]] == ["Read", "Write", "Edit", "Glob", "Grep", "Bash", "TaskOutput", "TaskStop", "WebFetch", "TodoWrite"]
 assert b[0]["messages"][0]["role"] == "system" and b[0]["model"] == "qwen3-coder"
 m = b[1]["messages"]
 roles = [x["role"] for x in m]
