@@ -8,10 +8,12 @@
 out=$(B="$B" "$ROOT/scripts/demo" 2>&1); rc=$?
 t_eq "scripts/demo exits 0" "$rc" 0
 t_contains "the suite fails before the run" "$out" "FAIL mean of 2 4 6: got 3.33333, want 4"
-t_contains "the agent runs with its own policy" "$out" "agent test-fixer, tools Read, Write, Edit, Glob, Grep, TodoWrite, permission mode acceptEdits"
+t_contains "the agent runs with its own policy" "$out" "agent test-fixer, tools Read, Write, Edit, Glob, Grep, Bash, TaskOutput, TaskStop, TodoWrite, permission mode acceptEdits"
+t_contains "the agent runs make test with Bash (its tools line allows Bash(make:*))" "$out" "> Bash make test"
+t_contains "and sees it fail before its fix" "$out" "    ✗ Exit code 2"
 t_contains "the allowed Edit under src/ lands" "$out" "src/stats.c has been updated successfully"
 t_contains "the Edit of tests/ is denied by the agent's tools line" "$out" "allows Edit only for: Edit(./src/**)"
-t_contains "the run ends in success and counts the denial" "$out" "result: success, 6 turns, exit 0, 1 call(s) denied"
+t_contains "the run ends in success and counts the denial" "$out" "result: success, 8 turns, exit 0, 1 call(s) denied"
 t_contains "the transcript is kept" "$out" "transcript: "
 t_contains "the suite is green after the run" "$out" "ok   mean of 2 4 6"
 t_contains "the diff shows the fix" "$out" "+	for (i = 0; i < n; i++)"
