@@ -32,13 +32,22 @@
  *   supervisor checks the URL, resolves, vets and connects, and runs the
  *   child with the connected socket, hop by hop (runtime/session/fetch.h);
  *   the page is then answered from by the prompt applier, if any;
+ *   Bash (catalog site SITE_COMMAND) too: the input is checked here, the
+ *   command the policy judged (policy_bash_command()) runs as an exec'd
+ *   call of the bash profile (runtime/session/bash.h), in the shell's
+ *   directory, and its end moves that directory (within the working
+ *   directories; else back to the workspace, said); with
+ *   run_in_background it becomes a task (runtime/session/tasks.h) and the
+ *   call returns at once; TaskOutput and TaskStop (SITE_SUPERVISOR) run no
+ *   child at all;
  *   6. the result is shaped as the reference does: empty text becomes
  *      "(<Tool> completed with no output)", text over the row's ceiling is
  *      saved under the output directory and previewed (<persisted-output>).
  *
  * Thread safety: session_call() may run from several threads at once (the
  * loop runs a turn's read-only calls concurrently); the shared state (read
- * state, todos, counters) is locked, the calls themselves are not. Calls of
+ * state, todos, counters, the shell's directory: each call takes a copy
+ * when it starts) is locked, the calls themselves are not. Calls of
  * tools that are not concurrency-safe should be serialised by the caller,
  * as the reference does.
  *
@@ -107,7 +116,13 @@ struct session_opts {
 	const char *home;           /* absolute or NULL: what "~" means in a path */
 	const char *const *roots;   /* extra read-only roots (absolute) */
 	size_t nroots;
-	const char *output_dir;     /* NULL: a private directory under $TMPDIR, made when first needed */
+	/*
+	 * Where oversized results and background output go; made at open (a
+	 * read-only root of the sandbox from the start, readable by the model's
+	 * Read). NULL: a private directory under $TMPDIR, removed at close
+	 * when nothing was saved in it.
+	 */
+	const char *output_dir;
 	unsigned timeout_ms;        /* per call; 0 = toolrun's default */
 	/*
 	 * Borrowed, may be NULL. Its additionalDirectories become read-only
@@ -222,7 +237,10 @@ unsigned session_layers(const struct session *s);
  */
 json_t *session_tool_definitions(const struct policy *p);
 
-/* Stop the sandbox (kills anything still running) and free. Accepts NULL. */
+/*
+ * Stop the background commands (their trees killed, their threads joined),
+ * then the sandbox (kills anything still running), and free. Accepts NULL.
+ */
 void session_close(struct session *s);
 
 /*
