@@ -162,6 +162,21 @@ t_eq "KillShell's shell_id is taken as task_id" "$(bgf 'd["killshell"]["content"
 	"<tool_use_error>No task found with ID: bnothere</tool_use_error>"
 sleep 0.3
 t_eq "a background command still running dies with the session" "$(pgrep -fc "sleep $bgm")" 0
+# cordon itself killed (-9: no cleanup of its own) with a background command running: the
+# warden dies with it (PDEATHSIG) and takes every process of the session along.
+kbm=96$RANDOM.5
+mkfifo "$tmp/killin"
+"$CORDON" tool --workspace "$ws" --stdin <"$tmp/killin" >"$tmp/killout" 2>&1 &
+kpid=$!
+exec 8>"$tmp/killin"
+bashcall "sleep $kbm" '"run_in_background": true' >&8
+for _ in $(seq 1 100); do [ "$(pgrep -fc "sleep $kbm")" -gt 0 ] && break; sleep 0.05; done
+t_eq "a background command runs while cordon does" "$(( $(pgrep -fc "sleep $kbm") > 0 ))" 1
+kill -9 "$kpid"
+exec 8>&-
+wait "$kpid" 2>/dev/null
+for _ in $(seq 1 100); do [ "$(pgrep -fc "sleep $kbm")" = 0 ] && break; sleep 0.05; done
+t_eq "cordon killed: its background command is gone too" "$(pgrep -fc "sleep $kbm")" 0
 
 # ---- git inside the sandbox ------------------------------------------------------
 repo=$ws/repo
