@@ -229,6 +229,8 @@ static json_t *result_block(const struct call *c)
 		json_object_set(b, "content", c->r.content);
 		if (c->r.is_error)
 			json_object_set_new(b, "is_error", json_true());
+		else if (!strcmp(c->name, "Bash"))
+			json_object_set_new(b, "is_error", json_false()); /* the reference's Bash says it explicitly */
 	} else if (c->ran) {
 		char msg[256];
 
