@@ -50,6 +50,7 @@ struct session {
 	char *shell_cwd;
 	char *cache_dir;      /* the per-workspace cache handed to the sandbox, or NULL */
 	bool own_output_dir;
+	bool output_made;     /* this session made the output directory (so it holds only what we put there) */
 	char *roots[SESSION_MAX_ROOTS + 1]; /* NULL-terminated: toolrun keeps pointing at it */
 	size_t nroots;
 	json_t *roots_json;
@@ -263,10 +264,13 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 			goto fail;
 	}
 	/*
-	 * The output directory exists from the start and is a read-only root
-	 * of the sandbox (unless the workspace holds it): what cordon tells the
+	 * The output directory exists from the start. When this session made
+	 * it (so it holds only what cordon put there), it is a read-only root
+	 * of the sandbox and the policy's session_dir: what cordon tells the
 	 * model it saved there (an oversized result, a background command's
-	 * output) can be read with Read, as the reference's can.
+	 * output) can be read with Read, as the reference's can. A directory
+	 * that was there before (--output-dir ~, say) is never shown to the
+	 * sandbox: it may hold anything.
 	 */
 	rc = ensure_output_dir(s);
 	if (rc < 0) {
@@ -274,19 +278,20 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 			 strerror(errno));
 		goto fail;
 	}
-	if (!path_within(s->output_dir, s->workspace)) {
+	if (s->output_made && !path_within(s->output_dir, s->workspace)) {
 		struct cordon_diag ignored;
 
 		/* Past the roots' ceiling it is only not readable: never a reason to fail. */
 		rc = add_root(s, s->output_dir, &ignored);
 		if (rc == -CORDON_ENOMEM)
 			goto fail;
+		if (rc == 0)
+			s->ctx.session_dir = s->output_dir;
 	}
 	s->cache_dir = cache_dir_for(s->workspace_real, s->home);
 	s->ctx.cwd = s->cwd;
 	s->ctx.project_root = s->workspace;
 	s->ctx.home = s->home;
-	s->ctx.session_dir = s->output_dir;
 	/* Commands read past the policy: its literal Read deny paths are hidden
 	 * in the mount view (the rules no mount can enforce are reported by
 	 * whoever offers commands). */
@@ -590,8 +595,13 @@ static int ensure_output_dir(struct session *s)
 	const char *tmp = getenv("TMPDIR");
 	char *dir;
 
-	if (s->output_dir)
-		return mkdir(s->output_dir, 0700) < 0 && errno != EEXIST ? -CORDON_ESYS : 0;
+	if (s->output_dir) {
+		if (mkdir(s->output_dir, 0700) == 0) {
+			s->output_made = true;
+			return 0;
+		}
+		return errno == EEXIST ? 0 : -CORDON_ESYS;
+	}
 	if (asprintf(&dir, "%s/cordon-tool-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp") < 0)
 		return -CORDON_ENOMEM;
 	if (!mkdtemp(dir)) {
@@ -600,6 +610,7 @@ static int ensure_output_dir(struct session *s)
 	}
 	s->output_dir = dir;
 	s->own_output_dir = true;
+	s->output_made = true;
 	return 0;
 }
 
@@ -1137,8 +1148,8 @@ static const char *signal_abbrev(int sig, char *buf, size_t size)
 }
 
 /* One foreground command: run it, settle the shell's directory, format the result. */
-static int run_bash(struct session *s, const char *command, const char *cwd, unsigned timeout_ms, bool was_reset,
-		    struct buf *text, bool *is_error, struct session_result *out)
+static int run_bash(struct session *s, const char *command, const char *cwd, const char *tmp, unsigned timeout_ms,
+		    bool was_reset, struct buf *text, bool *is_error, struct session_result *out)
 {
 	struct bash_spec spec = { .command = command, .cwd = cwd, .timeout_ms = timeout_ms, .out_fd = -1,
 				  .cancel_fd = s->cancel_fd };
@@ -1149,7 +1160,7 @@ static int run_bash(struct session *s, const char *command, const char *cwd, uns
 	bool reset = false;
 	int rc;
 
-	spec.tmp = toolrun_tmp(s->tr);
+	spec.tmp = tmp;
 	rc = bash_call_init(&bc, &spec);
 	if (rc < 0)
 		return rc;
@@ -1210,6 +1221,7 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 	long long timeout;
 	bool is_error = false, was_reset = false;
 	const char *cwd;
+	char tmp[PATH_MAX] = "";
 	struct stat st;
 	int rc;
 
@@ -1232,7 +1244,12 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 		timeout = CATALOG_BASH_TIMEOUT_MS;
 	if (timeout > CATALOG_BASH_MAX_TIMEOUT_MS)
 		timeout = CATALOG_BASH_MAX_TIMEOUT_MS;
-	if (!s->tr) {
+	/* The sandbox's tmp as commands see it, read while the sandbox cannot be swapped (reopen). */
+	pthread_mutex_lock(&s->lock);
+	if (s->tr)
+		snprintf(tmp, sizeof(tmp), "%s", toolrun_tmp(s->tr));
+	pthread_mutex_unlock(&s->lock);
+	if (!tmp[0]) {
 		rc = text_out(out, "Bash needs the sandbox, and this session runs its tools without one", true);
 		goto out;
 	}
@@ -1247,11 +1264,11 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 	}
 	if (input_bool(valid, "run_in_background", false)) {
 		struct task_spec ts = { .command = cmd.data, .description = input_str(valid, "description"),
-					.cwd = cwd, .tmp = toolrun_tmp(s->tr), .tool_use_id = id };
+					.cwd = cwd, .tmp = tmp, .tool_use_id = id };
 
 		rc = tasks_start(s->tasks, &ts, &text, &is_error);
 	} else {
-		rc = run_bash(s, cmd.data, cwd, (unsigned)timeout, was_reset, &text, &is_error, out);
+		rc = run_bash(s, cmd.data, cwd, tmp, (unsigned)timeout, was_reset, &text, &is_error, out);
 	}
 	if (rc < 0)
 		goto out;
