@@ -81,14 +81,34 @@ $(B)/libcordon.a: $(LIB_OBJS)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/cordon: $(B)/runtime/main.o $(B)/libcordon.a
+# The session's seccomp programs, compiled once at build time with the
+# libseccomp found here (scripts/gen-seccomp.c; seccomp_set_prog() in
+# runtime/sandbox/seccomp.h uses them when the run-time libseccomp and kernel
+# API level are the same, else compiles). Linked into the binary and the test
+# programs; anything linked without it compiles at run time.
+SECCOMP_SET := $(B)/gen/seccomp_builtin.o
+$(B)/gen-seccomp: $(B)/scripts/gen-seccomp.o $(B)/libcordon.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libcordon.a
+$(B)/gen/seccomp_builtin.c: $(B)/gen-seccomp \
+    $(wildcard $(shell pkg-config --variable=libdir libseccomp)/libseccomp.so)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(B)/gen-seccomp >$@.tmp && mv $@.tmp $@
+
+$(B)/gen/seccomp_builtin.o: $(B)/gen/seccomp_builtin.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/cordon: $(B)/runtime/main.o $(SECCOMP_SET) $(B)/libcordon.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(SECCOMP_SET) $(B)/libcordon.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(B)/tests/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/standalone.o $(B)/libcordon.a
+$(B)/tests/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/standalone.o $(SECCOMP_SET) $(B)/libcordon.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Attack fixtures of the escape battery are plain C: no sanitizer runtime
@@ -100,7 +120,7 @@ $(FIXTURES:%=$(B)/tests/helpers/%): $(B)/tests/helpers/%: tests/helpers/%.c
 	@$(if $(Q),echo "  CC      $< (plain)")
 	$(Q)$(CC) -D_GNU_SOURCE -I. -std=gnu11 $(WARN) -O2 -g -o $@ $< $(shell pkg-config --libs libseccomp)
 
-$(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libcordon.a
+$(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(SECCOMP_SET) $(B)/libcordon.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test-bins: $(B)/cordon $(UNIT_BINS) $(FUZZ_BINS) $(HELP_BINS)
@@ -150,4 +170,4 @@ install: $(B)/cordon
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(B)/runtime/main.d $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(HELP_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(B)/runtime/main.d $(B)/scripts/gen-seccomp.d $(SECCOMP_SET:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(HELP_BINS:=.d)

@@ -354,47 +354,36 @@ static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
 	return r;
 }
 
+/* Where program i of the seccomp session set (seccomp.h) lives in the config. */
+static struct seccomp_prog *set_slot(struct warden_config *cfg, unsigned i)
+{
+	if (i < SECCOMP_SET_ZYGOTE)
+		return &cfg->prog_fn[i - SECCOMP_SET_FN];
+	if (i < SECCOMP_SET_SPAWNED)
+		return &cfg->prog_zygote[i - SECCOMP_SET_ZYGOTE];
+	if (i == SECCOMP_SET_SPAWNED)
+		return &cfg->prog_spawned;
+	if (i == SECCOMP_SET_NOTIFIER)
+		return &cfg->prog_notifier;
+	return &cfg->prog_exec[(i - SECCOMP_SET_EXEC) / 3][(i - SECCOMP_SET_EXEC) % 3];
+}
+
+/* Every program of the session (the build's when they are this libseccomp's: seccomp_set_prog()). */
 static int compile_all(struct warden_config *cfg, struct cordon_diag *diag)
 {
 	struct cordon_diag d;
-	int p, r;
+	unsigned i;
+	int r;
 
 	diag_clear(&d);
-	for (p = 0; p < PROFILE__COUNT; p++) {
-		r = seccomp_prog_compile_reporting(&cfg->prog_fn[p],
-						   profile_seccomp((enum sandbox_profile)p, false, false),
-						   &d);
-		if (r < 0)
-			goto fail;
-	}
-	for (p = 0; p < PROFILE__COUNT; p++) {
-		r = seccomp_prog_compile_reporting(&cfg->prog_zygote[p],
-						   profile_seccomp_zygote((enum sandbox_profile)p), &d);
-		if (r < 0)
-			goto fail;
-	}
-	r = seccomp_prog_compile(&cfg->prog_spawned, profile_seccomp_spawned(), &d);
-	if (r == 0)
-		r = seccomp_prog_compile(&cfg->prog_notifier, profile_seccomp_notifier(), &d);
-	if (r < 0)
-		goto fail;
-	for (p = 0; p < 2; p++) {
-		enum sandbox_profile ep = p ? PROFILE_READONLY : PROFILE_BASH;
-
-		r = seccomp_prog_compile(&cfg->prog_exec[p][0], profile_seccomp_exec(ep, false, true), &d);
-		if (r == 0)
-			r = seccomp_prog_compile(&cfg->prog_exec[p][1],
-						 profile_seccomp_exec(ep, true, true), &d);
-		if (r == 0)
-			r = seccomp_prog_compile(&cfg->prog_exec[p][2],
-						 profile_seccomp_exec(ep, false, false), &d);
-		if (r < 0)
-			goto fail;
+	for (i = 0; i < SECCOMP_SET_COUNT; i++) {
+		r = seccomp_set_prog(set_slot(cfg, i), i, NULL, &d);
+		if (r < 0) {
+			diag_set(diag, 0, 0, "cannot compile the seccomp filters: %s", d.msg);
+			return r;
+		}
 	}
 	return 0;
-fail:
-	diag_set(diag, 0, 0, "cannot compile the seccomp filters: %s", d.msg);
-	return r;
 }
 
 int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag)

@@ -37,7 +37,7 @@
  * Each child, in this order (docs/sandbox.md, "The child, in order"): setsid, PDEATHSIG,
  * cgroup, stdin /dev/null, stdout/stderr pipes, close every other fd,
  * rlimits, cwd, capabilities dropped (securebits locked), NO_NEW_PRIVS,
- * allowlisted environment, Landlock, seccomp (compiled once per session).
+ * allowlisted environment, Landlock, seccomp (compiled at build time: seccomp.h).
  */
 #ifndef CORDON_RUNTIME_SANDBOX_H
 #define CORDON_RUNTIME_SANDBOX_H

@@ -276,6 +276,87 @@ void seccomp_prog_release(struct seccomp_prog *prog)
 	prog->n = 0;
 }
 
+const struct sc_filter *seccomp_set_filter(unsigned i, bool *report)
+{
+	static const bool variant_net[3] = { false, true, false }, variant_isolated[3] = { true, true, false };
+
+	*report = i < SECCOMP_SET_SPAWNED;
+	if (i < SECCOMP_SET_ZYGOTE)
+		return profile_seccomp((enum sandbox_profile)(i - SECCOMP_SET_FN), false, false);
+	if (i < SECCOMP_SET_SPAWNED)
+		return profile_seccomp_zygote((enum sandbox_profile)(i - SECCOMP_SET_ZYGOTE));
+	if (i == SECCOMP_SET_SPAWNED)
+		return profile_seccomp_spawned();
+	if (i == SECCOMP_SET_NOTIFIER)
+		return profile_seccomp_notifier();
+	if (i < SECCOMP_SET_COUNT) {
+		unsigned e = i - SECCOMP_SET_EXEC;
+
+		return profile_seccomp_exec(e / 3 ? PROFILE_READONLY : PROFILE_BASH, variant_net[e % 3],
+					    variant_isolated[e % 3]);
+	}
+	return NULL;
+}
+
+int seccomp_set_compile(struct seccomp_prog *out, unsigned i, struct cordon_diag *diag)
+{
+	const struct sc_filter *f;
+	bool report;
+
+	memset(out, 0, sizeof(*out));
+	out->listen = -1;
+	f = seccomp_set_filter(i, &report);
+	if (!f) {
+		diag_set(diag, 0, 0, "no seccomp program #%u in the session set", i);
+		return -CORDON_EINVAL;
+	}
+	return compile(out, f, report, diag);
+}
+
+/* The built program of slot i, when it was made here and now would make the same. */
+static const struct seccomp_builtin_prog *builtin_for(unsigned i)
+{
+	const struct seccomp_builtin *b = &seccomp_builtin_set;
+	const struct scmp_version *v;
+
+	if (!b || b->count != SECCOMP_SET_COUNT || i >= b->count)
+		return NULL;
+	v = seccomp_version();
+	/* Same library (its syscall table, its code generator) and same kernel API level (the actions it accepts). */
+	if (!v || v->major != b->version[0] || v->minor != b->version[1] || v->micro != b->version[2] ||
+	    (unsigned)seccomp_api_get() != b->api)
+		return NULL;
+	return &b->progs[i];
+}
+
+int seccomp_set_prog(struct seccomp_prog *out, unsigned i, bool *builtin, struct cordon_diag *diag)
+{
+	const struct seccomp_builtin_prog *bp = builtin_for(i);
+	int k;
+
+	if (builtin)
+		*builtin = false;
+	if (!bp || bp->n < 1 || bp->n > SECCOMP_MAX_STACK)
+		return seccomp_set_compile(out, i, diag);
+	memset(out, 0, sizeof(*out));
+	out->listen = bp->listen;
+	for (k = 0; k < bp->n; k++) {
+		size_t bytes = (size_t)bp->len[k] * sizeof(struct sock_filter);
+
+		out->insns[k] = malloc(bytes);
+		if (!out->insns[k]) {
+			seccomp_prog_release(out);
+			return -CORDON_ENOMEM;
+		}
+		memcpy(out->insns[k], bp->insns[k], bytes);
+		out->len[k] = bp->len[k];
+		out->n++;
+	}
+	if (builtin)
+		*builtin = true;
+	return 0;
+}
+
 const char *seccomp_syscall_name(int nr, char *buf, size_t size)
 {
 	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);

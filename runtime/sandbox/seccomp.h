@@ -17,6 +17,7 @@
 #ifndef CORDON_RUNTIME_SECCOMP_H
 #define CORDON_RUNTIME_SECCOMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,62 @@ int seccomp_prog_load_range(const struct seccomp_prog *prog, int from, int to);
 int seccomp_prog_load_listen(const struct seccomp_prog *prog, int from, int to, int *listener);
 
 void seccomp_prog_release(struct seccomp_prog *prog);
+
+/*
+ * The session set: every program a session loads, in a fixed order (the
+ * functions' filters by profile, the function zygotes' by profile, the
+ * spawned overlay, the notifier's, then the exec'd commands' for Bash and
+ * read-only, each isolated, with network, degraded). runtime/sandbox/sandbox.c
+ * fills struct warden_config from it.
+ */
+enum {
+	SECCOMP_SET_FN = 0,                                    /* + profile (reporting) */
+	SECCOMP_SET_ZYGOTE = SECCOMP_SET_FN + PROFILE__COUNT,  /* + profile (reporting) */
+	SECCOMP_SET_SPAWNED = SECCOMP_SET_ZYGOTE + PROFILE__COUNT,
+	SECCOMP_SET_NOTIFIER,
+	SECCOMP_SET_EXEC,                                      /* + 3 * read-only + variant */
+	SECCOMP_SET_COUNT = SECCOMP_SET_EXEC + 6,
+};
+
+/* Filter i of the set (policy/profile.h), and whether SC_KILL reports (SECCOMP_RET_TRAP). */
+const struct sc_filter *seccomp_set_filter(unsigned i, bool *report);
+
+/*
+ * Program i of the set. Compiling the whole set with libseccomp took about
+ * 30-45 ms per session start, so the build compiles it once
+ * ($(B)/gen/seccomp_builtin.c, made by scripts/gen-seccomp.c from these
+ * same tables) and this copies the built program when it was made by the
+ * libseccomp version and for the kernel API level found here: then it is
+ * exactly what the compile below would produce (tests/unit/test_seccomp_set.c
+ * compares the two). Otherwise (another libseccomp, another kernel API
+ * level, a program linked without the built set) it compiles now.
+ * *builtin (may be NULL) says which. Errors as seccomp_prog_compile().
+ */
+int seccomp_set_prog(struct seccomp_prog *out, unsigned i, bool *builtin, struct cordon_diag *diag);
+
+/* Program i of the set, always compiled now with libseccomp (the generator, the test). */
+int seccomp_set_compile(struct seccomp_prog *out, unsigned i, struct cordon_diag *diag);
+
+/*
+ * The built set, as the generator wrote it (weak: NULL in a program linked
+ * without $(B)/gen/seccomp_builtin.o). version and api: the libseccomp
+ * version and seccomp_api_get() level it was compiled with.
+ */
+struct seccomp_builtin_prog {
+	const void *insns[SECCOMP_MAX_STACK]; /* struct sock_filter[len] */
+	unsigned short len[SECCOMP_MAX_STACK];
+	int n;
+	int listen;
+};
+
+struct seccomp_builtin {
+	unsigned version[3];
+	unsigned api;
+	unsigned count; /* SECCOMP_SET_COUNT when it was generated */
+	const struct seccomp_builtin_prog *progs;
+};
+
+extern const struct seccomp_builtin seccomp_builtin_set __attribute__((weak));
 
 /* The name of syscall nr on the native architecture into buf ("#NR" when unknown). */
 const char *seccomp_syscall_name(int nr, char *buf, size_t size);
