@@ -205,6 +205,8 @@ int cmd_sandbox(int argc, char **argv)
 		return SANDBOX_EXIT_REFUSED;
 	}
 	o.workspace = ws;
+	/* One command: nothing is made ahead for a next call that never comes. */
+	o.one_call = true;
 	if (nsettings || agent) {
 		if (load_hide(&mask, ws, agent, settings) < 0)
 			goto out;

@@ -480,6 +480,7 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 
 	sb->cfg.use_namespaces = !opts->no_namespaces;
 	sb->cfg.placeholders = !opts->no_placeholders;
+	sb->cfg.one_call = opts->one_call;
 	{
 		struct survey_opts so = { sb->cfg.placeholders && sb->cfg.use_namespaces, opts->no_git };
 		bool truncated = false;

@@ -105,6 +105,13 @@ struct sandbox_opts {
 	 * directory of the private tmp, gone with the session.
 	 */
 	const char *cache_dir;
+	/*
+	 * The session runs one call (`cordon sandbox`): the warden prepares
+	 * nothing for later calls (no spares or zygotes, no call cgroups made
+	 * ahead, no heap trim for cheaper forks). Further calls still work,
+	 * each in a freshly forked child, as they would without spares.
+	 */
+	bool one_call;
 };
 
 /* Where commands find opts.cache_dir: below the private tmp, so HOME/.cache is it. */

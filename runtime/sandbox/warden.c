@@ -209,31 +209,59 @@ static void pool_give_back(struct pool *p, const struct warden_config *cfg, int 
 /* ---- the warden ---------------------------------------------------------- */
 
 /*
- * Every profile's Landlock ruleset, built once here instead of in each
- * child (open + add_rule per path per call). The mount view is final and
- * locked by now, so the rules hold the same inodes a child would resolve.
- * Safe because: a child only enforces a ruleset (landlock_restrict_self
- * snapshots it into the child's domain) and closes the fd before the call's
- * code runs (and it is close-on-exec); the warden never adds to a ruleset
- * after this, so every call of a profile gets exactly the rules it would
- * have built itself. A ruleset that cannot be built stays -1 and the child
- * builds its own, which fails the call the same way.
+ * The Landlock ruleset of one kind (profile, function or exec'd), built once
+ * here instead of in each child (open + add_rule per path per call). The
+ * mount view is final and locked by now, so the rules hold the same inodes
+ * a child would resolve. Safe because: a child only enforces a ruleset
+ * (landlock_restrict_self snapshots it into the child's domain) and closes
+ * the fd before the call's code runs (and it is close-on-exec); the warden
+ * never adds to a ruleset once built, so every call of a profile gets
+ * exactly the rules it would have built itself. A ruleset that cannot be
+ * built stays -1 and the child builds its own, which fails the call the
+ * same way.
  */
-static void build_rulesets(struct warden_session *ses, const struct warden_config *cfg)
+static void build_ruleset(struct warden_session *ses, const struct warden_config *cfg, int p, int e)
 {
 	struct landlock_paths ll;
-	int p, e;
 
+	if (ses->ll_built[p][e])
+		return;
+	ses->ll_built[p][e] = true;
 	ll.workspace = cfg->workspace;
 	ll.read_roots = cfg->read_roots;
 	ll.in_view = (ses->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0;
 	ll.netns = (ses->layers & LAYER_BIT(LAYER_NETNS)) != 0;
 	ll.tmp = ll.in_view ? "/tmp" : cfg->session_tmp;
+	ses->ll_fd[p][e] = cfg->landlock_abi >= 1
+		? landlock_build((enum sandbox_profile)p, e == 1, &ll, cfg->landlock_abi)
+		: -1;
+}
+
+/*
+ * In the mount view each kind's ruleset is built when its first call comes
+ * (a session uses two or three of the ten; `cordon sandbox` one). Safe
+ * because: every path a rule names there is a mount point or lies in a
+ * read-only mount of the locked view (workspace, read roots, /tmp, system
+ * and CA directories, /dev files, /proc, /), so no call can change what it
+ * resolves to before it is built: later is the same rules. Without a view
+ * every ruleset is built at start, as before: the rules on /etc then list
+ * its entries one by one (landlock.c), and only those present at start are
+ * readable.
+ */
+static void build_rulesets(struct warden_session *ses, const struct warden_config *cfg)
+{
+	int p, e;
+
+	for (p = 0; p < PROFILE__COUNT; p++)
+		for (e = 0; e < 2; e++) {
+			ses->ll_fd[p][e] = -1;
+			ses->ll_built[p][e] = false;
+		}
+	if (ses->layers & LAYER_BIT(LAYER_MOUNTNS))
+		return;
 	for (p = 0; p < PROFILE__COUNT; p++)
 		for (e = 0; e < 2; e++)
-			ses->ll_fd[p][e] = cfg->landlock_abi >= 1
-				? landlock_build((enum sandbox_profile)p, e == 1, &ll, cfg->landlock_abi)
-				: -1;
+			build_ruleset(ses, cfg, p, e);
 }
 
 /*
@@ -540,7 +568,7 @@ static void zygote_messages(struct calls *cs, int k, struct pool *pool,
 
 /* One call from the control socket: run it here (direct) or in a call manager. */
 static void accept_call(int ctl, struct calls *cs, struct pool *pool,
-			const struct warden_config *cfg, const struct warden_session *ses)
+			const struct warden_config *cfg, struct warden_session *ses)
 {
 	struct sbx_msg m;
 	struct wcall *c;
@@ -562,6 +590,7 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 	c = wcall_recv(fd, cfg, ses);
 	if (!c)
 		return;
+	build_ruleset(ses, cfg, wcall_kind(c) / 2, wcall_kind(c) % 2);
 	slot = cs->n < MAX_DIRECT_CALLS ? pool_take(pool, cfg) : -1;
 	/* A function needs no group for its tree kill: without cgroups it still runs here. */
 	if (slot >= 0 || (!cfg->cg.n && cs->n < MAX_DIRECT_CALLS && wcall_single_process(c))) {
@@ -615,7 +644,10 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 	ses.layers = layers;
 	ses.notify_sock = -1;
 	build_rulesets(&ses, cfg);
-	pool_init(&pool, cfg);
+	/* A one-call session (cordon sandbox) makes its one group when the call comes. */
+	memset(&pool, 0, sizeof(pool));
+	if (!cfg->one_call)
+		pool_init(&pool, cfg);
 	/*
 	 * Without a network namespace (degraded mode) exec'd commands hand
 	 * their metadata syscalls to the notifier (warden_notify.h). Forked
@@ -629,7 +661,8 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 	 * child is a fork of this process, and a fork copies (and an exit
 	 * unmaps) every page it has.
 	 */
-	malloc_trim(0);
+	if (!cfg->one_call)
+		malloc_trim(0);
 	memset(&cs, 0, sizeof(cs));
 	for (k = 0; k < WSPARE_KINDS; k++)
 		wzygote_init(&cs.zy[k]);
@@ -687,10 +720,11 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 		cs.n = n;
 		if (pf[0].revents) {
 			accept_call(ctl, &cs, &pool, cfg, &ses);
-			/* The call is dispatched: now make its kind's next spare. */
+			/* The call is dispatched: now make its kind's next spare (none for one call). */
+			if (!cfg->one_call)
 			spares_refill(&cs, &pool, cfg, &ses, false);
 		}
-		if (answered || cs.refill)
+		if ((answered || cs.refill) && !cfg->one_call)
 			spares_refill(&cs, &pool, cfg, &ses, true);
 	}
 	warden_kill_all_children();

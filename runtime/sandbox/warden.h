@@ -35,6 +35,7 @@ struct warden_config {
 	char cache_dir[PATH_MAX];   /* bound at /tmp/SANDBOX_CACHE_NAME in the view, or "" */
 	bool use_namespaces;
 	bool placeholders;          /* pin missing protected paths */
+	bool one_call;              /* sandbox_opts.one_call: nothing made ahead for later calls */
 	const char *const *hide;    /* paths to hide (sandbox_opts.hide, re-anchored) */
 	size_t n_hide;
 	const struct pin *pins;     /* what the view pins in the workspace (survey.h) */

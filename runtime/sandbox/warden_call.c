@@ -637,6 +637,11 @@ struct wcall *wcall_recv(int sock, const struct warden_config *cfg,
 	return c;
 }
 
+int wcall_kind(const struct wcall *c)
+{
+	return (int)c->req.profile * 2 + (c->req.fn >= 0 ? 0 : 1);
+}
+
 bool wcall_single_process(const struct wcall *c)
 {
 	/* A function under its filter cannot create a process (clone only with CLONE_THREAD). */

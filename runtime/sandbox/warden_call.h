@@ -38,6 +38,7 @@
 struct warden_session {
 	unsigned layers;
 	int ll_fd[PROFILE__COUNT][2];
+	bool ll_built[PROFILE__COUNT][2]; /* ll_fd was tried (warden.c builds each kind's when first used) */
 	bool exec_base;   /* the warden runs under the exec filters' main program (warden.c) */
 	int notify_sock;  /* degraded mode: where children hand listeners (warden_notify.h), or -1 */
 };
@@ -135,6 +136,9 @@ struct wcall;
  */
 struct wcall *wcall_recv(int sock, const struct warden_config *cfg,
 			 const struct warden_session *ses);
+
+/* The call's kind, numbered as the spares' (profile * 2 + 0 function, + 1 exec'd). */
+int wcall_kind(const struct wcall *c);
 
 /* True when the call's child cannot create a process: a function under its filter. */
 bool wcall_single_process(const struct wcall *c);
