@@ -4,8 +4,10 @@
  * The order of the steps is part of the security argument:
  *   1. flags, the policy (agent file, settings, CLI rules), the transcript;
  *   2. the session and its sandbox: the warden is forked here, while this
- *      process holds no secret;
+ *      process holds no secret; it builds the sandbox while we go on (and
+ *      falls back to degraded mode on its own: we fork no other);
  *   3. the provider, which sets the secret latch and reads the API key;
+ *      then we wait for the sandbox (its layers go into the system prompt);
  *   4. the loop; then the result, on stdout and in the transcript, and the
  *      exit status that matches it.
  * SIGINT and SIGTERM end the run cleanly (the loop answers the calls in
@@ -462,6 +464,8 @@ int cmd_run(int argc, char **argv)
 	so.workspace = cwd;
 	so.home = getenv("HOME");
 	so.policy = &p;
+	/* The warden builds the sandbox while we go on; session_ready() below waits for it. */
+	so.defer_ready = true;
 	rc = session_open(&sess, &so, &d);
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "cannot start the sandbox: %s", d.msg[0] ? d.msg : cordon_strerror(rc));
@@ -470,9 +474,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (meta && session_seed(sess, json_object_get(meta, "read_state"), json_object_get(meta, "todos")) < 0)
 		goto out;
-	if (!(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
-		fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
-				"see `cordon doctor`\n");
 	/* The workspace as it is, before any call (runtime/cli/run_git.h). */
 	{
 		char title[256];
@@ -502,6 +503,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	/* The sandbox's layers go into the system prompt: it must be ready now. */
+	rc = session_ready(sess, &d);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "cannot start the sandbox: %s", d.msg[0] ? d.msg : cordon_strerror(rc));
+		status = early_failure(&ev, msg, t0, CLI_EXIT_FAIL);
+		goto out;
+	}
+	if (!(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
+		fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
+				"see `cordon doctor`\n");
 	{
 		struct prompt_opts po = { .agent_prompt = p.agent_prompt, .append = o.append, .cwd = cwd,
 					  .layers = session_layers(sess), .git = git };

@@ -55,6 +55,16 @@ struct sandbox {
 	bool survey_truncated; /* the workspace was too large to survey whole */
 	struct sentinel *sentinel; /* what commands leave behind (sentinel.h); under lock */
 	pthread_mutex_t lock;
+	/*
+	 * The warden's ready message (sandbox_ready()): 0 not received yet, 1
+	 * the session is open, < 0 it failed to open (that code; the warden
+	 * is reaped). ready_msg is sandbox_ready()'s diag. Under ready_lock.
+	 */
+	pthread_mutex_t ready_lock;
+	int ready;
+	char ready_msg[CORDON_DIAG_MSG];
+	unsigned require_open;  /* sandbox_start()'s opts.require and no_namespaces, for sandbox_ready() */
+	bool no_namespaces;
 };
 
 /* Remove the placeholders that are still empty (anything with content is the user's now), deepest first. */
@@ -102,10 +112,13 @@ static int list_placeholders(struct sandbox *sb, bool made)
 	return 0;
 }
 
+static void await_ready(const struct sandbox *sb);
+
 const char *const *sandbox_placeholders(const struct sandbox *sb)
 {
 	static const char *const none[] = { NULL };
 
+	await_ready(sb);
 	return sb->ph_paths ? (const char *const *)sb->ph_paths : none;
 }
 
@@ -324,9 +337,10 @@ static void reap_warden(struct sandbox *sb)
 	sb->warden = -1;
 }
 
-static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
+/* Fork the warden; its ready message comes later (wait_warden()). */
+static int fork_warden_only(struct sandbox *sb)
 {
-	int sv[2], r;
+	int sv[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -345,13 +359,27 @@ static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
 	close(sv[1]);
 	sb->ctl = sv[0];
 	sb->warden = pid;
-	r = sbx_recv_msg(sb->ctl, rd, sizeof(*rd), READY_TIMEOUT_MS);
+	return 0;
+}
+
+/* The warden's ready message (or why there is none: it is reaped then). */
+static int wait_warden(struct sandbox *sb, struct sbx_ready *rd)
+{
+	int r = sbx_recv_msg(sb->ctl, rd, sizeof(*rd), READY_TIMEOUT_MS);
+
 	if (r == 0 && rd->magic != SBX_MAGIC)
 		r = -CORDON_EPROTO;
 	if (r < 0)
 		reap_warden(sb);
 	rd->reason[sizeof(rd->reason) - 1] = '\0';
 	return r;
+}
+
+static int fork_warden(struct sandbox *sb, struct sbx_ready *rd)
+{
+	int r = fork_warden_only(sb);
+
+	return r < 0 ? r : wait_warden(sb, rd);
 }
 
 /* Where program i of the seccomp session set (seccomp.h) lives in the config. */
@@ -386,12 +414,16 @@ static int compile_all(struct warden_config *cfg, struct cordon_diag *diag)
 	return 0;
 }
 
-int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag)
+/*
+ * Everything sandbox_open() does before the warden is forked: checks, the
+ * seccomp set, the environment, the temp dir, cgroups, the survey. On
+ * failure *out is NULL and everything is released.
+ */
+static int prepare(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag)
 {
 	struct sandbox *sb;
-	struct sbx_ready rd;
 	struct stat st;
-	char name[64], missing[128];
+	char name[64];
 	const char *why;
 	int r, p;
 
@@ -412,6 +444,7 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 	sb->require = opts->require;
 	pins_init(&sb->pins);
 	pthread_mutex_init(&sb->lock, NULL);
+	pthread_mutex_init(&sb->ready_lock, NULL);
 	for (p = 0; p < CGROUP_MAX_HIER; p++)
 		sb->cfg.cg.dirfd[p] = -1;
 	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0) {
@@ -507,54 +540,6 @@ int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct c
 			sb->cfg.npins = sb->pins.n;
 		}
 	}
-	r = fork_warden(sb, &rd);
-	if (r == 0 && rd.status == -CORDON_EDENIED) {
-		/* A path to hide or pin could not be covered: running degraded
-		 * would protect none at all, so the session does not open. */
-		diag_set(diag, 0, 0, "the sandbox cannot %s", rd.reason);
-		r = rd.status;
-		goto fail;
-	}
-	if (r == 0 && rd.status < 0 && sb->cfg.use_namespaces) {
-		/* Namespaces refused: a fresh warden without them (degraded mode). */
-		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
-		reap_warden(sb);
-		sb->cfg.use_namespaces = false;
-		r = fork_warden(sb, &rd);
-	} else if (opts->no_namespaces) {
-		snprintf(sb->reason, sizeof(sb->reason), "namespaces disabled on request");
-	} else if (r == 0 && rd.status == 0 && rd.reason[0]) {
-		/* Root without a user namespace: the other namespaces, mounts unlocked. */
-		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
-	}
-	if (r == 0 && rd.status < 0)
-		r = rd.status;
-	if (r < 0)
-		goto fail;
-	sb->layers = rd.layers | warden_child_layers(&sb->cfg);
-	/* Degraded: the warden pinned nothing, made no placeholder. */
-	r = list_placeholders(sb, (rd.layers & LAYER_BIT(LAYER_MOUNTNS)) != 0);
-	sentinel_ready(sb->sentinel, &sb->pins, sb->survey_truncated);
-	if (r < 0)
-		goto fail;
-	if (opts->require & ~sb->layers) {
-		diag_set(diag, 0, 0, "required sandbox layer(s) not available here: %s%s%s%s",
-			 layer_format_list(opts->require & ~sb->layers, missing, sizeof(missing)),
-			 sb->reason[0] ? " (namespaces: " : "", sb->reason, sb->reason[0] ? ")" : "");
-		r = -CORDON_EUNSUPPORTED;
-		goto fail;
-	}
-	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)))
-		diag_set(diag, 0, 0, "sandbox degraded (%s%s); calls run with %s only%s",
-			 sb->cfg.use_namespaces ? "no user namespace: " : "no namespaces: ", sb->reason,
-			 layer_format_list(sb->layers, missing, sizeof(missing)),
-			 sb->cfg.n_hide && !(sb->layers & LAYER_BIT(LAYER_MOUNTNS))
-				 ? ", and the Read deny paths are not hidden from commands (no mount namespace)"
-				 : "");
-	else if (sb->survey_truncated)
-		diag_set(diag, 0, 0, "the workspace '%s' is too large to survey whole (%u entries): guarded "
-			 "names and repositories the walk did not reach are not pinned, and every call's check "
-			 "walks it in full", sb->cfg.workspace, (unsigned)WSSCAN_MAX_ENTRIES);
 	*out = sb;
 	return 0;
 fail:
@@ -567,13 +552,166 @@ fail:
 	return r;
 }
 
+/*
+ * The session is open when the warden said so (rd); record what it
+ * reported and judge it: the session's layers, the placeholders the
+ * warden made, the sentinel's start, the layers required, the warning.
+ */
+static int opened(struct sandbox *sb, const struct sbx_ready *rd, unsigned require, bool no_namespaces,
+		  struct cordon_diag *diag)
+{
+	char missing[128];
+	int r;
+
+	if (rd->status == -CORDON_EDENIED) {
+		/* A path to hide or pin could not be covered: running degraded
+		 * would protect none at all, so the session does not open. */
+		diag_set(diag, 0, 0, "the sandbox cannot %s", rd->reason);
+		return rd->status;
+	}
+	if (no_namespaces)
+		snprintf(sb->reason, sizeof(sb->reason), "namespaces disabled on request");
+	else if (rd->status == 0 && rd->reason[0])
+		/* Root without a user namespace (the other namespaces, mounts unlocked),
+		 * or a warden that fell back to degraded mode itself (sandbox_start()). */
+		snprintf(sb->reason, sizeof(sb->reason), "%s", rd->reason);
+	if (rd->status < 0)
+		return rd->status;
+	sb->layers = rd->layers | warden_child_layers(&sb->cfg);
+	/* Degraded: the warden pinned nothing, made no placeholder. */
+	r = list_placeholders(sb, (rd->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0);
+	sentinel_ready(sb->sentinel, &sb->pins, sb->survey_truncated);
+	if (r < 0)
+		return r;
+	if (require & ~sb->layers) {
+		diag_set(diag, 0, 0, "required sandbox layer(s) not available here: %s%s%s%s",
+			 layer_format_list(require & ~sb->layers, missing, sizeof(missing)),
+			 sb->reason[0] ? " (namespaces: " : "", sb->reason, sb->reason[0] ? ")" : "");
+		return -CORDON_EUNSUPPORTED;
+	}
+	if (!(sb->layers & LAYER_BIT(LAYER_USERNS)))
+		diag_set(diag, 0, 0, "sandbox degraded (%s%s); calls run with %s only%s",
+			 (sb->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "no user namespace: " : "no namespaces: ",
+			 sb->reason, layer_format_list(sb->layers, missing, sizeof(missing)),
+			 sb->cfg.n_hide && !(sb->layers & LAYER_BIT(LAYER_MOUNTNS))
+				 ? ", and the Read deny paths are not hidden from commands (no mount namespace)"
+				 : "");
+	else if (sb->survey_truncated)
+		diag_set(diag, 0, 0, "the workspace '%s' is too large to survey whole (%u entries): guarded "
+			 "names and repositories the walk did not reach are not pinned, and every call's check "
+			 "walks it in full", sb->cfg.workspace, (unsigned)WSSCAN_MAX_ENTRIES);
+	return 0;
+}
+
+int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag)
+{
+	struct sandbox *sb;
+	struct sbx_ready rd;
+	int r;
+
+	*out = NULL;
+	r = prepare(&sb, opts, diag);
+	if (r < 0)
+		return r;
+	r = fork_warden(sb, &rd);
+	if (r == 0 && rd.status < 0 && rd.status != -CORDON_EDENIED && sb->cfg.use_namespaces) {
+		/* Namespaces refused: a fresh warden without them (degraded mode). We
+		 * hold no secret yet (prepare() checked the latch; nothing since). */
+		snprintf(sb->reason, sizeof(sb->reason), "%s", rd.reason);
+		reap_warden(sb);
+		sb->cfg.use_namespaces = false;
+		r = fork_warden(sb, &rd);
+		if (r == 0 && rd.status == 0 && !rd.reason[0])
+			snprintf(rd.reason, sizeof(rd.reason), "%.*s", (int)sizeof(rd.reason) - 1, sb->reason);
+	}
+	if (r == 0)
+		r = opened(sb, &rd, opts->require, opts->no_namespaces, diag);
+	if (r < 0) {
+		int saved = errno;
+
+		sb->ready = r; /* nothing more will come from the warden: close reaps it */
+		sandbox_close(sb);
+		errno = saved;
+		return r;
+	}
+	sb->ready = 1;
+	if (diag)
+		snprintf(sb->ready_msg, sizeof(sb->ready_msg), "%s", diag->msg);
+	*out = sb;
+	return 0;
+}
+
+int sandbox_start(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag)
+{
+	struct sandbox *sb;
+	int r;
+
+	*out = NULL;
+	r = prepare(&sb, opts, diag);
+	if (r < 0)
+		return r;
+	/* The warden falls back to degraded mode itself if it must: we may read a secret meanwhile. */
+	sb->cfg.standby = sb->cfg.use_namespaces;
+	sb->require_open = opts->require;
+	sb->no_namespaces = opts->no_namespaces;
+	r = fork_warden_only(sb);
+	if (r < 0) {
+		int saved = errno;
+
+		sandbox_close(sb);
+		errno = saved;
+		return r;
+	}
+	*out = sb;
+	return 0;
+}
+
+int sandbox_ready(struct sandbox *sb, struct cordon_diag *diag)
+{
+	struct sbx_ready rd;
+	struct cordon_diag d;
+	int r;
+
+	pthread_mutex_lock(&sb->ready_lock);
+	if (sb->ready == 0) {
+		diag_clear(&d);
+		r = wait_warden(sb, &rd);
+		if (r == 0)
+			r = opened(sb, &rd, sb->require_open, sb->no_namespaces, &d);
+		if (r < 0)
+			reap_warden(sb);
+		sb->ready = r < 0 ? r : 1;
+		snprintf(sb->ready_msg, sizeof(sb->ready_msg), "%s", d.msg);
+	}
+	r = sb->ready < 0 ? sb->ready : 0;
+	if (diag) {
+		diag_clear(diag);
+		if (sb->ready_msg[0])
+			diag_set(diag, 0, 0, "%s", sb->ready_msg);
+	}
+	pthread_mutex_unlock(&sb->ready_lock);
+	return r;
+}
+
+/*
+ * The getters below wait for the warden like sandbox_run(): what they
+ * return is only known once it is ready. The session is logically
+ * const to them (sandbox_ready() only fills in what the warden said).
+ */
+static void await_ready(const struct sandbox *sb)
+{
+	sandbox_ready((struct sandbox *)sb, NULL);
+}
+
 unsigned sandbox_layers(const struct sandbox *sb)
 {
+	await_ready(sb);
 	return sb->layers;
 }
 
 const char *sandbox_degraded_reason(const struct sandbox *sb)
 {
+	await_ready(sb);
 	return (sb->layers & LAYER_BIT(LAYER_USERNS)) ? "" : sb->reason;
 }
 
@@ -583,6 +721,9 @@ void sandbox_close(struct sandbox *sb)
 
 	if (!sb)
 		return;
+	/* A warden still building the view: its placeholders must be known to be removed. */
+	if (sb->ctl >= 0 && sb->ready == 0)
+		sandbox_ready(sb, NULL);
 	reap_warden(sb);
 	/* After the warden: its mount namespace (which pinned them) is gone. */
 	if (sb->ph_paths)
@@ -603,6 +744,7 @@ void sandbox_close(struct sandbox *sb)
 	pins_release(&sb->pins);
 	sentinel_close(sb->sentinel);
 	pthread_mutex_destroy(&sb->lock);
+	pthread_mutex_destroy(&sb->ready_lock);
 	free_env(sb->roots);
 	free_env(sb->hide);
 	free(sb);
@@ -675,6 +817,15 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 	buf_init(&payload, SBX_MAX_REQUEST);
 	if ((unsigned)call->profile >= PROFILE__COUNT)
 		return -CORDON_EINVAL;
+	/* A session from sandbox_start(): its first calls wait for the warden here. */
+	r = sandbox_ready(sb, NULL);
+	if (r < 0) {
+		out->end = SANDBOX_SETUP;
+		out->exit_code = SANDBOX_EXIT_REFUSED;
+		snprintf(out->setup_error, sizeof(out->setup_error), "the sandbox did not start: %.200s",
+			 sb->ready_msg[0] ? sb->ready_msg : cordon_strerror(r));
+		return r == -CORDON_EUNSUPPORTED ? r : -CORDON_EPROTO;
+	}
 	if (call->fn) {
 		for (i = 0; i < sb->cfg.n_fns; i++)
 			if (!strcmp(sb->cfg.fns[i].name, call->fn))

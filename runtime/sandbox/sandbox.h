@@ -205,6 +205,27 @@ struct sandbox_result {
 int sandbox_open(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag);
 
 /*
+ * sandbox_open() in two halves, for a caller with other work to do before
+ * its first call (`cordon -p`: the provider, the first model request).
+ * sandbox_start() does all sandbox_open() does up to forking the warden and
+ * returns while the warden builds the sandbox; like sandbox_open() it must
+ * come before any secret is read, and its errors are those found until
+ * then. If the namespaces then fail, the warden falls back to degraded mode
+ * itself (a process of it that never entered them serves), since the
+ * supervisor may hold a secret by then and must not fork another.
+ *
+ * sandbox_ready() waits until the warden is ready (at most 15 s) and
+ * returns what sandbox_open() would have: 0 with diag holding the warning
+ * to show, or its errors with diag saying why; the same result on every
+ * later call. A session that failed to open stays unusable (every call
+ * fails with that error) until sandbox_close(). sandbox_run(),
+ * sandbox_layers(), sandbox_degraded_reason(), sandbox_placeholders() and
+ * sandbox_close() wait for it themselves. Any thread.
+ */
+int sandbox_start(struct sandbox **out, const struct sandbox_opts *opts, struct cordon_diag *diag);
+int sandbox_ready(struct sandbox *sb, struct cordon_diag *diag);
+
+/*
  * Run one call. Returns 0 with *out filled (whatever the child did: see
  * out->end), -CORDON_EUNSUPPORTED when a required layer is missing (nothing
  * ran), -CORDON_EPROTO when the warden broke the protocol or died,
@@ -214,7 +235,10 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 
 void sandbox_result_release(struct sandbox_result *r);
 
-/* The layers the session provides (LAYER_BIT mask); per call add landlock/seccomp/caps/rlimits. */
+/*
+ * The layers the session provides (LAYER_BIT mask); per call add landlock/seccomp/caps/rlimits.
+ * Waits for sandbox_ready(); 0 when the session failed to open.
+ */
 unsigned sandbox_layers(const struct sandbox *sb);
 
 /* One line saying why namespaces are missing ("" when they are on). */

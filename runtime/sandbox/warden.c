@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -770,13 +771,144 @@ static int drop_privileges(void)
 	return 0;
 }
 
-void warden_main(int ctl, const struct warden_config *cfg)
+/*
+ * A failure to build the namespaced session goes to the supervisor (ctl),
+ * or, under a standby (report >= 0: sandbox_start()), to the standby,
+ * which then serves in degraded mode itself or refuses.
+ */
+static void __attribute__((noreturn)) fail_ready(int ctl, int report, int status, const char *why, int err)
 {
-	int keep[CGROUP_MAX_HIER + 1], nkeep = 0, i, status;
+	send_ready(report >= 0 ? report : ctl, status, 0, why, err);
+	_exit(1);
+}
+
+/*
+ * The namespaced session: enter the namespaces here, fork pid 1, which
+ * builds and locks the view and serves; this half waits for it. report:
+ * the standby's socket (its end closes once pid 1 said it is ready), or -1.
+ */
+static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_config *cfg, int report)
+{
 	char rootns_reason[200] = "";
 	bool rootns = false;
 	const char *why = "";
+	int i, status;
 	pid_t pid;
+
+	if (warden_ns_unshare(cfg->uid, cfg->gid, &why) < 0) {
+		int err = errno;
+
+		/* Root can still have the other namespaces (unlocked mounts). */
+		if (strcmp(why, WARDEN_NS_USERNS_REFUSED) || geteuid() != 0 ||
+		    warden_ns_unshare_root(&why) < 0)
+			fail_ready(ctl, report, -CORDON_EUNSUPPORTED, why, err);
+		snprintf(rootns_reason, sizeof(rootns_reason), "%s: %s", WARDEN_NS_USERNS_REFUSED,
+			 strerror(err));
+		rootns = true;
+	}
+	pid = fork();
+	if (pid < 0)
+		fail_ready(ctl, report, -CORDON_ESYS, "fork pid 1", errno);
+	if (pid == 0) {
+		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
+				     cfg->placeholders, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins,
+				     cfg->cache_dir };
+		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
+				  LAYER_BIT(LAYER_NETNS);
+
+		/* pid 1 of the session: when we go, every process in it goes. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (warden_ns_build_view(&v, &why) < 0 ||
+		    (!rootns && warden_ns_lock(cfg->uid, cfg->gid, &why) < 0))
+			/* A path to hide that cannot be hidden is no reason to run
+			 * degraded (which hides nothing): refuse the session. */
+			fail_ready(ctl, report,
+				   !strcmp(why, WARDEN_NS_HIDE_FAILED) || !strcmp(why, WARDEN_NS_PIN_FAILED)
+					   ? -CORDON_EDENIED : -CORDON_EUNSUPPORTED,
+				   why, errno);
+		if (drop_privileges() < 0)
+			fail_ready(ctl, report, -CORDON_ESYS, "drop the warden's capabilities", errno);
+		if (!rootns)
+			layers |= LAYER_BIT(LAYER_USERNS);
+		send_ready_text(ctl, layers, rootns ? rootns_reason : "");
+		/* The standby stands down when this end closes (its only other holder is our parent, which closed it). */
+		if (report >= 0)
+			close(report);
+		serve(ctl, cfg, layers);
+	}
+	close(ctl);
+	if (report >= 0)
+		close(report);
+	for (i = 0; i < CGROUP_MAX_HIER; i++)
+		if (cfg->cg.dirfd[i] >= 0)
+			close(cfg->cg.dirfd[i]);
+	/* This outer half only waits for pid 1. */
+	drop_privileges();
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/*
+ * sandbox_start()'s warden: the namespaced attempt runs in a child, while
+ * this process, which never entered a namespace (it only scrubbed its
+ * memory and descriptors), waits to hear how it went. It heard nothing
+ * when pid 1 is ready: it then only waits, as the outer half does. On a
+ * failure it is what sandbox_open() would fork next: a fresh warden for
+ * degraded mode (or, for a path that could not be covered, the refusal),
+ * without the supervisor forking again once it may hold a secret.
+ */
+static void __attribute__((noreturn)) standby(int ctl, const struct warden_config *cfg)
+{
+	struct sbx_ready rd;
+	int sv[2], i, status, r;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		namespaced(ctl, cfg, -1); /* no standby to be had: a failure goes to the supervisor */
+	pid = fork();
+	if (pid < 0)
+		namespaced(ctl, cfg, -1);
+	if (pid == 0) {
+		close(sv[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		namespaced(ctl, cfg, sv[1]);
+	}
+	close(sv[1]);
+	r = sbx_recv_msg(sv[0], &rd, sizeof(rd), -1);
+	close(sv[0]);
+	if (r < 0 || rd.magic != SBX_MAGIC) {
+		/* EOF: pid 1 is ready (or died without a word: the supervisor sees EOF on ctl). */
+		close(ctl);
+		for (i = 0; i < CGROUP_MAX_HIER; i++)
+			if (cfg->cg.dirfd[i] >= 0)
+				close(cfg->cg.dirfd[i]);
+		drop_privileges();
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(1);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	rd.reason[sizeof(rd.reason) - 1] = '\0';
+	if (rd.status == -CORDON_EDENIED) {
+		sbx_send_msg(ctl, &rd, sizeof(rd));
+		_exit(1);
+	}
+	if (drop_privileges() < 0) {
+		send_ready(ctl, -CORDON_ESYS, 0, "drop the warden's capabilities", errno);
+		_exit(1);
+	}
+	/* Degraded mode, saying why (sandbox_open() reports the first warden's reason the same way). */
+	send_ready_text(ctl, 0, rd.reason);
+	serve(ctl, cfg, 0);
+}
+
+void warden_main(int ctl, const struct warden_config *cfg)
+{
+	int keep[CGROUP_MAX_HIER + 1], nkeep = 0, i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "cordon-warden", 0, 0, 0);
@@ -799,59 +931,7 @@ void warden_main(int ctl, const struct warden_config *cfg)
 		send_ready(ctl, 0, 0, NULL, 0);
 		serve(ctl, cfg, 0);
 	}
-	if (warden_ns_unshare(cfg->uid, cfg->gid, &why) < 0) {
-		int err = errno;
-
-		/* Root can still have the other namespaces (unlocked mounts). */
-		if (strcmp(why, WARDEN_NS_USERNS_REFUSED) || geteuid() != 0 ||
-		    warden_ns_unshare_root(&why) < 0) {
-			send_ready(ctl, -CORDON_EUNSUPPORTED, 0, why, err);
-			_exit(1);
-		}
-		snprintf(rootns_reason, sizeof(rootns_reason), "%s: %s", WARDEN_NS_USERNS_REFUSED,
-			 strerror(err));
-		rootns = true;
-	}
-	pid = fork();
-	if (pid < 0) {
-		send_ready(ctl, -CORDON_ESYS, 0, "fork pid 1", errno);
-		_exit(1);
-	}
-	if (pid == 0) {
-		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
-				     cfg->placeholders, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins,
-				     cfg->cache_dir };
-		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
-				  LAYER_BIT(LAYER_NETNS);
-
-		/* pid 1 of the session: when we go, every process in it goes. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		if (warden_ns_build_view(&v, &why) < 0 ||
-		    (!rootns && warden_ns_lock(cfg->uid, cfg->gid, &why) < 0)) {
-			/* A path to hide that cannot be hidden is no reason to run
-			 * degraded (which hides nothing): refuse the session. */
-			send_ready(ctl, !strcmp(why, WARDEN_NS_HIDE_FAILED) || !strcmp(why, WARDEN_NS_PIN_FAILED)
-					   ? -CORDON_EDENIED : -CORDON_EUNSUPPORTED,
-				   0, why, errno);
-			_exit(1);
-		}
-		if (drop_privileges() < 0) {
-			send_ready(ctl, -CORDON_ESYS, 0, "drop the warden's capabilities", errno);
-			_exit(1);
-		}
-		if (!rootns)
-			layers |= LAYER_BIT(LAYER_USERNS);
-		send_ready_text(ctl, layers, rootns ? rootns_reason : "");
-		serve(ctl, cfg, layers);
-	}
-	close(ctl);
-	for (i = 0; i < CGROUP_MAX_HIER; i++)
-		if (cfg->cg.dirfd[i] >= 0)
-			close(cfg->cg.dirfd[i]);
-	/* This outer half only waits for pid 1. */
-	drop_privileges();
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	if (cfg->standby)
+		standby(ctl, cfg);
+	namespaced(ctl, cfg, -1);
 }

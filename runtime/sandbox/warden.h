@@ -36,6 +36,12 @@ struct warden_config {
 	bool use_namespaces;
 	bool placeholders;          /* pin missing protected paths */
 	bool one_call;              /* sandbox_opts.one_call: nothing made ahead for later calls */
+	/*
+	 * sandbox_start(): the supervisor will not fork another warden if the
+	 * namespaces fail (it may hold a secret by then), so this one keeps a
+	 * process that never entered them, to serve in degraded mode itself.
+	 */
+	bool standby;
 	const char *const *hide;    /* paths to hide (sandbox_opts.hide, re-anchored) */
 	size_t n_hide;
 	const struct pin *pins;     /* what the view pins in the workspace (survey.h) */

@@ -110,7 +110,7 @@ static int add_root(struct session *s, const char *dir, struct cordon_diag *diag
 	return 0;
 }
 
-static int open_sandbox(struct session *s, struct cordon_diag *diag)
+static int open_sandbox(struct session *s, bool defer_ready, struct cordon_diag *diag)
 {
 	struct toolrun_opts ro = { 0 };
 	int rc;
@@ -125,6 +125,7 @@ static int open_sandbox(struct session *s, struct cordon_diag *diag)
 	ro.hide = (const char *const *)s->mask.paths.v;
 	ro.n_hide = s->mask.paths.n;
 	ro.cache_dir = s->cache_dir;
+	ro.defer_ready = defer_ready;
 	if (secret_latched()) {
 		diag_set(diag, 0, 0, "the sandbox must start before any secret is loaded; refusing to start it now");
 		return -CORDON_EDENIED;
@@ -317,7 +318,7 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 			goto fail;
 		}
 	}
-	rc = open_sandbox(s, diag);
+	rc = open_sandbox(s, opts->defer_ready, diag);
 	if (rc < 0)
 		goto fail;
 	{
@@ -423,7 +424,7 @@ int session_reopen(struct session *s, struct cordon_diag *diag)
 	}
 	toolrun_close(s->tr);
 	s->tr = NULL;
-	rc = open_sandbox(s, diag);
+	rc = open_sandbox(s, false, diag);
 	if (rc == 0)
 		s->dead = false;
 out:
@@ -474,6 +475,21 @@ json_t *session_todos(struct session *s)
 const char *session_output_dir(const struct session *s)
 {
 	return s->output_dir;
+}
+
+int session_ready(struct session *s, struct cordon_diag *diag)
+{
+	int rc;
+
+	diag_clear(diag);
+	if (s->runner || !s->tr)
+		return 0;
+	rc = toolrun_ready(s->tr, diag);
+	if (rc == -CORDON_EDENIED && !diag->msg[0])
+		diag_set(diag, 0, 0, "the sandbox refused to start for '%s'", s->workspace);
+	else if (rc < 0 && !diag->msg[0])
+		diag_set(diag, 0, 0, "cannot start the sandbox for '%s': %s", s->workspace, cordon_strerror(rc));
+	return rc;
 }
 
 unsigned session_layers(const struct session *s)

@@ -132,6 +132,15 @@ struct session_opts {
 	const struct policy *policy;
 	bool no_namespaces;         /* run degraded on purpose (tests) */
 	/*
+	 * session_open() returns once the sandbox's warden is forked (still
+	 * before any secret: that is what the fork needs), not once it is
+	 * ready; session_ready() waits (as do the first call and
+	 * session_layers()) and tells whether it started. For a caller with
+	 * work to do meanwhile (`cordon -p`: the provider and the first model
+	 * request while the mount view is built).
+	 */
+	bool defer_ready;
+	/*
 	 * WebFetch returns the page itself even when a prompt applier is set
 	 * (session_set_fetch_apply()): the "raw Markdown" setting.
 	 */
@@ -225,8 +234,16 @@ int session_reopen(struct session *s, struct cordon_diag *diag);
 /* How many times the warden died in this session. */
 unsigned session_warden_deaths(struct session *s);
 
-/* The layers the sandbox provides (LAYER_BIT mask); 0 with an injected runner. */
+/* The layers the sandbox provides (LAYER_BIT mask); 0 with an injected runner. Waits for the sandbox. */
 unsigned session_layers(const struct session *s);
+
+/*
+ * Wait until the sandbox is ready (session_opts.defer_ready): 0, or the
+ * error session_open() would have returned, with diag saying why (on
+ * success diag may hold a warning: a degraded sandbox). 0 at once for a
+ * session opened without defer_ready, or with an injected runner.
+ */
+int session_ready(struct session *s, struct cordon_diag *diag);
 
 /*
  * The tools a model may be offered under policy p (NULL: every tool):

@@ -79,7 +79,7 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct c
 	so.n_fns = sizeof(toolrun_fns) / sizeof(toolrun_fns[0]);
 	so.no_namespaces = opts->no_namespaces;
 	so.cache_dir = opts->cache_dir;
-	r = sandbox_open(&tr->sb, &so, diag);
+	r = opts->defer_ready ? sandbox_start(&tr->sb, &so, diag) : sandbox_open(&tr->sb, &so, diag);
 	if (r < 0) {
 		free(tr);
 		return r;
@@ -106,6 +106,11 @@ const char *toolrun_tmp(const struct toolrun *tr)
 unsigned toolrun_layers(const struct toolrun *tr)
 {
 	return sandbox_layers(tr->sb);
+}
+
+int toolrun_ready(struct toolrun *tr, struct cordon_diag *diag)
+{
+	return sandbox_ready(tr->sb, diag);
 }
 
 void toolrun_close(struct toolrun *tr)

@@ -56,6 +56,12 @@ struct toolrun_opts {
 	size_t n_hide;
 	bool no_namespaces;      /* run degraded on purpose (tests) */
 	const char *cache_dir;   /* sandbox_opts.cache_dir: the per-workspace cache, or NULL */
+	/*
+	 * Return once the warden is forked (sandbox_start()) instead of once it
+	 * is ready: toolrun_ready() waits, as do the first call and
+	 * toolrun_layers(). Errors found later come from those.
+	 */
+	bool defer_ready;
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct cordon_diag *diag);
@@ -76,8 +82,11 @@ int toolrun_exec(struct toolrun *tr, const struct sandbox_call *call, struct san
 /* The private temp directory as commands see it (sandbox_tmp()). */
 const char *toolrun_tmp(const struct toolrun *tr);
 
-/* The layers the session sandbox provides (LAYER_BIT mask). */
+/* The layers the session sandbox provides (LAYER_BIT mask); waits for the sandbox. */
 unsigned toolrun_layers(const struct toolrun *tr);
+
+/* Wait until the sandbox is ready: sandbox_ready() (0, or why it did not start in diag). */
+int toolrun_ready(struct toolrun *tr, struct cordon_diag *diag);
 void toolrun_close(struct toolrun *tr);
 
 #endif

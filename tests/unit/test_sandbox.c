@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,9 +27,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
 #include <valgrind/valgrind.h>
 
 #include "common/error.h"
+#include "common/secret.h"
 #include "runtime/sandbox/landlock.h"
 #include "runtime/sandbox/sandbox.h"
 
@@ -548,6 +551,151 @@ static void degraded_mode_still_confines(void **state)
 	sandbox_close(sb);
 }
 
+/* The warden's pid, as the only child of this process (the supervisor of the session). */
+static pid_t only_child(void)
+{
+	char path[64], buf[256];
+	ssize_t n;
+	int fd;
+	long a, b;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)syscall(SYS_gettid));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld %ld", &a, &b) != 1)
+		return -1;
+	return (pid_t)a;
+}
+
+/*
+ * sandbox_start(): the caller goes on while the warden builds the sandbox;
+ * the first call waits for it, and the session is the one sandbox_open()
+ * opens (same layers, the same confined child).
+ */
+static void started_session_opens_like_sandbox_open(void **state)
+{
+	const char *argv[] = { "cat", "/proc/self/status", NULL };
+	struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+	struct sandbox_opts o;
+	struct sandbox_result r;
+	struct sandbox *sb = NULL, *ref;
+	struct cordon_diag diag;
+	unsigned layers;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	ref = open_sb(false);
+	layers = sandbox_layers(ref);
+	sandbox_close(ref);
+	memset(&o, 0, sizeof(o));
+	o.workspace = ws;
+	o.fns = fns;
+	o.n_fns = sizeof(fns) / sizeof(fns[0]);
+	assert_int_equal(sandbox_start(&sb, &o, &diag), 0);
+	assert_non_null(sb);
+	/* The first call waits for the warden. */
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.end, SANDBOX_EXITED);
+	assert_int_equal(r.exit_code, 0);
+	assert_non_null(strstr(r.out.data, "NoNewPrivs:\t1"));
+	assert_non_null(strstr(r.out.data, "Seccomp:\t2"));
+	assert_non_null(strstr(r.out.data, "CapEff:\t0000000000000000"));
+	sandbox_result_release(&r);
+	assert_int_equal(sandbox_ready(sb, &diag), 0);
+	assert_int_equal(sandbox_ready(sb, NULL), 0);
+	assert_int_equal(sandbox_layers(sb), layers);
+	sandbox_close(sb);
+	/* Closed before it was ready: the placeholders the warden made are still removed. */
+	assert_int_equal(sandbox_start(&sb, &o, &diag), 0);
+	sandbox_close(sb);
+	if (layers & LAYER_BIT(LAYER_MOUNTNS)) {
+		struct stat st;
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/.envrc", ws);
+		assert_int_equal(lstat(p, &st), -1);
+		snprintf(p, sizeof(p), "%s/.vscode", ws);
+		assert_int_equal(lstat(p, &st), -1);
+	}
+}
+
+/*
+ * Where no namespace can be made, sandbox_start()'s warden serves in
+ * degraded mode itself: the supervisor, which may have read a secret by
+ * then, forks nothing more (its only child stays the warden it forked),
+ * and the session says why, as sandbox_open() does.
+ */
+static void started_session_degrades_in_the_warden(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const unsigned long flags[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
+						       CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP };
+		const char *argv[] = { "cat", "/proc/self/status", NULL };
+		struct sandbox_call c = { .profile = PROFILE_BASH, .argv = argv };
+		struct sandbox_opts o;
+		struct sandbox_result r;
+		struct sandbox *sb = NULL;
+		struct cordon_diag diag;
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		pid_t warden;
+		size_t i;
+		int rc = 0;
+
+		/* As tests/helpers/no-userns --all: every CLONE_NEW* refused. */
+		for (i = 0; ctx && rc == 0 && i < sizeof(flags) / sizeof(flags[0]); i++) {
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ, flags[i], flags[i]));
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+						      SCMP_A0(SCMP_CMP_MASKED_EQ, flags[i], flags[i]));
+		}
+		if (!ctx || rc < 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
+		    seccomp_load(ctx) < 0)
+			_exit(2);
+		seccomp_release(ctx);
+		memset(&o, 0, sizeof(o));
+		o.workspace = ws;
+		if (sandbox_start(&sb, &o, &diag) < 0)
+			_exit(3);
+		warden = only_child();
+		/* From here on a sandbox_open() would refuse to fork (common/secret.h). */
+		secret_latch();
+		/* As root the warden also tried the namespaces without a user namespace: that is named. */
+		if (sandbox_ready(sb, &diag) < 0 || !strstr(diag.msg, "sandbox degraded (no namespaces: unshare(") ||
+		    !strstr(diag.msg, "Operation not permitted); calls run with "))
+			_exit(4);
+		if (sandbox_layers(sb) & (LAYER_BIT(LAYER_USERNS) | LAYER_BIT(LAYER_MOUNTNS)) ||
+		    !(sandbox_layers(sb) & LAYER_BIT(LAYER_SECCOMP)))
+			_exit(5);
+		if (warden <= 0 || only_child() != warden)
+			_exit(6);
+		if (sandbox_run(sb, &c, &r) < 0 || r.end != SANDBOX_EXITED || r.exit_code != 0 ||
+		    !strstr(r.out.data, "Seccomp:\t2") || !strstr(r.out.data, "NoNewPrivs:\t1"))
+			_exit(7);
+		sandbox_result_release(&r);
+		sandbox_close(sb);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void required_layer_refuses_open(void **state)
 {
 	struct sandbox_opts o;
@@ -1030,6 +1178,8 @@ int main(void)
 		cmocka_unit_test(child_holds_no_capability_and_no_ruleset_fd),
 		cmocka_unit_test(spare_served_calls_match_fresh_children),
 		cmocka_unit_test(required_layer_refuses_open),
+		cmocka_unit_test(started_session_opens_like_sandbox_open),
+		cmocka_unit_test(started_session_degrades_in_the_warden),
 		cmocka_unit_test(bad_calls_are_rejected),
 		cmocka_unit_test(calls_run_concurrently),
 		cmocka_unit_test(descriptor_is_passed_to_the_child),
