@@ -10,10 +10,11 @@
 #    medians per call, session setup time, the warden's VmRSS.
 #    Goals: sandbox ≤ 1.3× fork+exec, bwrap ≥ 4× the sandbox, function ≤ 0.5×
 #    fork+exec.
-# 2. hyperfine, whole processes: `cordon sandbox -- /bin/true` (session setup
-#    + one call + teardown) against the same bwrap line and /bin/true.
+# 2. whole processes, alternating (tests/helpers/alternate): `cordon sandbox
+#    -- /bin/true` (session setup + one call + teardown) against /bin/true,
+#    the same bwrap line (goal: cordon <= 1.0x bwrap), firejail and unshare.
 # Environment: ROOT, B, CORDON, HELPERS, BENCH_OUT (scripts/bench/run sets
-# them); BENCH_ROUNDS (15), BENCH_CALLS (30). As root, part 1 runs twice:
+# them); BENCH_ROUNDS (15), BENCH_CALLS (30), BENCH_ONESHOT_ROUNDS (30). As root, part 1 runs twice:
 # as root (cgroup per call) and as uid 65534 (no cgroup: rlimits only).
 # Prints "SKIP: why" and exits 0 when the sandbox is not there to measure.
 set -u
@@ -55,25 +56,33 @@ else
 	echo "SKIP: per-call figures need $HELPERS/bench-sandbox (make test-bins)"
 fi
 
-# ---- 2. whole processes -----------------------------------------------------
-if command -v hyperfine >/dev/null 2>&1; then
-	echo "## one-shot processes (hyperfine -N)"
-	hyperfine -N --warmup 5 --runs 100 --style basic --export-json "$BENCH_OUT/sandbox-oneshot.json" \
-		"/bin/true" \
-		"$CORDON sandbox --profile bash --workspace $ws -- /bin/true" \
-		"bwrap --unshare-all --die-with-parent --ro-bind / / /bin/true" 2>&1 |
-		grep -vE '^\s*$'
-	python3 - "$BENCH_OUT/sandbox-oneshot.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-m = {x["command"].split()[0].split("/")[-1]: x["median"] * 1e6 for x in r}
-t, c, b = m.get("true"), m.get("cordon"), m.get("bwrap")
-print("oneshot_true_us=%.0f" % t)
-print("oneshot_cordon_us=%.0f" % c)
-if b:
-    print("oneshot_bwrap_us=%.0f" % b)
-    print("ratio_oneshot_bwrap_vs_cordon=%.2f" % (b / c))
-PY
+# ---- 2. one-shot whole processes, alternating --------------------------------
+# `cordon sandbox --workspace WS -- /bin/true` (session set-up, one call,
+# teardown: every layer) beside the other one-shot sandboxes, each run once
+# per round in rotating order (tests/helpers/alternate): bubblewrap (the
+# goal: cordon <= 1.0x), firejail with its default profile and no network,
+# and util-linux unshare (namespaces only, no filter, no Landlock: a floor).
+# BENCH_ONESHOT_ROUNDS (default 30) rounds after 3 warm-up rounds.
+oneshot_rounds=${BENCH_ONESHOT_ROUNDS:-30}
+if [ -x "$HELPERS/alternate" ]; then
+	cmds=("true=/bin/true" "cordon=$CORDON sandbox --profile bash --workspace $ws -- /bin/true")
+	bw="bwrap --unshare-all --die-with-parent --ro-bind / / /bin/true"
+	fj="firejail --quiet --net=none /bin/true"
+	un="unshare --user --map-root-user --mount --pid --fork --net --ipc --uts --cgroup /bin/true"
+	# A tool is compared only where it runs here.
+	# shellcheck disable=SC2086
+	command -v bwrap >/dev/null && $bw >/dev/null 2>&1 && cmds+=("bwrap=$bw")
+	# shellcheck disable=SC2086
+	command -v firejail >/dev/null && $fj >/dev/null 2>&1 && cmds+=("firejail=$fj")
+	# shellcheck disable=SC2086
+	command -v unshare >/dev/null && $un >/dev/null 2>&1 && cmds+=("unshare=$un")
+	echo "## one-shot processes, alternating (alternate -r $oneshot_rounds; load $(cut -d' ' -f1-3 /proc/loadavg))"
+	"$HELPERS/alternate" -r "$oneshot_rounds" -w 3 -j "$BENCH_OUT/sandbox-oneshot.json" "${cmds[@]}" \
+		>"$BENCH_OUT/sandbox-oneshot.txt" || { echo "alternate failed" >&2; exit 1; }
+	grep -v '^ratio' "$BENCH_OUT/sandbox-oneshot.txt"
+	grep '^ratio cordon/' "$BENCH_OUT/sandbox-oneshot.txt"
+	r=$(sed -n 's/^ratio cordon\/bwrap paired=\([0-9.]*\).*/\1/p' "$BENCH_OUT/sandbox-oneshot.txt")
+	[ -n "$r" ] && echo "oneshot_cordon_vs_bwrap_paired=$r (goal <= 1.0)"
 else
-	echo "(hyperfine not installed: no one-shot figures)"
+	echo "(no $HELPERS/alternate: no one-shot figures; make test-bins)"
 fi
