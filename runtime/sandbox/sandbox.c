@@ -38,6 +38,8 @@ extern char **environ;
 #define DEFAULT_MAX_OUTPUT (10u << 20)
 #define DEFAULT_MAX_REPLY (16u << 20)
 #define DEFAULT_TMP_SIZE (512ull << 20)
+/* Requests up to this many payload bytes are queued before the warden is told (sandbox_run()). */
+#define SEND_FIRST_MAX (32u << 10)
 
 struct sandbox {
 	int ctl;
@@ -870,13 +872,24 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 		r = -CORDON_ESYS;
 		goto out;
 	}
-	r = sbx_send_fd(sb->ctl, &m, sizeof(m), sv[1]);
-	close(sv[1]);
-	sv[1] = -1;
-	if (r == 0) {
+	{
 		struct iovec parts[2] = { { &req, sizeof(req) }, { payload.data, payload.len } };
+		/*
+		 * A small request is queued on the call socket before the warden
+		 * hears of it: it then reads it at once instead of waiting (a
+		 * second wakeup) for what we send next. A large one might not fit
+		 * in the socket's buffer before the warden reads: after, as before.
+		 */
+		bool first = payload.len <= SEND_FIRST_MAX;
 
-		r = sbx_send_records(sv[0], parts, 2);
+		if (first)
+			r = sbx_send_records(sv[0], parts, 2);
+		if (r == 0)
+			r = sbx_send_fd(sb->ctl, &m, sizeof(m), sv[1]);
+		close(sv[1]);
+		sv[1] = -1;
+		if (r == 0 && !first)
+			r = sbx_send_records(sv[0], parts, 2);
 	}
 	if (r == 0 && call->pass)
 		r = sbx_send_fd(sv[0], &m, sizeof(m), call->pass_fd);

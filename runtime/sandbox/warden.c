@@ -723,7 +723,7 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 			accept_call(ctl, &cs, &pool, cfg, &ses);
 			/* The call is dispatched: now make its kind's next spare (none for one call). */
 			if (!cfg->one_call)
-			spares_refill(&cs, &pool, cfg, &ses, false);
+				spares_refill(&cs, &pool, cfg, &ses, false);
 		}
 		if ((answered || cs.refill) && !cfg->one_call)
 			spares_refill(&cs, &pool, cfg, &ses, true);
