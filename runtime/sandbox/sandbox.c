@@ -67,6 +67,15 @@ struct sandbox {
 	char ready_msg[CORDON_DIAG_MSG];
 	unsigned require_open;  /* sandbox_start()'s opts.require and no_namespaces, for sandbox_ready() */
 	bool no_namespaces;
+	/*
+	 * Per profile, the call pipe of a spare of its exec'd kind the warden
+	 * gave us with a result (sandbox_ipc.h, tickets), -1 when none; the
+	 * next eligible call of that profile is written straight into it.
+	 * Under ticket_lock.
+	 */
+	pthread_mutex_t ticket_lock;
+	int ticket_fd[PROFILE__COUNT];
+	uint32_t ticket_id[PROFILE__COUNT];
 };
 
 /* Remove the placeholders that are still empty (anything with content is the user's now), deepest first. */
@@ -447,6 +456,9 @@ static int prepare(struct sandbox **out, const struct sandbox_opts *opts, struct
 	pins_init(&sb->pins);
 	pthread_mutex_init(&sb->lock, NULL);
 	pthread_mutex_init(&sb->ready_lock, NULL);
+	pthread_mutex_init(&sb->ticket_lock, NULL);
+	for (p = 0; p < PROFILE__COUNT; p++)
+		sb->ticket_fd[p] = -1;
 	for (p = 0; p < CGROUP_MAX_HIER; p++)
 		sb->cfg.cg.dirfd[p] = -1;
 	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0) {
@@ -726,6 +738,9 @@ void sandbox_close(struct sandbox *sb)
 	/* A warden still building the view: its placeholders must be known to be removed. */
 	if (sb->ctl >= 0 && sb->ready == 0)
 		sandbox_ready(sb, NULL);
+	for (p = 0; p < PROFILE__COUNT; p++)
+		if (sb->ticket_fd[p] >= 0)
+			close(sb->ticket_fd[p]);
 	reap_warden(sb);
 	/* After the warden: its mount namespace (which pinned them) is gone. */
 	if (sb->ph_paths)
@@ -747,6 +762,7 @@ void sandbox_close(struct sandbox *sb)
 	sentinel_close(sb->sentinel);
 	pthread_mutex_destroy(&sb->lock);
 	pthread_mutex_destroy(&sb->ready_lock);
+	pthread_mutex_destroy(&sb->ticket_lock);
 	free_env(sb->roots);
 	free_env(sb->hide);
 	free(sb);
@@ -775,6 +791,85 @@ size_t sandbox_index_changes(struct sandbox *sb, const struct sentinel_index_cha
 static int append_str(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s) + 1);
+}
+
+/*
+ * Write a call (header, payload) whole into a spare's call pipe (a
+ * ticket). 0, or -1 (the spare is gone: EPIPE, or a short write). SIGPIPE
+ * is held for this thread meanwhile and a pending one taken back: a dead
+ * spare must not kill the supervisor.
+ */
+static int write_ticket(int fd, const struct iovec *parts)
+{
+	struct iovec iov[2] = { parts[0], parts[1] };
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old;
+	size_t left = iov[0].iov_len + iov[1].iov_len;
+	ssize_t n;
+	int r = 0, k = 0;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	while (left) {
+		n = writev(fd, iov + k, 2 - k);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0 && errno == EPIPE)
+				sigtimedwait(&pipe_set, NULL, &zero);
+			r = -1;
+			break;
+		}
+		left -= (size_t)n;
+		while (k < 2 && (size_t)n >= iov[k].iov_len) {
+			n -= (ssize_t)iov[k].iov_len;
+			iov[k++].iov_len = 0;
+		}
+		if (k < 2) {
+			iov[k].iov_base = (char *)iov[k].iov_base + n;
+			iov[k].iov_len -= (size_t)n;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/*
+ * The ticket of this call's kind, taken (*fd >= 0) when the call is one its
+ * spare serves: an exec'd command without network or passed descriptor
+ * (hand_to_spare()'s rule) whose payload fits the pipe at once.
+ */
+static uint32_t take_ticket(struct sandbox *sb, const struct sandbox_call *call, size_t payload_len, int *fd)
+{
+	uint32_t id = 0;
+
+	*fd = -1;
+	if (call->fn || call->net || call->pass || payload_len > SEND_FIRST_MAX)
+		return 0;
+	pthread_mutex_lock(&sb->ticket_lock);
+	if (sb->ticket_fd[call->profile] >= 0) {
+		*fd = sb->ticket_fd[call->profile];
+		id = sb->ticket_id[call->profile];
+		sb->ticket_fd[call->profile] = -1;
+		sb->ticket_id[call->profile] = 0;
+	}
+	pthread_mutex_unlock(&sb->ticket_lock);
+	return id;
+}
+
+/* A ticket that came with a result (the warden hands out one per kind at a time). */
+static void keep_ticket(struct sandbox *sb, uint32_t profile, uint32_t id, int fd)
+{
+	pthread_mutex_lock(&sb->ticket_lock);
+	if (profile < PROFILE__COUNT && sb->ticket_fd[profile] < 0) {
+		sb->ticket_fd[profile] = fd;
+		sb->ticket_id[profile] = id;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&sb->ticket_lock);
+	if (fd >= 0)
+		close(fd);
 }
 
 /*
@@ -874,6 +969,21 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 	}
 	{
 		struct iovec parts[2] = { { &req, sizeof(req) }, { payload.data, payload.len } };
+		int tfd;
+		uint32_t ticket = take_ticket(sb, call, payload.len, &tfd);
+
+		/*
+		 * Straight to the spare (sandbox_ipc.h, tickets): it starts the
+		 * command now, while the warden hears of the call from the
+		 * request below (the same bytes, flagged) and adopts it.
+		 */
+		if (ticket) {
+			bool sent = write_ticket(tfd, parts) == 0;
+
+			close(tfd);
+			req.ticket = ticket;
+			req.flags |= sent ? SBX_F_TICKET : SBX_F_TICKET_BACK;
+		}
 		/*
 		 * A small request is queued on the call socket before the warden
 		 * hears of it: it then reads it at once instead of waiting (a
@@ -919,6 +1029,17 @@ int sandbox_run(struct sandbox *sb, const struct sandbox_call *call, struct sand
 		r = sbx_recv_bytes(sv[0], &out->err, resp.err_len, RESULT_GRACE_MS);
 	if (r == 0)
 		r = sbx_recv_bytes(sv[0], &out->reply, resp.reply_len, RESULT_GRACE_MS);
+	if (r == 0 && resp.ticket) {
+		struct sbx_msg tm;
+		int tfd;
+
+		/* The next spare of this kind, for our next call of it. */
+		if (sbx_recv_fd(sv[0], &tm, sizeof(tm), &tfd) == 0 && tfd >= 0 && tm.magic == SBX_MAGIC &&
+		    tm.type == SBX_MSG_TICKET)
+			keep_ticket(sb, req.profile, resp.ticket, tfd);
+		else if (tfd >= 0)
+			close(tfd);
+	}
 	if (r < 0) {
 		r = -CORDON_EPROTO;
 		goto out;

@@ -9,6 +9,16 @@
  * of at most SBX_CHUNK; the warden answers with struct sbx_resp
  * followed by out_len + err_len + reply_len bytes the same way.
  *
+ * Tickets (docs/sandbox.md, "Calls straight to a spare"): with the result
+ * of an exec'd call the warden may hand the supervisor the call pipe of the
+ * kind's next spare (resp.ticket != 0: one SBX_MSG_TICKET message with the
+ * pipe's write end follows the result bytes). The supervisor writes the
+ * next such call (header and payload, as the warden would) straight into
+ * it and then sends the request as usual with SBX_F_TICKET and the ticket:
+ * the warden adopts that spare instead of handing the call to one. A
+ * ticket the supervisor could not write to comes back with
+ * SBX_F_TICKET_BACK: the warden drops its spare.
+ *
  * Every length is checked against a ceiling before anything is allocated;
  * a message of the wrong size or magic is -CORDON_EPROTO.
  */
@@ -26,9 +36,12 @@
 #define SBX_MAX_ARGS 4096u
 
 #define SBX_MSG_CALL 1u
+#define SBX_MSG_TICKET 2u /* after a result: a spare's call pipe (SCM_RIGHTS) */
 #define SBX_F_EXEC 0x1u
 #define SBX_F_NET 0x2u
 #define SBX_F_FD 0x4u   /* one SCM_RIGHTS message with a descriptor follows the payload */
+#define SBX_F_TICKET 0x8u       /* the spare of req.ticket has this call already */
+#define SBX_F_TICKET_BACK 0x10u /* req.ticket given back unused: drop its spare */
 
 struct sbx_ready {
 	uint32_t magic;
@@ -55,6 +68,8 @@ struct sbx_req {
 	uint32_t require;
 	uint64_t payload_len; /* cwd\0 argv...\0 env...\0 then input bytes */
 	uint64_t input_len;
+	uint32_t ticket;      /* with SBX_F_TICKET or SBX_F_TICKET_BACK, else 0 */
+	uint32_t reserved;
 };
 
 struct sbx_resp {
@@ -66,6 +81,8 @@ struct sbx_resp {
 	uint32_t layers;
 	uint32_t truncated;  /* 1 = stdout, 2 = stderr */
 	uint32_t elapsed_ms;
+	uint32_t ticket;     /* 0, or a ticket whose SBX_MSG_TICKET follows the bytes */
+	uint32_t reserved;
 	uint64_t out_len, err_len, reply_len;
 	char setup_error[256];
 };

@@ -297,6 +297,9 @@ struct calls {
 	struct wzygote zy[WSPARE_KINDS]; /* function kinds' fork servers (warden_zygote.h) */
 	bool refill;               /* a zygote reported a spare: it may fork the next one */
 	unsigned long spares_lost; /* spares found dead before their call (e.g. OOM-killed) */
+	/* Tickets (sandbox_ipc.h): the last one issued, and the one out per kind (0: none). */
+	uint32_t ticket_last;
+	uint32_t ticket_out[WSPARE_KINDS];
 };
 
 /* Spare i will serve no call: kill it, empty its slot and give the slot back. */
@@ -305,6 +308,8 @@ static void spare_drop(struct calls *cs, int i, struct pool *pool, const struct 
 	struct warden_spare *sp = &cs->spare[i];
 	int slot = sp->slot;
 
+	if (sp->ticket)
+		cs->ticket_out[i / WSPARE_DEPTH] = 0;
 	wspare_discard(sp);
 	if (slot >= 0) {
 		pool->s[slot].spare = false;
@@ -459,7 +464,17 @@ static void child_ended(struct calls *cs, struct pool *pool, const struct warden
 			break;
 		}
 	for (i = 0; i < WSPARE_SLOTS; i++)
-		if (cs->spare[i].pid == w && (!serial || cs->spare[i].zserial == serial)) {
+		if (cs->spare[i].pid == w && !cs->spare[i].exited &&
+		    (!serial || cs->spare[i].zserial == serial)) {
+			if (cs->spare[i].ticket) {
+				/*
+				 * The supervisor may have written it a call, which it
+				 * ran: that call gets this end when it comes.
+				 */
+				cs->spare[i].exited = true;
+				cs->spare[i].wstatus = st;
+				continue;
+			}
 			cs->spare[i].pid = -1; /* reaped: nothing to kill */
 			spare_drop(cs, i, pool, cfg);
 			cs->spares_lost++;
@@ -567,6 +582,52 @@ static void zygote_messages(struct calls *cs, int k, struct pool *pool,
 	}
 }
 
+/* The spare of kind k the supervisor holds ticket t for (index into cs->spare), or -1. */
+static int ticket_spare(const struct calls *cs, int k, uint32_t t)
+{
+	int j;
+
+	for (j = k * WSPARE_DEPTH; t && j < (k + 1) * WSPARE_DEPTH; j++)
+		if (cs->spare[j].ticket == t)
+			return j;
+	return -1;
+}
+
+/*
+ * Finish call c and, for an exec'd call whose kind has a spare free and no
+ * ticket out, hand the supervisor that spare's call pipe as a ticket with
+ * the result (sandbox_ipc.h): its next call of the kind goes straight to
+ * the spare. Safe because: the pipe goes to the supervisor only (our copy
+ * is closed once it went out: the spare is the supervisor's to write to,
+ * hand_to_spare() passes it by); the spare is the one we would hand that
+ * call, confined alike, and serves one call.
+ */
+static bool finish_call(struct calls *cs, struct wcall *c)
+{
+	struct warden_spare *sp = NULL;
+	int k = wcall_kind(c), j, fd;
+	uint32_t id;
+	bool clean, sent;
+
+	if (k % 2 == 1 && !(wcall_flags(c) & (SBX_F_NET | SBX_F_FD)) && !wcall_cancelled(c) &&
+	    !cs->ticket_out[k])
+		for (j = k * WSPARE_DEPTH; j < (k + 1) * WSPARE_DEPTH && !sp; j++)
+			if (cs->spare[j].pid >= 0 && cs->spare[j].call_fd >= 0 && !cs->spare[j].ticket &&
+			    !cs->spare[j].exited)
+				sp = &cs->spare[j];
+	if (!sp || (fd = fcntl(sp->call_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return wcall_finish(c);
+	id = ++cs->ticket_last ? cs->ticket_last : ++cs->ticket_last;
+	clean = wcall_finish_ticket(c, fd, id, &sent);
+	if (sent) {
+		sp->ticket = id;
+		close(sp->call_fd);
+		sp->call_fd = -1;
+		cs->ticket_out[k] = id;
+	}
+	return clean;
+}
+
 /* One call from the control socket: run it here (direct) or in a call manager. */
 static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 			const struct warden_config *cfg, struct warden_session *ses)
@@ -574,6 +635,7 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 	struct sbx_msg m;
 	struct wcall *c;
 	int fd, slot;
+	bool ticketed;
 	pid_t pid;
 
 	if (sbx_recv_fd(ctl, &m, sizeof(m), &fd) < 0) {
@@ -592,9 +654,27 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 	if (!c)
 		return;
 	build_ruleset(ses, cfg, wcall_kind(c) / 2, wcall_kind(c) % 2);
+	ticketed = (wcall_flags(c) & SBX_F_TICKET) != 0;
+	if (wcall_flags(c) & (SBX_F_TICKET | SBX_F_TICKET_BACK)) {
+		int k = wcall_kind(c), j = ticket_spare(cs, k, wcall_ticket(c));
+
+		if (cs->ticket_out[k] == wcall_ticket(c))
+			cs->ticket_out[k] = 0;
+		/*
+		 * Given back unused, or with the call but no room to run it here:
+		 * its spare goes (a ticketed call that cannot be adopted fails;
+		 * it never runs again elsewhere).
+		 */
+		if (j >= 0 && (!ticketed || cs->n >= MAX_DIRECT_CALLS))
+			spare_drop(cs, j, pool, cfg);
+	}
 	slot = cs->n < MAX_DIRECT_CALLS ? pool_take(pool, cfg) : -1;
-	/* A function needs no group for its tree kill: without cgroups it still runs here. */
-	if (slot >= 0 || (!cfg->cg.n && cs->n < MAX_DIRECT_CALLS && wcall_single_process(c))) {
+	/*
+	 * A function needs no group for its tree kill: without cgroups it still
+	 * runs here. A ticketed call runs in its spare's group.
+	 */
+	if (slot >= 0 || (ticketed && cs->n < MAX_DIRECT_CALLS) ||
+	    (!cfg->cg.n && cs->n < MAX_DIRECT_CALLS && wcall_single_process(c))) {
 		int k;
 
 		wcall_launch(c, ses, slot >= 0 ? &pool->s[slot].ws : NULL, cs->spare, false);
@@ -706,9 +786,9 @@ static void __attribute__((noreturn)) serve(int ctl, const struct warden_config 
 			if (!wcall_step(cs.c[i], pf + base[i], now))
 				continue;
 			if (cs.slot[i] >= 0)
-				pool_give_back(&pool, cfg, cs.slot[i], wcall_finish(cs.c[i]));
+				pool_give_back(&pool, cfg, cs.slot[i], finish_call(&cs, cs.c[i]));
 			else
-				wcall_finish(cs.c[i]);
+				finish_call(&cs, cs.c[i]);
 			cs.c[i] = NULL;
 			answered = true;
 		}

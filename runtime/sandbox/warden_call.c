@@ -435,12 +435,12 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 		return false;
 	kind = &spares[(c->req.profile * 2 + (fn ? 0 : 1)) * WSPARE_DEPTH];
 	kind[0].wanted = true;
-	/* A ready one, else the one its zygote is forking. */
+	/* A ready one, else the one its zygote is forking; never one the supervisor holds a ticket for. */
 	for (j = 0; j < WSPARE_DEPTH && !sp; j++)
-		if (kind[j].pid > 0)
+		if (kind[j].pid > 0 && !kind[j].ticket)
 			sp = &kind[j];
 	for (j = 0; j < WSPARE_DEPTH && !sp; j++)
-		if (kind[j].pid == 0 && kind[j].zy)
+		if (kind[j].pid == 0 && kind[j].zy && !kind[j].ticket)
 			sp = &kind[j];
 	if (!sp)
 		return false;
@@ -483,6 +483,60 @@ static bool hand_to_spare(struct wcall *c, struct warden_spare *spares)
 	return true;
 }
 
+/*
+ * A call the supervisor wrote straight into the spare of its ticket
+ * (sandbox_ipc.h): take that spare over as hand_to_spare() does, without
+ * writing. False when the spare is not there (it was dropped: its zygote
+ * was lost): the call then fails, and never runs a second time.
+ */
+static bool adopt_ticket(struct wcall *c, struct warden_spare *spares)
+{
+	struct warden_spare *kind, *sp = NULL;
+	int j;
+
+	if (!spares || c->req.fn >= 0 || !c->req.ticket)
+		return false;
+	kind = &spares[(c->req.profile * 2 + 1) * WSPARE_DEPTH];
+	for (j = 0; j < WSPARE_DEPTH && !sp; j++)
+		if (kind[j].ticket == c->req.ticket)
+			sp = &kind[j];
+	if (!sp)
+		return false;
+	sp->ticket = 0;
+	if (sp->pid == 0 && sp->zy && !sp->exited) {
+		sp->pid = wzygote_wait_spawned(sp->zy, &sp->zserial);
+		if (sp->pid <= 0) {
+			sp->failed = true;
+			return false;
+		}
+	}
+	if (sp->pid <= 0) {
+		sp->failed = true;
+		return false;
+	}
+	if (sp->ws) {
+		c->slot = sp->ws;
+		c->cg = sp->ws->cg;
+	}
+	c->foster = sp->foster;
+	c->zserial = sp->zserial;
+	c->pid = sp->pid;
+	c->pidfd = sp->exited ? -1 : (int)syscall(SYS_pidfd_open, c->pid, 0);
+	c->pout = sp->pout;
+	c->perr = sp->perr;
+	c->prep = sp->prep;
+	c->pst = sp->pst;
+	sp->call_fd = sp->pout = sp->perr = sp->prep = sp->pst = -1;
+	sp->pid = -1;
+	sp->handed = true;
+	if (sp->exited) {
+		/* It ran and ended before we heard of the call: its output waits in the pipes. */
+		sp->exited = false;
+		wcall_child_exited(c, sp->wstatus);
+	}
+	return true;
+}
+
 /* Fork the child. On a setup failure the call is done with c->resp set. */
 static void start_child(struct wcall *c, const struct warden_config *cfg,
 			const struct warden_session *ses, struct warden_spare *spares)
@@ -515,6 +569,18 @@ static void start_child(struct wcall *c, const struct warden_config *cfg,
 	 */
 	c->start = wcall_now_ms();
 	c->deadline = c->start + timeout;
+	/*
+	 * Its spare has the call already (the supervisor wrote it there): that
+	 * spare, or nothing. Safe because: the supervisor uses a ticket only for
+	 * a call that spare would have been handed, after the same refusals.
+	 */
+	if (c->req.flags & SBX_F_TICKET) {
+		if (!adopt_ticket(c, spares))
+			setup_error(&c->resp, "the sandbox lost the call's process (its spare is gone)", "", 0);
+		else
+			c->done = false;
+		return;
+	}
 	if (hand_to_spare(c, spares)) {
 		c->done = false;
 		return;
@@ -833,7 +899,15 @@ static void make_result(struct wcall *c)
 
 bool wcall_finish(struct wcall *c)
 {
+	return wcall_finish_ticket(c, -1, 0, NULL);
+}
+
+bool wcall_finish_ticket(struct wcall *c, int fd, uint32_t ticket, bool *sent)
+{
 	bool clean = true, ran = c->pid > 0;
+
+	if (sent)
+		*sent = false;
 
 	if (ran) {
 		if (c->manager) {
@@ -869,10 +943,33 @@ bool wcall_finish(struct wcall *c)
 			{ c->err.data, c->err.len }, { c->reply.data, c->reply.len },
 		};
 
-		sbx_send_records(c->sock, parts, 4);
+		c->resp.ticket = fd >= 0 ? ticket : 0;
+		if (sbx_send_records(c->sock, parts, 4) == 0 && fd >= 0) {
+			struct sbx_msg m = { SBX_MAGIC, SBX_MSG_TICKET };
+
+			if (sbx_send_fd(c->sock, &m, sizeof(m), fd) == 0 && sent)
+				*sent = true;
+		}
 	}
+	if (fd >= 0)
+		close(fd);
 	wcall_free(c);
 	return clean;
+}
+
+uint32_t wcall_flags(const struct wcall *c)
+{
+	return c->req.flags;
+}
+
+uint32_t wcall_ticket(const struct wcall *c)
+{
+	return c->req.ticket;
+}
+
+bool wcall_cancelled(const struct wcall *c)
+{
+	return c->cancelled;
 }
 
 void warden_call_manager(struct wcall *c, const struct warden_session *ses)
@@ -1042,6 +1139,11 @@ fail:
 
 void wspare_discard(struct warden_spare *sp)
 {
+	/* Reaped already (a ticketed spare that ended): its pid is no one's now. */
+	if (sp->exited)
+		sp->pid = -1;
+	sp->exited = false;
+	sp->ticket = 0;
 	/* Being forked by its zygote: learn its pid, or it could join its slot after we left it. */
 	if (sp->pid == 0 && sp->zy)
 		sp->pid = wzygote_wait_spawned(sp->zy, &sp->zserial);

@@ -79,6 +79,14 @@ struct warden_spare {
 	bool wanted;              /* a call of this kind came: keep one ready */
 	bool handed;              /* wcall_start gave it a call: the call owns pid, fds, rep, slot */
 	bool failed;              /* wcall_start could not hand it its call: discard it */
+	/*
+	 * Its call pipe was given to the supervisor as this ticket (call_fd is
+	 * -1 then): only the call that names it may have it. exited/wstatus:
+	 * it ended before that call came (the command may have run already).
+	 */
+	uint32_t ticket;
+	bool exited;
+	int wstatus;
 };
 
 /* Spare kinds: profile * 2 + 0 functions, profile * 2 + 1 exec'd commands (no network). */
@@ -180,6 +188,20 @@ bool wcall_step(struct wcall *c, const struct pollfd *pf, uint64_t now);
  * slot may be lent again).
  */
 bool wcall_finish(struct wcall *c);
+
+/*
+ * wcall_finish(), also handing the supervisor ticket (a dup of a spare's
+ * call pipe, fd, which is closed here either way) with the result.
+ * *sent: whether it went out (the spare is the supervisor's then).
+ */
+bool wcall_finish_ticket(struct wcall *c, int fd, uint32_t ticket, bool *sent);
+
+/* The call's request flags (SBX_F_*) and ticket (0: none). */
+uint32_t wcall_flags(const struct wcall *c);
+uint32_t wcall_ticket(const struct wcall *c);
+
+/* Whether the supervisor hung up on the call (then no result, and no ticket, goes to it). */
+bool wcall_cancelled(const struct wcall *c);
 
 /* The monotonic clock in ms, as the deadlines use it. */
 uint64_t wcall_now_ms(void);

@@ -873,7 +873,15 @@ static bool descends_from(pid_t pid, pid_t ancestor)
 }
 
 /* SIGKILL (sig 0: only count) every cordon-zygote under this process; how many there were. */
+static int kill_named(const char *name, int sig);
+
 static int kill_zygotes(int sig)
+{
+	return kill_named("cordon-zygote\n", sig);
+}
+
+/* Signal every process of ours with this comm ("NAME\n"); how many there were. */
+static int kill_named(const char *name, int sig)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -894,7 +902,7 @@ static int kill_zygotes(int sig)
 		if (!fgets(comm, sizeof(comm), f))
 			comm[0] = '\0';
 		fclose(f);
-		if (!strcmp(comm, "cordon-zygote\n") && descends_from(pid, getpid()) &&
+		if (!strcmp(comm, name) && descends_from(pid, getpid()) &&
 		    kill(pid, sig) == 0)
 			n++;
 	}
@@ -944,6 +952,74 @@ static void calls_survive_a_lost_zygote(void **state)
 		sandbox_result_release(&r);
 	}
 	assert_int_equal(kill_zygotes(0), 0); /* not restarted: the warden forks them now */
+	sandbox_close(sb);
+}
+
+/*
+ * Calls written straight into a spare by the supervisor (tickets,
+ * sandbox_ipc.h): each of a run of Bash calls gets its own output and
+ * status, once. When the spare a ticket names is killed before its call,
+ * the write fails (EPIPE, and no SIGPIPE kills us), the ticket goes back
+ * and the call still runs, in another child.
+ */
+static void ticketed_calls_run_once_each(void **state)
+{
+	struct sandbox_call c = { .profile = PROFILE_BASH };
+	struct sandbox_result r;
+	struct sandbox *sb;
+	char script[64], want[32];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	int i, killed;
+
+	(void)state;
+	if (skip_valgrind())
+		return;
+	c.argv = argv;
+	sb = open_sb(false);
+	for (i = 0; i < 16; i++) {
+		snprintf(script, sizeof(script), "echo call%d >>log; echo call%d; exit %d", i, i, i % 7);
+		snprintf(want, sizeof(want), "call%d\n", i);
+		assert_int_equal(sandbox_run(sb, &c, &r), 0);
+		assert_int_equal(r.end, SANDBOX_EXITED);
+		assert_int_equal(r.exit_code, i % 7);
+		assert_int_equal(r.out.len, strlen(want));
+		assert_memory_equal(r.out.data, want, strlen(want));
+		sandbox_result_release(&r);
+	}
+	/* Each ran exactly once: the log holds each line once, in order. */
+	snprintf(script, sizeof(script), "cat log; rm log");
+	assert_int_equal(sandbox_run(sb, &c, &r), 0);
+	assert_int_equal(r.exit_code, 0);
+	{
+		struct buf want_log;
+
+		buf_init(&want_log, 4096);
+		for (i = 0; i < 16; i++)
+			buf_printf(&want_log, "call%d\n", i);
+		assert_int_equal(r.out.len, want_log.len);
+		assert_memory_equal(r.out.data, want_log.data, want_log.len);
+		buf_release(&want_log);
+	}
+	sandbox_result_release(&r);
+	killed = kill_named("cordon-spare\n", SIGKILL);
+	if (!(r.layers & LAYER_BIT(LAYER_CGROUP)) && killed == 0) {
+		sandbox_close(sb);
+		skip(); /* no call groups: exec'd calls run in call managers, no spares, no tickets */
+		return;
+	}
+	assert_true(killed >= 1);
+	for (i = 0; i < 200 && kill_named("cordon-spare\n", 0) > 0; i++)
+		usleep(10000);
+	for (i = 0; i < 4; i++) {
+		snprintf(script, sizeof(script), "echo again%d; exit 3", i);
+		snprintf(want, sizeof(want), "again%d\n", i);
+		assert_int_equal(sandbox_run(sb, &c, &r), 0);
+		assert_int_equal(r.end, SANDBOX_EXITED);
+		assert_int_equal(r.exit_code, 3);
+		assert_int_equal(r.out.len, strlen(want));
+		assert_memory_equal(r.out.data, want, strlen(want));
+		sandbox_result_release(&r);
+	}
 	sandbox_close(sb);
 }
 
@@ -1185,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(descriptor_is_passed_to_the_child),
 		cmocka_unit_test(zygote_spares_are_confined_like_fresh_children),
 		cmocka_unit_test(calls_survive_a_lost_zygote),
+		cmocka_unit_test(ticketed_calls_run_once_each),
 		cmocka_unit_test(hide_paths_are_covered),
 	};
 
