@@ -678,6 +678,9 @@ static void accept_call(int ctl, struct calls *cs, struct pool *pool,
 		int k;
 
 		wcall_launch(c, ses, slot >= 0 ? &pool->s[slot].ws : NULL, cs->spare, false);
+		/* A ticketed call refused before its spare was adopted: that spare goes, with whatever it ran. */
+		if (ticketed && (k = ticket_spare(cs, wcall_kind(c), wcall_ticket(c))) >= 0)
+			spare_drop(cs, k, pool, cfg);
 		for (k = 0; k < WSPARE_SLOTS; k++) {
 			struct warden_spare *sp = &cs->spare[k];
 
