@@ -747,14 +747,16 @@ static void bad_calls_are_rejected(void **state)
 struct worker {
 	struct sandbox *sb;
 	int idx;
-	int ok;
+	int ok, ok_exec;
 };
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	char in[64];
+	const char *argv[] = { "echo", in, NULL };
 	struct sandbox_call c = { .profile = PROFILE_READONLY, .fn = "echo" };
+	struct sandbox_call e = { .profile = PROFILE_BASH, .argv = argv };
 	struct sandbox_result r;
 	int i;
 
@@ -765,6 +767,11 @@ static void *worker_main(void *arg)
 		if (sandbox_run(w->sb, &c, &r) == 0 && r.end == SANDBOX_EXITED &&
 		    r.reply.len == strlen(in) && !memcmp(r.reply.data, in, r.reply.len))
 			w->ok++;
+		sandbox_result_release(&r);
+		/* Exec'd calls of one kind at once: tickets and spares shared between threads. */
+		if (sandbox_run(w->sb, &e, &r) == 0 && r.end == SANDBOX_EXITED && r.exit_code == 0 &&
+		    r.out.len == strlen(in) + 1 && !memcmp(r.out.data, in, strlen(in)))
+			w->ok_exec++;
 		sandbox_result_release(&r);
 	}
 	return NULL;
@@ -1035,12 +1042,13 @@ static void calls_run_concurrently(void **state)
 		return;
 	sb = open_sb(false);
 	for (i = 0; i < 4; i++) {
-		w[i] = (struct worker){ sb, i, 0 };
+		w[i] = (struct worker){ sb, i, 0, 0 };
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
 	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		assert_int_equal(w[i].ok, 5);
+		assert_int_equal(w[i].ok_exec, 5);
 	}
 	sandbox_close(sb);
 }
