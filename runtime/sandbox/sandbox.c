@@ -140,6 +140,7 @@ const char *sandbox_workspace(const struct sandbox *sb)
 
 const char *sandbox_tmp(const struct sandbox *sb)
 {
+	await_ready(sb);
 	return (sb->layers & LAYER_BIT(LAYER_MOUNTNS)) ? "/tmp" : sb->cfg.session_tmp;
 }
 
