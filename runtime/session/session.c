@@ -1227,11 +1227,30 @@ out:
 	return rc;
 }
 
+/* A text made here (Bash's, the background tasks') as the call's result, shaped (capped, saved) like any other. */
+static int text_result(struct session *s, const struct tool_entry *t, unsigned long seq, const char *id,
+		       const struct buf *text, bool is_error, struct session_result *out)
+{
+	json_t *res = json_pack("{s:s%, s:b}", "content", text->data ? text->data : "", text->len, "is_error",
+				is_error);
+	int rc;
+
+	if (!res)
+		return -CORDON_ENOMEM;
+	rc = shape(s, t, seq, id, res);
+	if (rc == 0) {
+		out->content = json_incref(json_object_get(res, "content"));
+		out->is_error = json_is_true(json_object_get(res, "is_error"));
+	}
+	json_decref(res);
+	return rc;
+}
+
 /* A Bash call once the policy allowed it: exactly the command the policy judged runs. */
 static int call_bash(struct session *s, const struct tool_entry *t, const json_t *input, const struct policy_ctx *ctx,
 		     const char *id, unsigned long seq, struct session_result *out)
 {
-	json_t *valid = NULL, *res = NULL;
+	json_t *valid = NULL;
 	char *verr = NULL;
 	struct buf cmd, text;
 	long long timeout;
@@ -1288,18 +1307,8 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 	}
 	if (rc < 0)
 		goto out;
-	res = json_pack("{s:s%, s:b}", "content", text.data ? text.data : "", text.len, "is_error", is_error);
-	if (!res) {
-		rc = -CORDON_ENOMEM;
-		goto out;
-	}
-	rc = shape(s, t, seq, id, res);
-	if (rc == 0) {
-		out->content = json_incref(json_object_get(res, "content"));
-		out->is_error = json_is_true(json_object_get(res, "is_error"));
-	}
+	rc = text_result(s, t, seq, id, &text, is_error, out);
 out:
-	json_decref(res);
 	json_decref(valid);
 	free(verr);
 	buf_release(&cmd);
@@ -1313,7 +1322,7 @@ out:
 static int call_task(struct session *s, const struct tool_entry *t, const json_t *input, const char *id,
 		     unsigned long seq, struct session_result *out)
 {
-	json_t *valid = NULL, *res = NULL, *folded = NULL;
+	json_t *valid = NULL, *folded = NULL;
 	char *verr = NULL;
 	struct buf text;
 	bool is_error = false;
@@ -1348,18 +1357,8 @@ static int call_task(struct session *s, const struct tool_entry *t, const json_t
 	}
 	if (rc < 0)
 		goto out;
-	res = json_pack("{s:s%, s:b}", "content", text.data ? text.data : "", text.len, "is_error", is_error);
-	if (!res) {
-		rc = -CORDON_ENOMEM;
-		goto out;
-	}
-	rc = shape(s, t, seq, id, res);
-	if (rc == 0) {
-		out->content = json_incref(json_object_get(res, "content"));
-		out->is_error = json_is_true(json_object_get(res, "is_error"));
-	}
+	rc = text_result(s, t, seq, id, &text, is_error, out);
 out:
-	json_decref(res);
 	json_decref(valid);
 	json_decref(folded);
 	free(verr);
