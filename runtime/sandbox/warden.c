@@ -866,6 +866,26 @@ static void __attribute__((noreturn)) fail_ready(int ctl, int report, int status
 }
 
 /*
+ * The warden's outer half once pid 1 of the session runs: it holds nothing
+ * (the control socket and the cgroup directories are pid 1's now) and
+ * only waits, so pid 1's exit status becomes its own.
+ */
+static void __attribute__((noreturn)) wait_for_pid1(int ctl, const struct warden_config *cfg, pid_t pid)
+{
+	int i, status;
+
+	close(ctl);
+	for (i = 0; i < CGROUP_MAX_HIER; i++)
+		if (cfg->cg.dirfd[i] >= 0)
+			close(cfg->cg.dirfd[i]);
+	drop_privileges();
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/*
  * The namespaced session: enter the namespaces here, fork pid 1, which
  * builds and locks the view and serves; this half waits for it. report:
  * the standby's socket (its end closes once pid 1 said it is ready), or -1.
@@ -875,7 +895,6 @@ static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_co
 	char rootns_reason[200] = "";
 	bool rootns = false;
 	const char *why = "";
-	int i, status;
 	pid_t pid;
 
 	if (warden_ns_unshare(cfg->uid, cfg->gid, &why) < 0) {
@@ -919,18 +938,10 @@ static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_co
 			close(report);
 		serve(ctl, cfg, layers);
 	}
-	close(ctl);
 	if (report >= 0)
 		close(report);
-	for (i = 0; i < CGROUP_MAX_HIER; i++)
-		if (cfg->cg.dirfd[i] >= 0)
-			close(cfg->cg.dirfd[i]);
 	/* This outer half only waits for pid 1. */
-	drop_privileges();
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	wait_for_pid1(ctl, cfg, pid);
 }
 
 /*
@@ -945,7 +956,7 @@ static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_co
 static void __attribute__((noreturn)) standby(int ctl, const struct warden_config *cfg)
 {
 	struct sbx_ready rd;
-	int sv[2], i, status, r;
+	int sv[2], r;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -963,15 +974,7 @@ static void __attribute__((noreturn)) standby(int ctl, const struct warden_confi
 	close(sv[0]);
 	if (r < 0 || rd.magic != SBX_MAGIC) {
 		/* EOF: pid 1 is ready (or died without a word: the supervisor sees EOF on ctl). */
-		close(ctl);
-		for (i = 0; i < CGROUP_MAX_HIER; i++)
-			if (cfg->cg.dirfd[i] >= 0)
-				close(cfg->cg.dirfd[i]);
-		drop_privileges();
-		while (waitpid(pid, &status, 0) < 0)
-			if (errno != EINTR)
-				_exit(1);
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+		wait_for_pid1(ctl, cfg, pid);
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;

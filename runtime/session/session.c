@@ -896,6 +896,20 @@ void session_set_fetch_apply(struct session *s, session_fetch_apply_fn fn, void 
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A sandbox call is over: one fewer in flight; a broken warden marks the session dead (reopened at the next call). */
+static int call_ended(struct session *s, int rc)
+{
+	pthread_mutex_lock(&s->lock);
+	s->inflight--;
+	if (rc == -CORDON_EPROTO) {
+		if (!s->dead)
+			s->deaths++;
+		s->dead = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 /* fetch.h's child runner: one hop in a fetch child, the connection passed in. */
 static int fetch_child(void *ctx, const json_t *request, int fd, json_t **out)
 {
@@ -914,15 +928,7 @@ static int fetch_child(void *ctx, const json_t *request, int fd, json_t **out)
 	s->inflight++;
 	pthread_mutex_unlock(&s->lock);
 	rc = runner(runner_ctx, PROFILE_FETCH, request, fd, s->cancel_fd, out);
-	pthread_mutex_lock(&s->lock);
-	s->inflight--;
-	if (rc == -CORDON_EPROTO) {
-		if (!s->dead)
-			s->deaths++;
-		s->dead = true;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return call_ended(s, rc);
 }
 
 /* fetch.h's policy hook: a redirect's target is decided like a new call. */
@@ -1098,15 +1104,7 @@ static int task_exec(void *ctx, const struct sandbox_call *call, struct sandbox_
 	s->inflight++;
 	pthread_mutex_unlock(&s->lock);
 	rc = toolrun_exec(tr, call, out);
-	pthread_mutex_lock(&s->lock);
-	s->inflight--;
-	if (rc == -CORDON_EPROTO) {
-		if (!s->dead)
-			s->deaths++;
-		s->dead = true;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return call_ended(s, rc);
 }
 
 /* Whether dir (absolute, normal) is a working directory of the session, or below one. */
