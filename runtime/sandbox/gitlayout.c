@@ -5,6 +5,7 @@
 #include "runtime/sandbox/gitlayout.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/placeholder.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -87,6 +88,13 @@ static void pin_path(struct layout *l, const char *path, enum pin_kind ph, int d
 
 	if (!within(l, path) || depth > 8)
 		return;
+	/*
+	 * A placeholder a killed session left here is not the user's: removed,
+	 * the path is missing again (survey.h). One that cannot be removed
+	 * stays and is pinned as what it is.
+	 */
+	if (ph == PIN_PLACEHOLDER_DIR || ph == PIN_PLACEHOLDER_FILE)
+		(void)placeholder_remove_stale(path);
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT || ph == PIN__KINDS)
 			return;

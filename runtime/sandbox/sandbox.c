@@ -3,6 +3,7 @@
  */
 #include "runtime/sandbox/sandbox.h"
 #include "common/error.h"
+#include "common/placeholder.h"
 #include "common/secret.h"
 #include "runtime/sandbox/landlock.h"
 #include "runtime/sandbox/sandbox_ipc.h"
@@ -528,6 +529,13 @@ static int prepare(struct sandbox **out, const struct sandbox_opts *opts, struct
 
 	sb->cfg.use_namespaces = !opts->no_namespaces;
 	sb->cfg.placeholders = !opts->no_placeholders;
+	/*
+	 * Who owns the placeholders the warden makes: this process (it
+	 * removes them at sandbox_close()); a later session removes them
+	 * if it is killed (survey.h). Without /proc they go unmarked.
+	 */
+	if (placeholder_mark_self(sb->cfg.placeholder_mark, sizeof(sb->cfg.placeholder_mark)) < 0)
+		sb->cfg.placeholder_mark[0] = '\0';
 	sb->cfg.one_call = opts->one_call;
 	{
 		struct survey_opts so = { sb->cfg.placeholders && sb->cfg.use_namespaces, opts->no_git };

@@ -4,6 +4,7 @@
  */
 #include "runtime/sandbox/survey.h"
 #include "common/error.h"
+#include "common/placeholder.h"
 #include "policy/profile.h"
 #include "runtime/sandbox/gitlayout.h"
 #include "runtime/sandbox/wsscan.h"
@@ -126,6 +127,8 @@ int survey_workspace(struct pins *ps, const char *ws, const struct survey_opts *
 	for (p = profile_protected_paths(); *p && r == 0; p++) {
 		if (snprintf(path, sizeof(path), "%s/%s", ws, *p) >= (int)sizeof(path))
 			continue;
+		/* A placeholder a killed session left is not the user's: removed, then missing (survey.h). */
+		(void)placeholder_remove_stale(path);
 		if (lstat(path, &st) == 0) {
 			if (h && h->known)
 				h->known(h->ctx, &st);

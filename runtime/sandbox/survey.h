@@ -15,6 +15,11 @@
  *  - for every repository (a `.git` at any depth): what gitlayout.h finds;
  *  - every socket: covered (no connect() to a host daemon's socket that
  *    lies in the workspace).
+ * Before a path that could get a placeholder is judged (a top-level
+ * protected path, one of gitlayout.h's), a placeholder a killed session
+ * left there (common/placeholder.h: empty, marked, its owner dead) is
+ * removed, so the path counts as missing and this session makes its own;
+ * a live session's is left, and pinned as an existing entry.
  * The walk is wsscan.h's: bounded (*truncated when it stopped early:
  * what it did not reach is not pinned, and sandbox_open() says so).
  */

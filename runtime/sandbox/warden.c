@@ -913,7 +913,7 @@ static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_co
 		fail_ready(ctl, report, -CORDON_ESYS, "fork pid 1", errno);
 	if (pid == 0) {
 		struct ns_view v = { cfg->workspace, cfg->read_roots, cfg->tmp_size,
-				     cfg->placeholders, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins,
+				     cfg->placeholders, cfg->placeholder_mark, cfg->hide, cfg->n_hide, cfg->pins, cfg->npins,
 				     cfg->cache_dir };
 		unsigned layers = LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
 				  LAYER_BIT(LAYER_NETNS);

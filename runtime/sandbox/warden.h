@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "common/placeholder.h"
 #include "runtime/sandbox/cgroup.h"
 #include "runtime/sandbox/pins.h"
 #include "runtime/sandbox/sandbox.h"
@@ -35,6 +36,8 @@ struct warden_config {
 	char cache_dir[PATH_MAX];   /* bound at /tmp/SANDBOX_CACHE_NAME in the view, or "" */
 	bool use_namespaces;
 	bool placeholders;          /* pin missing protected paths */
+	/* The supervisor's mark for the placeholders (common/placeholder.h), or "": made unmarked. */
+	char placeholder_mark[PLACEHOLDER_MARK_MAX];
 	bool one_call;              /* sandbox_opts.one_call: nothing made ahead for later calls */
 	/*
 	 * sandbox_start(): the supervisor will not fork another warden if the

@@ -7,6 +7,7 @@
  */
 #include "runtime/sandbox/warden_ns.h"
 #include "common/error.h"
+#include "common/placeholder.h"
 #include "policy/profile.h"
 #include "runtime/sandbox/sandbox.h"
 
@@ -252,6 +253,34 @@ static int touch(const char *path)
 	if (fd < 0)
 		return -CORDON_ESYS;
 	close(fd);
+	return 0;
+}
+
+/*
+ * FS14: a placeholder at path (missing a moment ago), an empty directory or
+ * file, made only if nothing is there (O_EXCL, no symlink followed) and
+ * marked with its owner (common/placeholder.h) so that a later session can
+ * tell it from the user's files if this one is killed. Unmarked where the
+ * filesystem has no user xattrs (or /proc could not name the owner).
+ */
+static int make_placeholder(const char *path, bool dir, const char *mark)
+{
+	int fd;
+
+	if (dir) {
+		if (mkdir(path, 0755) < 0)
+			return -CORDON_ESYS;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -CORDON_ESYS;
+	}
+	/* Best effort: an unmarked placeholder is still removed when this session closes. */
+	if (fd >= 0 && mark[0])
+		placeholder_mark_fd(fd, mark);
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 
@@ -524,7 +553,7 @@ static int protect_paths(const struct ns_view *v)
 				 * sandbox cannot create it. The supervisor removes those
 				 * still empty when the session ends.
 				 */
-				if (p->kind == PIN_PLACEHOLDER_DIR ? mkdir(p->path, 0755) < 0 : touch(p->path) < 0)
+				if (make_placeholder(p->path, p->kind == PIN_PLACEHOLDER_DIR, v->placeholder_mark) < 0)
 					continue;
 				/* Only those git would list: below .git it lists nothing. */
 				if (!strstr(p->path + wslen, "/.git/")) {

@@ -36,6 +36,7 @@ struct ns_view {
 	const char *const *read_roots; /* NULL-terminated, may be NULL */
 	uint64_t tmp_size;             /* bytes */
 	bool placeholders;             /* pin missing protected paths with placeholders */
+	const char *placeholder_mark;  /* their owner's mark (common/placeholder.h), "" for none */
 	const char *const *hide;       /* paths to cover (absolute, normal; never the workspace or above) */
 	size_t n_hide;
 	const struct pin *pins;        /* what to pin in the workspace (pins.h; survey.h built it) */
