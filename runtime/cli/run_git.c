@@ -1,6 +1,7 @@
 /* run_git.c — `cordon -p` and the git record of its run (see run_git.h). */
 #include "runtime/cli/run_git.h"
 #include "common/buf.h"
+#include "common/placeholder.h"
 #include "common/utf8.h"
 #include "policy/catalog.h"
 #include "policy/profile.h"
@@ -25,10 +26,13 @@ void run_git_init(struct run_git *rg, const struct run_git_opts *o, const char *
 	/*
 	 * The sandbox pins protected paths that do not exist yet with empty
 	 * placeholders on the host while it runs: they are not the run's work.
+	 * Nor is a placeholder another session made (common/placeholder.h):
+	 * one a killed session left, which this session's sandbox removes, or
+	 * a running one's.
 	 */
 	for (i = 0; p[i] && n < RUN_GIT_MAX_PLACEHOLDERS; i++)
 		if (snprintf(path, sizeof(path), "%s/%s", workspace, p[i]) < (int)sizeof(path) &&
-		    lstat(path, &st) < 0 && errno == ENOENT)
+		    ((lstat(path, &st) < 0 && errno == ENOENT) || placeholder_state(path) != PLACEHOLDER_NONE))
 			rg->placeholders[n++] = strdup(path);
 }
 

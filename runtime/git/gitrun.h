@@ -195,8 +195,10 @@ struct gitrun_rewind_opts {
 	/*
 	 * Names relative to the run's workspace (NULL-terminated, may be NULL)
 	 * that are left out of the snapshot of now while they are empty files
-	 * its last checkpoint does not have: placeholders a killed sandbox
-	 * left behind (runtime/sandbox), which are not the user's changes.
+	 * carrying a placeholder mark (common/placeholder.h), or, unmarked,
+	 * that its last checkpoint does not have: placeholders a killed
+	 * sandbox left behind (runtime/sandbox), which are not the user's
+	 * changes.
 	 */
 	const char *const *placeholders;
 };

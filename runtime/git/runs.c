@@ -1,5 +1,6 @@
 /* runs.c — the recorded runs of a repository, and rewinding to a checkpoint (see gitrun.h). */
 #include "runtime/git/internal.h"
+#include "common/placeholder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,7 +335,9 @@ out:
 
 /*
  * The absolute paths of the placeholder names under the run's workspace
- * that its last checkpoint does not have (a NULL-terminated array).
+ * that are marked placeholders now (common/placeholder.h: a killed
+ * session's, or a running one's), or, unmarked (a filesystem without user
+ * xattrs), that its last checkpoint does not have (a NULL-terminated array).
  */
 static int leftover_placeholders(git_repository *repo, const git_oid *base, const git_oid *last_tree,
 				 const char *const *names, char ***out)
@@ -366,7 +369,8 @@ static int leftover_placeholders(git_repository *repo, const git_oid *base, cons
 			goto out;
 		}
 		/* Relative to the working tree, the way the snapshot names it. */
-		if (strncmp(abs, wd, wdlen) || git_tree_entry_bypath(&te, t, abs + wdlen) == 0) {
+		if (strncmp(abs, wd, wdlen) ||
+		    (placeholder_state(abs) == PLACEHOLDER_NONE && git_tree_entry_bypath(&te, t, abs + wdlen) == 0)) {
 			git_tree_entry_free(te);
 			free(abs);
 			continue;
