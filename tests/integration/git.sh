@@ -484,13 +484,42 @@ wait $pid 2>/dev/null
 stop_mock
 t_check "kill -9 mid-run: the Write happened" test -f "$kr/k2.txt"
 t_check "kill -9 mid-run: git fsck --strict clean" fsck_clean "$kr"
-# (a killed sandbox leaves its empty placeholders: not the user's changes, and not the run's)
-ls -A "$kr" | grep -qx .bashrc && t_pass "kill -9 mid-run: placeholders were left behind (the case under test)" ||
-	t_skip "kill -9 mid-run: placeholders were left behind" "none made here (degraded sandbox?)"
+# A killed sandbox leaves its empty placeholders (the case under test), marked
+# with the dead cordon as their owner: not the user's changes, not the run's,
+# and the next session removes them. Only where the sandbox makes placeholders
+# at all (a degraded one, without a mount namespace, makes none).
+leftovers() { (cd "$1" && find . -maxdepth 1 -empty -name '.*' -printf '%f\n' | sort); }
+mkdir -p "$tmp/phprobe"
+if "$CORDON" sandbox --workspace "$tmp/phprobe" -- test -e .bashrc 2>/dev/null; then
+	t_eq "kill -9 mid-run: placeholders were left behind (the case under test)" "$(leftovers "$kr" | grep -cx -e .bashrc -e .envrc)" 2
+	t_contains "kill -9 mid-run: git status on the host shows them" "$(git -C "$kr" status --porcelain)" "?? .bashrc"
+	mark=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.cordon.placeholder").decode())' "$kr/.bashrc" 2>&1)
+	case $mark in
+	*"Operation not supported"*) t_skip "kill -9 mid-run: the leftovers name the killed cordon" "no user xattrs on $kr's filesystem" ;;
+	*) t_eq "kill -9 mid-run: the leftovers name the killed cordon" "$(cut -d' ' -f4 <<<"$mark")" "$pid" ;;
+	esac
+	ph_here=1
+else
+	t_skip "kill -9 mid-run: placeholders were left behind" "none made here (degraded sandbox)"
+	ph_here=
+fi
 kid=$(cd "$kr" && "$CORDON" runs | head -n 1 | cut -d' ' -f1)
 out=$(cd "$kr" && "$CORDON" rewind "$kid" 2>&1); rc=$?
 t_eq "kill -9 mid-run: cordon rewind works" "$rc ${out:0:300}" "0 ${out:0:300}"
-t_eq "kill -9 mid-run: the working tree is as before the run" "$(tree_state "$kr" $(cd "$kr" && find . -maxdepth 1 -type f -empty -name '.*' -printf '%f '))" "$ktree"
+t_eq "kill -9 mid-run: the working tree is as before the run" "$(tree_state "$kr" $(leftovers "$kr"))" "$ktree"
+# The next session in the same workspace (the replay provider: no tool call).
+printf '%s\n' "$done_turn" >"$tmp/after-kill.jsonl"
+out=$(replay "$kr" "$tmp/after-kill.jsonl" --output-format json "after the kill" 2>"$tmp/after-kill.err"); rc=$?
+t_eq "after kill -9: the next session runs (exit 0)" "$rc $(head -c 300 "$tmp/after-kill.err")" "0 "
+t_eq "after kill -9: the leftovers are not the next run's changes" \
+	"$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["changed_files"])' "$out" 2>&1)" "[]"
+if [ -n "$ph_here" ] && [ "${mark#*Operation not supported}" = "$mark" ]; then
+	t_eq "after kill -9: the next session removed the leftovers" "$(leftovers "$kr")" ""
+	t_eq "after kill -9 and the next session: git status on the host is clean" "$(git -C "$kr" status --porcelain)" ""
+else
+	t_skip "after kill -9: the next session removed the leftovers" "no marked placeholders here"
+fi
+t_eq "after kill -9 and the next session: the working tree is as before the killed run" "$(tree_state "$kr" $(leftovers "$kr"))" "$ktree"
 
 # The helper checkpoints as fast as it can (and the base of 2000 files
 # first); killed at random moments, again and again.

@@ -86,6 +86,32 @@ fresh=$(t_tmpdir)
 t_check "missing .envrc cannot be created" test ! -s "$fresh/.envrc"
 t_check "missing .claude/ cannot be filled" test ! -e "$fresh/.claude/commands"
 t_eq "placeholders are removed at the end" "$(ls -A "$fresh")" ""
+# Each placeholder carries its owner's mark (common/placeholder.h), which the
+# sandbox can neither change nor remove (the pin is read-only): only a file it
+# made itself can get a forged one, and a forged mark removes at most an empty file.
+out=$("$CORDON" sandbox --workspace "$fresh" -- python3 -c '
+import os
+try:
+    print("mark", os.getxattr(".envrc", "user.cordon.placeholder").decode().split()[0])
+except OSError as e:
+    print("mark", e.strerror)
+for what, f in (("set", lambda: os.setxattr(".envrc", "user.cordon.placeholder", b"1 forged")),
+                ("remove", lambda: os.removexattr(".envrc", "user.cordon.placeholder")),
+                ("dir", lambda: os.setxattr(".claude", "user.cordon.placeholder", b"1 forged"))):
+    try:
+        f()
+        print(what, "ok")
+    except OSError as e:
+        print(what, e.strerror)
+' 2>&1)
+case $out in
+*"mark Operation not supported"*) t_skip "placeholders carry their owner's mark" "the filesystem of $fresh has no user xattrs" ;;
+*) t_eq "placeholders carry their owner's mark, which the sandbox cannot change" "$out" "mark 1
+set Read-only file system
+remove Read-only file system
+dir Read-only file system" ;;
+esac
+t_eq "placeholders are removed at the end (after a look at the mark)" "$(ls -A "$fresh")" ""
 out=$(sbx -- sh -c 'touch suid; chmod u+s suid; chmod g+s suid; stat -c %a suid' 2>&1)
 t_contains "no set-user-ID bit from Bash" "$out" "Operation not permitted"
 t_eq "mode stays without set-id bits" "$(stat -c %a "$ws/suid")" 644
