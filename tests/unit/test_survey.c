@@ -19,12 +19,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/placeholder.h"
 #include "runtime/sandbox/gitindex.h"
 #include "runtime/sandbox/pins.h"
 #include "runtime/sandbox/sentinel.h"
@@ -126,6 +129,88 @@ static void guarded_names_at_any_depth(void **state)
 	assert_int_equal(kind_of(&ps, "a/b"), -1);
 	pins_release(&ps);
 	close(fd);
+}
+
+/* An empty file or directory at ws/rel marked with mark; false where the filesystem has no user xattrs. */
+static bool marked(const char *rel, bool dir, const char *mark)
+{
+	char path[PATH_MAX + 1100];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", ws, rel);
+	if (dir)
+		assert_int_equal(mkdir(path, 0755), 0);
+	fd = dir ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	r = placeholder_mark_fd(fd, mark);
+	close(fd);
+	return r == 0;
+}
+
+static bool present(const char *rel)
+{
+	char path[PATH_MAX + 1100];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", ws, rel);
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * Placeholders a killed session left (marked, its owner a child that has
+ * exited) are removed and pinned as missing again; a live owner's, or one
+ * with content, stay what they are.
+ */
+static void stale_placeholders_are_removed(void **state)
+{
+	char dead[PLACEHOLDER_MARK_MAX], live[PLACEHOLDER_MARK_MAX];
+	struct pins ps;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	sh("cd '%s' && rm -rf * .[!.]*", ws);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(placeholder_mark_self(dead, sizeof(dead)) == 0 && marked(".envrc", false, dead) ? 0 : 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		skip(); /* no user xattrs here */
+	assert_int_equal(placeholder_mark_self(live, sizeof(live)), 0);
+	/* The child's mark, read back, for the others. */
+	{
+		char path[PATH_MAX + 1100];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/.envrc", ws);
+		n = getxattr(path, PLACEHOLDER_XATTR, dead, sizeof(dead) - 1);
+		assert_true(n > 0);
+		dead[n] = '\0';
+	}
+	assert_true(marked(".cursor", true, dead));
+	assert_true(marked(".bashrc", false, live));
+	assert_true(marked(".profile", false, dead));
+	sh("echo 'export X=1' >'%s/.profile'", ws);
+	if (have_git) {
+		sh("cd '%s' && git init -q . && rm -rf .git/hooks", ws);
+		assert_true(marked(".git/hooks", true, dead));
+	}
+	survey(&ps, !have_git);
+	assert_int_equal(kind_of(&ps, ".envrc"), PIN_PLACEHOLDER_FILE);
+	assert_false(present(".envrc"));
+	assert_int_equal(kind_of(&ps, ".cursor"), PIN_PLACEHOLDER_DIR);
+	assert_false(present(".cursor"));
+	assert_int_equal(kind_of(&ps, ".bashrc"), PIN_RO);
+	assert_true(present(".bashrc"));
+	assert_int_equal(kind_of(&ps, ".profile"), PIN_RO);
+	assert_true(present(".profile"));
+	if (have_git) {
+		assert_int_equal(kind_of(&ps, ".git/hooks"), PIN_PLACEHOLDER_DIR);
+		assert_false(present(".git/hooks"));
+	}
+	pins_release(&ps);
 }
 
 /* git's layout: gitdirs anchored, config/hooks/pointers pinned, commondir of a main gitdir watched. */
@@ -360,6 +445,7 @@ int main(void)
 		cmocka_unit_test(sentinel_watches_a_large_workspace),
 		cmocka_unit_test(sentinel_reports_index_flags),
 		cmocka_unit_test(gitindex_refuses_garbage),
+		cmocka_unit_test(stale_placeholders_are_removed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
