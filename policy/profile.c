@@ -86,6 +86,20 @@ int layer_from_name(const char *name)
 	return -1;
 }
 
+int layer_mask_from_name(const char *name, unsigned *mask)
+{
+	int l;
+
+	if (name && !strcmp(name, "all"))
+		return *mask = LAYER_ALL, 0;
+	if (name && !strcmp(name, "namespaces"))
+		return *mask = LAYER_NAMESPACES, 0;
+	if ((l = layer_from_name(name)) < 0)
+		return -CORDON_EINVAL;
+	*mask = LAYER_BIT(l);
+	return 0;
+}
+
 int layer_parse_list(unsigned *out, const char *list, char *bad, size_t badsize)
 {
 	unsigned mask = 0;
@@ -98,7 +112,7 @@ int layer_parse_list(unsigned *out, const char *list, char *bad, size_t badsize)
 		const char *e = strchr(p, ',');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		char word[32];
-		int l;
+		unsigned m;
 
 		if (n == 0 || n >= sizeof(word)) {
 			if (bad && badsize)
@@ -107,17 +121,12 @@ int layer_parse_list(unsigned *out, const char *list, char *bad, size_t badsize)
 		}
 		memcpy(word, p, n);
 		word[n] = '\0';
-		if (!strcmp(word, "all")) {
-			mask |= LAYER_ALL;
-		} else {
-			l = layer_from_name(word);
-			if (l < 0) {
-				if (bad && badsize)
-					snprintf(bad, badsize, "%s", word);
-				return -CORDON_EINVAL;
-			}
-			mask |= LAYER_BIT(l);
+		if (layer_mask_from_name(word, &m) < 0) {
+			if (bad && badsize)
+				snprintf(bad, badsize, "%s", word);
+			return -CORDON_EINVAL;
 		}
+		mask |= m;
 		p += n;
 		if (*p == ',') {
 			p++;

@@ -55,6 +55,8 @@ enum sandbox_layer {
 
 #define LAYER_BIT(l) (1u << (l))
 #define LAYER_ALL ((1u << LAYER__COUNT) - 1)
+/* What "namespaced mode" means: the four namespaces a session's view is made of. */
+#define LAYER_NAMESPACES (LAYER_BIT(LAYER_USERNS) | LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) | LAYER_BIT(LAYER_NETNS))
 
 /* "userns", "mountns", "pidns", "netns", "landlock", "seccomp", "cgroup", "caps", "rlimits". */
 const char *layer_name(enum sandbox_layer l);
@@ -63,7 +65,14 @@ const char *layer_name(enum sandbox_layer l);
 int layer_from_name(const char *name);
 
 /*
+ * A layer name, or a group: "all", "namespaces" (LAYER_NAMESPACES), as a
+ * LAYER_BIT mask. Returns 0, or -CORDON_EINVAL for an unknown name.
+ */
+int layer_mask_from_name(const char *name, unsigned *mask);
+
+/*
  * Parse a comma-separated list of layer names ("landlock,seccomp"; "all";
+ * "namespaces";
  * "" or "none" = 0) into a LAYER_BIT mask. Returns 0, or -CORDON_EINVAL with
  * the offending name copied into bad (when bad is non-NULL).
  */

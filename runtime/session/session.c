@@ -241,15 +241,17 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 		const struct policy *p = s->policy;
 
 		for (i = 0; i < p->sandbox_require.n; i++) {
-			int l = layer_from_name(p->sandbox_require.v[i]);
+			unsigned m;
 
-			if (l < 0) {
-				diag_set(diag, 0, 0, "the policy requires an unknown sandbox layer '%s'",
+			if (layer_mask_from_name(p->sandbox_require.v[i], &m) < 0) {
+				diag_set(diag, 0, 0,
+					 "the policy requires an unknown sandbox layer '%s' (known: userns, mountns, pidns, "
+					 "netns, landlock, seccomp, cgroup, caps, rlimits; or namespaces, all)",
 					 p->sandbox_require.v[i]);
 				rc = -CORDON_EINVAL;
 				goto fail;
 			}
-			s->require |= LAYER_BIT(l);
+			s->require |= m;
 		}
 		/* Working directories besides the project root are readable. */
 		for (i = 0; i < p->additional_dirs.n; i++)

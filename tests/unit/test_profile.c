@@ -43,6 +43,14 @@ static void layer_lists_parse_and_format(void **state)
 	assert_int_equal(m, 0);
 	assert_int_equal(layer_parse_list(&m, "", bad, sizeof(bad)), 0);
 	assert_int_equal(m, 0);
+	assert_int_equal(layer_parse_list(&m, "namespaces,landlock", bad, sizeof(bad)), 0);
+	assert_int_equal(m, LAYER_BIT(LAYER_USERNS) | LAYER_BIT(LAYER_MOUNTNS) | LAYER_BIT(LAYER_PIDNS) |
+				    LAYER_BIT(LAYER_NETNS) | LAYER_BIT(LAYER_LANDLOCK));
+	assert_int_equal(layer_mask_from_name("namespaces", &m), 0);
+	assert_int_equal(m, LAYER_NAMESPACES);
+	assert_int_equal(layer_mask_from_name("seccomp", &m), 0);
+	assert_int_equal(m, LAYER_BIT(LAYER_SECCOMP));
+	assert_int_equal(layer_mask_from_name("namespace", &m), -CORDON_EINVAL);
 	assert_int_equal(layer_parse_list(&m, "userns,bogus", bad, sizeof(bad)), -CORDON_EINVAL);
 	assert_string_equal(bad, "bogus");
 	assert_int_equal(m, 0);
