@@ -503,19 +503,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* The sandbox's layers go into the system prompt: it must be ready now. */
-	rc = session_ready(sess, &d);
-	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "cannot start the sandbox: %s", d.msg[0] ? d.msg : cordon_strerror(rc));
-		status = early_failure(&ev, msg, t0, CLI_EXIT_FAIL);
-		goto out;
-	}
-	if (!(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
-		fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
-				"see `cordon doctor`\n");
+	/*
+	 * The warden is still building the sandbox: the first request goes out
+	 * meanwhile, and the loop waits for it before the first tool call (a
+	 * sandbox that cannot start ends the run there; nothing runs without it).
+	 */
 	{
 		struct prompt_opts po = { .agent_prompt = p.agent_prompt, .append = o.append, .cwd = cwd,
-					  .layers = session_layers(sess), .git = git };
+					  .git = git };
 
 		system = prompt_system(&po);
 	}
@@ -565,6 +560,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	alarm(0);
+	/* Known by now (the first request did not wait for the sandbox); said before the result. */
+	if (session_ready(sess, &d) == 0 && !(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
+		fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
+				"see `cordon doctor`\n");
 	res = loop_result_json(&lr, mono_ms() - t0);
 	status = run_git_finish(&rg, res, loop_exit_code(&lr));
 	if (res)

@@ -524,7 +524,7 @@ static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct f
 {
 	struct provider_hooks hooks = { .on_retry = on_retry, .on_stream_event = on_stream_event, .ctx = o->ev };
 	unsigned turn = 0, pauses = 0;
-	bool trimmed_for = false;
+	bool trimmed_for = false, sandbox_ready = false;
 
 	memset(r, 0, sizeof(*r));
 	r->denials = json_array();
@@ -610,6 +610,17 @@ static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct f
 		trimmed_for = false;
 		if (has_tool_use(t.message)) {
 			pauses = 0;
+			/* The sandbox was built while the first request went out: no call before it is ready. */
+			if (!sandbox_ready && o->session) {
+				struct cordon_diag d;
+
+				if (session_ready(o->session, &d) < 0) {
+					provider_turn_release(&t);
+					finish(r, LOOP_INTERNAL, "cannot start the sandbox: %s", d.msg);
+					break;
+				}
+				sandbox_ready = true;
+			}
 			results = run_tools(o, r, t.message, t.bad_inputs, turn, &denied);
 			provider_turn_release(&t);
 			take_fetch_usage(fa, r);

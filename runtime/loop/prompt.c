@@ -180,7 +180,6 @@ json_t *prompt_system(const struct prompt_opts *o)
 	struct utsname u;
 	char date[16];
 	json_t *sys;
-	bool isolated = (o->layers & LAYER_BIT(LAYER_NETNS)) != 0;
 
 	if (o->date) {
 		snprintf(date, sizeof(date), "%s", o->date);
@@ -218,15 +217,18 @@ json_t *prompt_system(const struct prompt_opts *o)
 	} else {
 		git_facts(&b, o->cwd);
 	}
-	buf_printf(&b,
-		   "\nYour tools run in a sandbox managed by cordon: files are reachable only inside the working "
-		   "directory (and the directories the policy adds), %s A call the sandbox or the policy refuses "
-		   "comes back as an error saying so (\"blocked by cordon\" or a permission message): do not repeat "
-		   "it, work around it or report what you need.",
-		   isolated ? "there is no network access, and protected files (version control settings and "
-			      "hooks, agent settings, shell start-up files) are read-only."
-			    : "and protected files (version control settings and hooks, agent settings, shell start-up "
-			      "files) are not written by the file tools.");
+	/*
+	 * True in every mode the sandbox may end up in (namespaced or degraded:
+	 * no inet socket either way), so the prompt need not wait for the warden;
+	 * how protected files are kept differs by mode (read-only mounts, or the
+	 * sentinel), the rule does not.
+	 */
+	buf_puts(&b, "\nYour tools run in a sandbox managed by cordon: files are reachable only inside the working "
+		     "directory (and the directories the policy adds), there is no network access, and protected "
+		     "files (version control settings and hooks, agent settings, shell start-up files) are off "
+		     "limits. A call the sandbox or the policy refuses comes back as an error saying so (\"blocked "
+		     "by cordon\" or a permission message): do not repeat it, work around it or report what you "
+		     "need.");
 	/* The provider puts the cache breakpoints (the last system block, the rolling one). */
 	sys = json_pack("[{s:s, s:s%}]", "type", "text", "text", b.data, b.len);
 	buf_release(&b);

@@ -45,7 +45,6 @@ struct prompt_opts {
 	const char *append;       /* --append-system-prompt, or NULL */
 	const char *cwd;          /* absolute */
 	const char *date;         /* "YYYY-MM-DD"; NULL = today (UTC) */
-	unsigned layers;          /* the sandbox's LAYER_BIT mask, for the sandbox note */
 	struct prompt_git *git;   /* prompt_git_begin()'s, or NULL: gathered inline */
 };
 

@@ -228,6 +228,27 @@ for l in lines[:-1]:
 assert len(lines) > 10
 ' "$tmp/run-kill/transcript.jsonl"
 
+# ---- a sandbox that cannot start: the first request went out, no call runs ----
+# (the warden is built while the first request goes out; the loop waits for it
+# before the first call). A required layer this process cannot have:
+if [ -x "$HELPERS/no-userns" ]; then
+	mkdir -p "$ws/.claude"
+	printf '{"sandbox": {"require": ["namespaces"]}}\n' >"$ws/.claude/settings.json"
+	write_turn='{"content":[{"type":"tool_use","id":"toolu_w","name":"Write","input":{"file_path":"made.txt","content":"x\n"}}],"stop_reason":"tool_use"}'
+	script "$tmp/write.jsonl" "$write_turn" "$done_turn"
+	out=$(cd "$ws" && "$HELPERS/no-userns" "$CORDON" -p --provider replay --replay-script "$tmp/write.jsonl" \
+		--output-format json "write" 2>"$tmp/err"); rc=$?
+	t_eq "no sandbox: exit 1" "$rc" 1
+	t_contains "no sandbox: the result says why" "$out" "cannot start the sandbox"
+	t_check "no sandbox: the call did not run" test ! -e "$ws/made.txt"
+	# the control: the same run where the layer can be had writes the file
+	out=$(cd "$ws" && "$CORDON" -p --provider replay --replay-script "$tmp/write.jsonl" "write" 2>&1); rc=$?
+	t_eq "no sandbox (control): with the layer, the call runs" "$rc:$(cat "$ws/made.txt" 2>/dev/null)" "0:x"
+	rm -rf "$ws/.claude" "$ws/made.txt"
+else
+	t_skip "no sandbox: the call did not run" "no tests/helpers/no-userns"
+fi
+
 # ---- resume ----
 script "$tmp/first.jsonl" "$read_add"
 out=$(run --replay-script "$tmp/first.jsonl" --output-format json --max-turns 1 --run-dir "$tmp/run-resume" "fix add"); rc=$?
