@@ -479,10 +479,7 @@ int cmd_run(int argc, char **argv)
 		char title[256];
 
 		snprintf(title, sizeof(title), "%.*s", (int)strcspn(o.prompt, "\n"), o.prompt);
-		if (run_git_open(&rg, transcript_id(tr), title, &ev, msg, sizeof(msg)) < 0) {
-			status = early_failure(&ev, msg, t0, CLI_EXIT_FAIL);
-			goto out;
-		}
+		run_git_begin(&rg, transcript_id(tr), title, &ev);
 	}
 	/* Then the key. */
 	pc.kind = o.provider ? (enum provider_kind)provider_kind_from_name(o.provider) : PROVIDER_ANTHROPIC;
@@ -526,7 +523,6 @@ int cmd_run(int argc, char **argv)
 			      p.agent_name ? json_pack("[s]", p.agent_name) : json_array(), "skills", "plugins", "cordon",
 			      "run_dir", transcript_dir(tr), "transcript", transcript_path(tr), "agent_path",
 			      p.agent_path ? p.agent_path : ""));
-	run_git_started(&rg);
 	if (o.prompt[0])
 		events_user_prompt(&ev, json_array_get(messages, json_array_size(messages) - 1));
 
@@ -553,8 +549,9 @@ int cmd_run(int argc, char **argv)
 	/* A replay script has no turns for WebFetch's second call: the page itself is the result. */
 	lo.webfetch_raw = o.webfetch_raw || pc.kind == PROVIDER_REPLAY;
 	lo.cancel = &run_cancel;
+	lo.before_calls = run_git_before_calls;
 	lo.after_call = run_git_after_call;
-	lo.after_call_ctx = &rg;
+	lo.hook_ctx = &rg;
 	if (loop_run(&lo, &lr) < 0) {
 		status = early_failure(&ev, "out of memory", t0, CLI_EXIT_FAIL);
 		goto out;

@@ -36,46 +36,70 @@ void run_git_init(struct run_git *rg, const struct run_git_opts *o, const char *
 			rg->placeholders[n++] = strdup(path);
 }
 
-int run_git_open(struct run_git *rg, const char *run_id, const char *title, struct events *ev, char *msg, size_t size)
+/* The base snapshot, on run_git_begin()'s thread: no stderr or events here (the joining thread says it all). */
+static void *open_thread(void *arg)
 {
-	struct gitrun_opts go = { .workspace = rg->workspace, .run_id = run_id, .title = title,
+	struct run_git *rg = arg;
+	struct gitrun_opts go = { .workspace = rg->workspace, .run_id = rg->run_id, .title = rg->title,
 				  .exclude = (const char *const *)rg->placeholders, .resume = rg->o.resume };
 	struct cordon_diag d;
-	int rc;
 
-	rg->ev = ev;
-	rg->reported = json_object();
-	if (rg->o.off) {
-		snprintf(rg->note, sizeof(rg->note), "--no-snapshot");
-		return 0;
-	}
 	diag_clear(&d);
-	rc = gitrun_open(&rg->g, &go, &d);
-	if (rc == 0)
-		return 0;
-	snprintf(rg->note, sizeof(rg->note), "%s", d.msg[0] ? d.msg : cordon_strerror(rc));
-	if (rg->o.diff || rg->o.commit) {
-		snprintf(msg, size, "%s needs the run's snapshot, which could not be made: %s",
-			 rg->o.commit ? "--commit" : "--diff", rg->note);
-		return rc;
-	}
-	/* Not a repository is an ordinary case: said on a terminal, and always
-	 * in the transcript and the result's "git"; a failure is a warning. */
-	if (rc == -CORDON_ENOTFOUND) {
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "cordon: note: %s: no snapshots or checkpoints for this run\n", rg->note);
-	} else
-		fprintf(stderr, "cordon: warning: cannot record the run in git (%s): no checkpoints for this run\n",
-			rg->note);
-	return 0;
+	rg->open_rc = gitrun_open(&rg->g, &go, &d);
+	if (rg->open_rc < 0)
+		snprintf(rg->note, sizeof(rg->note), "%s", d.msg[0] ? d.msg : cordon_strerror(rg->open_rc));
+	return NULL;
 }
 
-void run_git_started(struct run_git *rg)
+void run_git_begin(struct run_git *rg, const char *run_id, const char *title, struct events *ev)
 {
+	rg->ev = ev;
+	rg->reported = json_object();
+	snprintf(rg->run_id, sizeof(rg->run_id), "%s", run_id);
+	snprintf(rg->title, sizeof(rg->title), "%s", title);
+	if (rg->o.off) {
+		snprintf(rg->note, sizeof(rg->note), "--no-snapshot");
+		return;
+	}
+	rg->started = pthread_create(&rg->th, NULL, open_thread, rg) == 0;
+	if (!rg->started) /* no thread to be had: here and now */
+		open_thread(rg);
+}
+
+/* Wait for the snapshot; the first time, say what came of it. */
+static int open_join(struct run_git *rg, char *msg, size_t size)
+{
+	if (rg->joined)
+		goto out;
+	rg->joined = true;
+	if (rg->started)
+		pthread_join(rg->th, NULL);
+	rg->started = false;
+	if (rg->open_rc < 0 && (rg->o.diff || rg->o.commit)) {
+		snprintf(rg->open_msg, sizeof(rg->open_msg), "%s needs the run's snapshot, which could not be made: %s",
+			 rg->o.commit ? "--commit" : "--diff", rg->note);
+	} else if (rg->open_rc == -CORDON_ENOTFOUND) {
+		/* Not a repository is an ordinary case: said on a terminal, and always
+		 * in the transcript and the result's "git"; a failure is a warning. */
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "cordon: note: %s: no snapshots or checkpoints for this run\n", rg->note);
+	} else if (rg->open_rc < 0) {
+		fprintf(stderr, "cordon: warning: cannot record the run in git (%s): no checkpoints for this run\n",
+			rg->note);
+	}
 	if (rg->g)
 		events_record(rg->ev, "git", json_pack("{s:s, s:o}", "subtype", "base", "git", gitrun_info(rg->g)));
 	else
 		events_record(rg->ev, "git", json_pack("{s:s, s:s}", "subtype", "skipped", "note", rg->note));
+out:
+	if (rg->open_msg[0] && msg)
+		snprintf(msg, size, "%s", rg->open_msg);
+	return rg->open_msg[0] ? -CORDON_EINVAL : 0;
+}
+
+int run_git_before_calls(void *ctx, char *msg, size_t size)
+{
+	return open_join(ctx, msg, size);
 }
 
 /* "Write src/a.c": the tool and what it named, for people. */
@@ -165,6 +189,9 @@ int run_git_finish(struct run_git *rg, json_t *res, int status)
 	json_t *info, *files = NULL;
 	char msg[1024];
 
+	/* A run without tool calls had no reason to wait for the base snapshot before now. */
+	if (open_join(rg, msg, sizeof(msg)) < 0 && res && status == 0)
+		status = fail_result(res, msg);
 	if (!res)
 		return status;
 	if (!rg->g) {
@@ -232,6 +259,8 @@ void run_git_release(struct run_git *rg)
 {
 	size_t i;
 
+	if (rg->started)
+		pthread_join(rg->th, NULL);
 	for (i = 0; rg->placeholders[i]; i++)
 		free(rg->placeholders[i]);
 	gitrun_free(rg->g);

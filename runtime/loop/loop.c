@@ -255,6 +255,23 @@ static json_t *result_block(const struct call *c)
 	return b;
 }
 
+/* What the first tool call waits for (loop_opts.before_calls); the run ends when it fails. */
+static int before_calls(const struct loop_opts *o, struct loop_result *r)
+{
+	struct cordon_diag d;
+	char msg[1024] = "";
+
+	if (o->session && session_ready(o->session, &d) < 0) {
+		finish(r, LOOP_INTERNAL, "cannot start the sandbox: %s", d.msg);
+		return -1;
+	}
+	if (o->before_calls && o->before_calls(o->hook_ctx, msg, sizeof(msg)) < 0) {
+		finish(r, LOOP_INTERNAL, "%s", msg[0] ? msg : "cannot prepare the first tool call");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Carry out a reply's tool calls and build the user message of their
  * results (call order). Returns the message (new reference), or NULL on
@@ -324,7 +341,7 @@ static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const
 			lc.is_error = c->r.is_error;
 			lc.denied = c->r.denied;
 			lc.cancelled = c->r.cancelled;
-			o->after_call(o->after_call_ctx, &lc);
+			o->after_call(o->hook_ctx, &lc);
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -524,7 +541,7 @@ static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct f
 {
 	struct provider_hooks hooks = { .on_retry = on_retry, .on_stream_event = on_stream_event, .ctx = o->ev };
 	unsigned turn = 0, pauses = 0;
-	bool trimmed_for = false, sandbox_ready = false;
+	bool trimmed_for = false, calls_ready = false;
 
 	memset(r, 0, sizeof(*r));
 	r->denials = json_array();
@@ -610,17 +627,15 @@ static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct f
 		trimmed_for = false;
 		if (has_tool_use(t.message)) {
 			pauses = 0;
-			/* The sandbox was built while the first request went out: no call before it is ready. */
-			if (!sandbox_ready && o->session) {
-				struct cordon_diag d;
-
-				if (session_ready(o->session, &d) < 0) {
-					provider_turn_release(&t);
-					finish(r, LOOP_INTERNAL, "cannot start the sandbox: %s", d.msg);
-					break;
-				}
-				sandbox_ready = true;
+			/*
+			 * The sandbox and the base snapshot were made while the first
+			 * request went out: no call before both are there.
+			 */
+			if (!calls_ready && before_calls(o, r) < 0) {
+				provider_turn_release(&t);
+				break;
 			}
+			calls_ready = true;
 			results = run_tools(o, r, t.message, t.bad_inputs, turn, &denied);
 			provider_turn_release(&t);
 			take_fetch_usage(fa, r);

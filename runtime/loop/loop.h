@@ -79,6 +79,13 @@ struct loop_call {
  */
 typedef void (*loop_after_call_fn)(void *ctx, const struct loop_call *call);
 
+/*
+ * Called once on the loop's thread before the run's first tool call, once
+ * the sandbox is ready: what must be in place before anything can change
+ * (the base snapshot). Negative: the run ends there (LOOP_INTERNAL, msg).
+ */
+typedef int (*loop_before_calls_fn)(void *ctx, char *msg, size_t size);
+
 struct loop_opts {
 	struct session *session;   /* borrowed: the tools */
 	struct provider *provider; /* borrowed: the model */
@@ -99,8 +106,9 @@ struct loop_opts {
 	 */
 	bool webfetch_raw;
 	struct loop_cancel *cancel; /* set from signal handlers; may be NULL */
-	loop_after_call_fn after_call; /* may be NULL */
-	void *after_call_ctx;
+	loop_before_calls_fn before_calls; /* may be NULL */
+	loop_after_call_fn after_call;     /* may be NULL */
+	void *hook_ctx;                    /* for both */
 };
 
 struct loop_result {

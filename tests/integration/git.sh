@@ -347,9 +347,11 @@ r = json.loads(sys.argv[1])
 assert r["changed_files"] == [{"path": "b.txt", "status": "added"}], r["changed_files"]
 assert r["git"]["ref"] is None and "not in a git repository" in r["git"]["note"], r["git"]
 ' "$out"
+rm -f "$plain/b.txt"
 out=$(replay "$plain" "$tmp/b.jsonl" --diff "$tmp/p.patch" "x" 2>&1); rc=$?
-t_eq "no repository with --diff: refused before the run (exit 1)" "$rc" 1
+t_eq "no repository with --diff: refused before the first tool call (exit 1)" "$rc" 1
 t_contains "no repository with --diff: says why" "$out" "--diff needs the run's snapshot"
+t_check "no repository with --diff: the call did not run" test ! -e "$plain/b.txt"
 
 # ---- protection: the file tools cannot write .git; no hook, fsmonitor or driver runs ---------
 hk=$tmp/hooked
