@@ -583,6 +583,12 @@ struct bash_state {
 	struct buf allow;   /* "Bash(make test:*), ...": the allow rules that would let those parts run */
 	const struct sh_cmd *cur; /* the part being judged, */
 	bool past_rules;          /* ... once no allow rule matched it: an allow rule would let it run */
+	/*
+	 * Sandbox mode: a read-only command's operands are judged by the Read
+	 * deny rules only (where else it may read is the sandbox's to say);
+	 * what cannot be checked against them is refused.
+	 */
+	bool deny_only;
 };
 
 static void suggest(struct bash_state *b, const struct sh_cmd *c);
@@ -931,6 +937,18 @@ static void judge_inner_shell(struct bash_state *b, const struct sh_cmd *c, int 
 }
 
 /* Check one operand as a path a reader will open. Returns false when it needs approval / is denied. */
+/* deny_only: an operand that cannot be checked is refused while Read deny rules exist, passed otherwise. */
+static bool unchecked_operand(struct bash_state *b, const struct sh_cmd *c, const char *what, const char *raw)
+{
+	if (!has_path_rules(b->d, RULE_DENY, "Read"))
+		return true;
+	part_set(b, PART_DENY, NULL, c->text,
+		 "Permission to use Bash with command %.300s has been denied. (%s (%.100s), so cordon cannot check "
+		 "it against the Read deny rules; name the files literally)",
+		 c->text, what, raw);
+	return false;
+}
+
 static bool check_read_operand(struct bash_state *b, const struct sh_cmd *c, const struct sh_word *w,
 			       const char *value)
 {
@@ -939,6 +957,8 @@ static bool check_read_operand(struct bash_state *b, const struct sh_cmd *c, con
 	const struct rule *r;
 
 	if (w->flags & (SHW_EXPANSION | SHW_SUBST)) {
+		if (b->deny_only)
+			return unchecked_operand(b, c, "an argument is computed at run time", w->raw);
 		part_set(b, PART_NEEDS, NULL, c->text,
 			 "'%.200s' has arguments computed at run time (%.100s), so cordon cannot tell what it reads",
 			 c->text, w->raw);
@@ -948,6 +968,8 @@ static bool check_read_operand(struct bash_state *b, const struct sh_cmd *c, con
 		char lit[PATHMATCH_MAX + 1];
 		size_t n = strcspn(value, "*?[{");
 
+		if (b->deny_only)
+			return unchecked_operand(b, c, "an argument is a wildcard", w->raw);
 		while (n && value[n - 1] != '/')
 			n--;
 		snprintf(lit, sizeof(lit), "%.*s", (int)(n ? n : 1), n ? value : ".");
@@ -962,6 +984,8 @@ static bool check_read_operand(struct bash_state *b, const struct sh_cmd *c, con
 		return true;
 	}
 	if (resolve(d, b->cwd, value, abs, sizeof(abs)) < 0) {
+		if (b->deny_only)
+			return unchecked_operand(b, c, "a path cannot be resolved", value);
 		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' names a path cordon cannot check (%.100s)", c->text,
 			 value);
 		return false;
@@ -972,7 +996,7 @@ static bool check_read_operand(struct bash_state *b, const struct sh_cmd *c, con
 			 abs, r->text, r->source ? r->source : "the command line");
 		return false;
 	}
-	if (!in_working_dirs(d, abs) && !path_rule(d, RULE_ALLOW, "Read", abs)) {
+	if (!b->deny_only && !in_working_dirs(d, abs) && !path_rule(d, RULE_ALLOW, "Read", abs)) {
 		part_set(b, PART_NEEDS, NULL, c->text, "'%.200s' reads %s, outside the working directories", c->text,
 			 abs);
 		return false;
@@ -1032,6 +1056,40 @@ static bool check_operands(struct bash_state *b, const struct sh_cmd *c, size_t 
 	return ok;
 }
 
+/*
+ * Sandbox mode's judgement of a part no rule vouched for: a `cd` moves the
+ * directory later parts are resolved in; a read-only command's operands
+ * must pass the Read deny rules (those that cannot be checked are refused
+ * while such rules exist). Anything else is the sandbox's.
+ */
+static void sandbox_reads(struct bash_state *b, const struct sh_cmd *c, int nesting)
+{
+	struct dctx *d = b->d;
+	const char *why = NULL;
+	size_t first;
+	enum ro_class cls = readonly_classify(c, &first, &why);
+
+	if (cls == RO_CD) {
+		char abs[PATHMATCH_MAX + 1];
+		const struct sh_word *w = c->nwords > 1 ? &c->words[1] : NULL;
+
+		if (w && (w->flags & (SHW_DYNAMIC & ~SHW_TILDE) || !strcmp(w->value, "-"))) {
+			/* Where later parts run is unknown: their relative operands cannot be checked. */
+			if (has_path_rules(d, RULE_DENY, "Read"))
+				b->cwd[0] = '\0';
+			return;
+		}
+		if (c->depth == 0 && nesting == 0 && resolve(d, b->cwd, w ? w->value : "~", abs, sizeof(abs)) == 0)
+			snprintf(b->cwd, sizeof(b->cwd), "%s", abs);
+		return;
+	}
+	if (cls != RO_READ || !has_path_rules(d, RULE_DENY, "Read"))
+		return;
+	b->deny_only = true;
+	check_operands(b, c, first, false);
+	b->deny_only = false;
+}
+
 static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting)
 {
 	struct dctx *d = b->d;
@@ -1039,7 +1097,7 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	const struct rule *r = NULL;
 	size_t nv = 0, i, first;
 	bool writes_out = false, writes_unknown = false, writes_outside = false, writes_protected = false;
-	bool safe_env = true, input_unsafe = false;
+	bool safe_env = true, input_unsafe = false, read_vouched = false;
 	const char *why = NULL;
 	enum ro_class cls;
 
@@ -1142,6 +1200,7 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 		 * usual read-only checks (paths, deny rules) still apply below. */
 		ok = (k == RO_READ || k == RO_CD) && safe_env && !input_unsafe && !writes_out && !writes_unknown &&
 		     policy_tool_enabled(d->p, "Read");
+		read_vouched = ok;
 
 		const struct rule *open = NULL;
 
@@ -1234,10 +1293,20 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 	/* From here on, whatever this part still needs, an allow rule for it would grant. */
 	b->cur = c;
 	b->past_rules = true;
-	/* Sandbox mode: whatever the command is, it runs confined, and what it
-	 * writes outside or into protected paths was refused above. */
-	if (d->mode == PERM_BYPASS || d->mode == PERM_SANDBOX)
+	if (d->mode == PERM_BYPASS)
 		goto out;
+	/*
+	 * Sandbox mode: whatever the command is, it runs confined, and what it
+	 * writes outside or into protected paths was refused above. What a
+	 * read-only command reads is still judged by the Read deny rules (the
+	 * sandbox can hide only the paths they name literally); and a command
+	 * the agent's tools line allows only because the agent has Read reads
+	 * no more than Read could: it is judged as in default mode, below.
+	 */
+	if (d->mode == PERM_SANDBOX && !read_vouched) {
+		sandbox_reads(b, c, nesting);
+		goto out;
+	}
 
 	cls = readonly_classify(c, &first, &why);
 	if (cls == RO_CD) {

@@ -33,6 +33,8 @@ enum setup {
 	S_AGENT_BARE,
 	S_ROPREFIX,
 	S_AGENT_RO,
+	S_SANDBOX,       /* the headless default mode, with Read deny rules */
+	S_SANDBOX_AGENT, /* the same mode, an agent whose tools line narrows Bash */
 };
 
 struct row {
@@ -464,6 +466,25 @@ static const struct row rows[] = {
 	{ S_DIRS, "Bash", "cd /shared && ls", 'A', NULL },
 	{ S_NET, "WebFetch", "{\"url\":\"https://docs.example.com\"}", 'A', NULL },
 	{ S_NET, "WebFetch", "{\"url\":\"https://other.com\"}", 'D', "not in sandbox.network.allowedDomains: docs.example.com" },
+
+	/* ---- sandbox mode: commands run confined, reads still meet the Read deny rules ---- */
+	{ S_SANDBOX, "Bash", "cat prod.env", 'D', "Permission to read /proj/prod.env has been denied" },
+	{ S_SANDBOX, "Bash", "grep SECRET config/prod.env", 'D', "deny rule Read(*.env)" },
+	{ S_SANDBOX, "Bash", "head -n 3 secrets/k", 'D', "deny rule Read(./secrets/**)" },
+	{ S_SANDBOX, "Bash", "cd secrets && cat k", 'D', "Permission to read /proj/secrets/k" },
+	{ S_SANDBOX, "Bash", "cd sub && cat ../prod.env", 'D', "Permission to read /proj/prod.env" },
+	{ S_SANDBOX, "Bash", "cat *.env", 'D', "cannot check it against the Read deny rules" },
+	{ S_SANDBOX, "Bash", "cat $F", 'D', "computed at run time" },
+	{ S_SANDBOX, "Bash", "cd $D && cat prod.env", 'D', "cannot check it against the Read deny rules" },
+	{ S_SANDBOX, "Bash", "cat src/a.c", 'A', NULL },
+	{ S_SANDBOX, "Bash", "cat /etc/hostname", 'A', NULL },
+	{ S_SANDBOX, "Bash", "python3 -c 1", 'A', NULL },
+	{ S_SANDBOX, "Bash", "make test && ls", 'A', NULL },
+	{ S_SANDBOX_AGENT, "Bash", "cat /etc/passwd", 'D', "outside the working directories" },
+	{ S_SANDBOX_AGENT, "Bash", "ls /etc", 'D', "outside the working directories" },
+	{ S_SANDBOX_AGENT, "Bash", "cat src/a.c", 'A', NULL },
+	{ S_SANDBOX_AGENT, "Bash", "git diff", 'A', NULL },
+	{ S_SANDBOX_AGENT, "Bash", "rm x", 'D', "allows Bash only for" },
 };
 
 static void build(enum setup s, struct policy *p)
@@ -526,6 +547,16 @@ static void build(enum setup s, struct policy *p)
 		assert_int_equal(policy_add_rules(p, "WebFetch", RULE_ALLOW, "test", NULL, &d), 0);
 		p->network_set = true;
 		assert_int_equal(strvec_push(&p->allowed_domains, "docs.example.com"), 0);
+		break;
+	case S_SANDBOX:
+		policy_set_mode(p, PERM_SANDBOX, POLICY_SRC_CLI, "test");
+		assert_int_equal(policy_add_rules(p, "Read(*.env) Read(./secrets/**)", RULE_DENY, "test", NULL, &d), 0);
+		break;
+	case S_SANDBOX_AGENT:
+		assert_int_equal(agentfile_parse(&af, agent_ro_text, strlen(agent_ro_text), "ro.md", &d), 0);
+		assert_int_equal(policy_apply_agent(p, &af, &d), 0);
+		agentfile_release(&af);
+		policy_set_mode(p, PERM_SANDBOX, POLICY_SRC_CLI, "test");
 		break;
 	case S_DEFAULT:
 		break;
