@@ -18,9 +18,11 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/path.h"
 #include "common/utf8.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -69,13 +71,9 @@ static void usage(FILE *f)
 /* An absolute copy of dir (relative to the process cwd). */
 static char *absolute(const char *dir)
 {
-	char cwd[PATH_MAX], *out;
+	char cwd[PATH_MAX], *out = NULL;
 
-	if (dir[0] == '/')
-		return strdup(dir);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	if (asprintf(&out, "%s/%s", cwd, dir) < 0)
+	if (!getcwd(cwd, sizeof(cwd)) || path_normalize_dup(&out, dir, cwd) < 0)
 		return NULL;
 	return out;
 }
@@ -102,6 +100,31 @@ static void print_content(const json_t *c)
 		fd_write_all(STDOUT_FILENO, "\n", 1);
 	}
 	free(s);
+}
+
+/*
+ * Without --agent or --settings no policy applies (every call runs, confined):
+ * a settings file the user may expect to apply is named, with the way to apply it.
+ */
+static void note_unread_settings(const char *ws)
+{
+	const char *home = getenv("HOME");
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < 3; i++) {
+		const char *base = i < 2 ? ws : home;
+		const char *name = i == 1 ? ".claude/settings.local.json" : ".claude/settings.json";
+
+		if (!base || snprintf(path, sizeof(path), "%s/%s", base, name) >= (int)sizeof(path) ||
+		    stat(path, &st) < 0)
+			continue;
+		fprintf(stderr,
+			"cordon tool: note: no policy applies without --agent or --settings (every call runs, "
+			"confined); %s is not read. --settings '{}' applies it with the other settings files.\n",
+			path);
+		return;
+	}
 }
 
 /* One call as a JSONL result line: {"content":..,"is_error":..}; NULL on ENOMEM. */
@@ -285,6 +308,8 @@ int cmd_tool(int argc, char **argv)
 			fprintf(stderr, "cordon tool: cannot determine a --read-root: %s\n", strerror(errno));
 			goto out;
 		}
+	if (!agent && !nsettings)
+		note_unread_settings(ws);
 	if (agent || nsettings) {
 		/* The workspace is the project root the policy's rules and
 		 * settings files are relative to, as for `cordon -p`. */

@@ -121,4 +121,17 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 else
 	t_skip "unprivileged session" "needs root and setpriv to switch to uid 65534"
 fi
+# Without --agent or --settings no policy applies; a settings file the user may
+# expect to apply is named on stderr, and --settings '{}' applies it.
+nws=$base/noted
+mkdir -p "$nws/.claude"
+printf 'k\n' >"$nws/.env"
+"$CORDON" tool --workspace "$nws" Read '{"file_path": ".env"}' >/dev/null 2>"$base/note.err"
+t_eq "no settings file: no note" "$(cat "$base/note.err")" ""
+printf '{"permissions": {"deny": ["Read(./.env)"]}}\n' >"$nws/.claude/settings.json"
+out=$("$CORDON" tool --workspace "$nws" Read '{"file_path": ".env"}' 2>"$base/note.err")
+t_contains "a settings file not applied: the note names it" "$(cat "$base/note.err")" "$nws/.claude/settings.json is not read"
+t_contains "a settings file not applied: the call ran" "$out" "k"
+out=$("$CORDON" tool --workspace "$nws" --settings '{}' Read '{"file_path": ".env"}' 2>&1); rc=$?
+t_eq "--settings '{}' applies it: denied" "$rc:$(grep -c 'has been denied' <<<"$out")" "1:1"
 t_done
