@@ -107,9 +107,17 @@ mock "{\"turns\": $fix, \"faults\": {\"2\": [{\"kind\": \"slow\", \"pause_ms\": 
 	--output-format stream-json --run-dir "$tmp/run-key" "fix add" >"$tmp/key.out" 2>&1) &
 pid=$!
 for _ in $(seq 200); do grep -q '"tool_use_id":"toolu_g"' "$tmp/key.out" 2>/dev/null && break; sleep 0.05; done
+# A sanitizer runtime (ASan) reads /proc/self/environ into a buffer of its own
+# when the supervisor starts, for its GetEnv, before main() runs: that copy of
+# the whole initial environment is the runtime's, not cordon's, and is in every
+# forked process of an instrumented build. There, and only there, that one
+# block is taken out before the search; any other copy of the key still fails.
+san=0
+nm -D "$CORDON" 2>/dev/null | grep -q " __asan_init" && san=1
 t_check "the key is nowhere in the sandbox's processes (memory, environment, command line)" python3 -c '
 import os, re, sys
-root, key = int(sys.argv[1]), sys.argv[2].encode()
+root, key, san = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3] == "1"
+block = open("/proc/%d/environ" % root, "rb").read()
 kids = {}
 for p in os.listdir("/proc"):
     if p.isdigit():
@@ -145,12 +153,15 @@ for q in tree:
                     chunk = mem.read(n)
                 except (OSError, ValueError, OverflowError):
                     break
-                assert key not in prev[-len(key):] + chunk, (q, line)
+                seen = prev[-len(block):] + chunk
+                if san:
+                    seen = seen.replace(block, b"")
+                assert key not in seen, (q, line)
                 prev = chunk
                 a += n
 # and the supervisor does hold it (the probe can see a key where there is one)
-assert key in open("/proc/%d/environ" % root, "rb").read()
-' "$pid" "$KEY"
+assert key in block
+' "$pid" "$KEY" "$san"
 wait "$pid"
 t_eq "the key run: exit 0" "$?" 0
 t_check "the key is not in the transcript" sh -c "! grep -q '$KEY' '$tmp/run-key/transcript.jsonl'"
