@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <valgrind/valgrind.h>
 
 #include "common/error.h"
 #include "runtime/sandbox/seccomp.h"
@@ -42,6 +43,15 @@ static void every_built_program_equals_libseccomp_output(void **state)
 	int k;
 
 	(void)state;
+	if (RUNNING_ON_VALGRIND) {
+		/*
+		 * valgrind does not implement seccomp(2): libseccomp then finds API
+		 * level 0 and cannot compile the profiles' notify and log actions at
+		 * all. Nothing to compare with; the plain run checks this.
+		 */
+		print_message("# skipped under valgrind: it has no seccomp(2), so libseccomp compiles nothing here\n");
+		skip();
+	}
 	assert_non_null(&seccomp_builtin_set); /* the Makefile links it into every test program */
 	assert_int_equal(seccomp_builtin_set.count, SECCOMP_SET_COUNT);
 	here = built_here();
