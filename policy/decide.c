@@ -5,6 +5,7 @@
  * judged lexically (pathmatch.h); the sandbox enforces the real resolution.
  */
 #include "policy/catalog.h"
+#include "policy/netallow.h"
 #include "policy/pathmatch.h"
 #include "policy/policy.h"
 #include "policy/readonly.h"
@@ -471,25 +472,6 @@ static enum policy_verdict decide_grep(struct dctx *d, const json_t *input)
 
 /* ---- WebFetch ---- */
 
-static bool domain_listed(const struct strvec *v, const char *host)
-{
-	size_t i, hn = strlen(host);
-
-	for (i = 0; i < v->n; i++) {
-		const char *e = v->v[i];
-
-		if (e[0] == '*') {
-			size_t n = strlen(e + 1);
-
-			if (hn > n && !strcmp(host + hn - n, e + 1))
-				return true;
-		} else if (!strcmp(e, host)) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static const struct rule *domain_rule(const struct dctx *d, enum rule_action a, const char *host)
 {
 	size_t i;
@@ -527,7 +509,7 @@ static enum policy_verdict decide_fetch(struct dctx *d, const json_t *input)
 		rule_note(d, r);
 		return finish(d, POLICY_DENY, r);
 	}
-	if (d->p->network_set && !domain_listed(&d->p->allowed_domains, host)) {
+	if (d->p->network_set && !netallow_match(&d->p->allowed_domains, host, 0)) {
 		reason(d, "WebFetch denied access to domain:%s. (it is not in sandbox.network.allowedDomains:", host);
 		for (i = 0; i < d->p->allowed_domains.n; i++)
 			reason_append(d, "%s %s", i ? "," : "", d->p->allowed_domains.v[i]);

@@ -1,4 +1,5 @@
 #include "policy/settings.h"
+#include "policy/netallow.h"
 #include "policy/pathmatch.h"
 #include "common/buf.h"
 #include "common/fileio.h"
@@ -227,23 +228,13 @@ static int layer_item(struct sctx *c, const char *v, const char *path, size_t i,
 
 static int domain_item(struct sctx *c, const char *v, const char *path, size_t i, void *arg)
 {
-	char host[256];
-	size_t k, n = strlen(v);
+	char norm[NETALLOW_ENTRY_MAX + 1];
+	const char *why;
 
 	(void)arg;
-	if (!n || n >= sizeof(host))
-		return serr(c, v, "%s[%zu]: bad domain '%s'", path, i, v);
-	for (k = 0; k < n; k++) {
-		unsigned char ch = (unsigned char)v[k];
-
-		if (!isalnum(ch) && ch != '.' && ch != '-' && ch != '_' && !(ch == '*' && k == 0))
-			return serr(c, v, "%s[%zu]: bad domain '%s'", path, i, v);
-		host[k] = (char)tolower(ch);
-	}
-	host[n] = '\0';
-	if (host[0] == '*' && (host[1] != '.' || !host[2]))
-		return serr(c, v, "%s[%zu]: a wildcard domain looks like '*.example.com'", path, i);
-	return strvec_push_unique(&c->s->allowed_domains, host);
+	if (netallow_parse(norm, sizeof(norm), v, &why) < 0)
+		return serr(c, v, "%s[%zu]: bad domain '%.300s': %s", path, i, v, why);
+	return strvec_push_unique(&c->s->allowed_domains, norm);
 }
 
 static int want_object(struct sctx *c, json_t *v, const char *path)

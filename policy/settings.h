@@ -86,7 +86,7 @@ struct settings {
 	bool disable_bypass;
 	struct strvec sandbox_require; /* layer names as written ("landlock", ...) */
 	bool network_set;              /* sandbox.network.allowedDomains present */
-	struct strvec allowed_domains; /* lowercase hosts or "*.suffix" */
+	struct strvec allowed_domains; /* normalized entries (policy/netallow.h) */
 	struct sandbox_limits limits;
 	char *approval_hook; /* NULL when none */
 
