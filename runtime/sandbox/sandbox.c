@@ -13,6 +13,7 @@
 #include "runtime/sandbox/warden.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
@@ -77,6 +78,7 @@ struct sandbox {
 	pthread_mutex_t ticket_lock;
 	int ticket_fd[PROFILE__COUNT];
 	uint32_t ticket_id[PROFILE__COUNT];
+	unsigned egress_port; /* sbx_ready.egress_port of a namespaced session, else 0 */
 };
 
 /* Remove the placeholders that are still empty (anything with content is the user's now), deepest first. */
@@ -463,6 +465,13 @@ static int prepare(struct sandbox **out, const struct sandbox_opts *opts, struct
 		sb->ticket_fd[p] = -1;
 	for (p = 0; p < CGROUP_MAX_HIER; p++)
 		sb->cfg.cg.dirfd[p] = -1;
+	sb->cfg.egress_fd = -1;
+	/* Our own copy: a degraded retry forks a second warden with it (sandbox_open()). */
+	if (opts->egress && (opts->egress_fd < 0 ||
+			     (sb->cfg.egress_fd = fcntl(opts->egress_fd, F_DUPFD_CLOEXEC, 3)) < 0)) {
+		r = -CORDON_ESYS;
+		goto fail;
+	}
 	if (!realpath(opts->workspace, sb->cfg.workspace) || stat(sb->cfg.workspace, &st) < 0) {
 		r = -CORDON_ESYS;
 		goto fail;
@@ -598,9 +607,16 @@ static int opened(struct sandbox *sb, const struct sbx_ready *rd, unsigned requi
 		/* Root without a user namespace (the other namespaces, mounts unlocked),
 		 * or a warden that fell back to degraded mode itself (sandbox_start()). */
 		snprintf(sb->reason, sizeof(sb->reason), "%s", rd->reason);
+	/* The warden has the channel, or had no use for it: no later warden gets ours. */
+	if (sb->cfg.egress_fd >= 0) {
+		close(sb->cfg.egress_fd);
+		sb->cfg.egress_fd = -1;
+	}
 	if (rd->status < 0)
 		return rd->status;
 	sb->layers = rd->layers | warden_child_layers(&sb->cfg);
+	/* A route is only as good as the namespace around it: none without one. */
+	sb->egress_port = (rd->layers & LAYER_BIT(LAYER_NETNS)) && rd->egress_port <= 65535 ? rd->egress_port : 0;
 	/* Degraded: the warden pinned nothing, made no placeholder. */
 	r = list_placeholders(sb, (rd->layers & LAYER_BIT(LAYER_MOUNTNS)) != 0);
 	sentinel_ready(sb->sentinel, &sb->pins, sb->survey_truncated);
@@ -732,6 +748,12 @@ unsigned sandbox_layers(const struct sandbox *sb)
 	return sb->layers;
 }
 
+unsigned sandbox_egress_port(const struct sandbox *sb)
+{
+	await_ready(sb);
+	return sb->egress_port;
+}
+
 const char *sandbox_degraded_reason(const struct sandbox *sb)
 {
 	await_ready(sb);
@@ -751,6 +773,8 @@ void sandbox_close(struct sandbox *sb)
 		if (sb->ticket_fd[p] >= 0)
 			close(sb->ticket_fd[p]);
 	reap_warden(sb);
+	if (sb->cfg.egress_fd >= 0)
+		close(sb->cfg.egress_fd);
 	/* After the warden: its mount namespace (which pinned them) is gone. */
 	if (sb->ph_paths)
 		remove_placeholders(sb);

@@ -112,6 +112,17 @@ struct sandbox_opts {
 	 * each in a freshly forked child, as they would without spares.
 	 */
 	bool one_call;
+	/*
+	 * The warden's end of the egress channel (runtime/session/egress.h),
+	 * when egress is on: in a namespaced session the warden listens on
+	 * 127.0.0.1 inside it and passes every connection accepted there over
+	 * this socket (runtime/sandbox/warden_egress.h); sandbox_egress_port()
+	 * says where. The sandbox keeps a copy until the warden is ready; the
+	 * caller's stays the caller's. Degraded mode (no network namespace)
+	 * has no route: the port is then 0 and the channel is closed.
+	 */
+	bool egress;
+	int egress_fd;
 };
 
 /* Where commands find opts.cache_dir: below the private tmp, so HOME/.cache is it. */
@@ -139,7 +150,7 @@ struct sandbox_call {
 	unsigned timeout_ms;          /* 0 = 120 s */
 	size_t max_output;            /* per stream (stdout, stderr); 0 = 10 MiB */
 	size_t max_reply;             /* the function's reply; 0 = 16 MiB */
-	bool net;                     /* AF_INET/6 allowed (needs the egress proxy; not yet) */
+	bool net;                     /* AF_INET/6 allowed: only what the profile's filters allow anyway (docs/sandbox.md) */
 	/*
 	 * A descriptor handed to the child (e.g. the socket the supervisor
 	 * connected for WebFetch); it appears there as fd 5. Our copy stays ours.
@@ -271,6 +282,13 @@ size_t sandbox_index_changes(struct sandbox *sb, const struct sentinel_index_cha
  * mode. Its SANDBOX_CACHE_NAME is the cache (opts.cache_dir).
  */
 const char *sandbox_tmp(const struct sandbox *sb);
+
+/*
+ * The port of the egress route on the session's loopback (opts.egress),
+ * or 0 when there is none: egress off, degraded mode, or the listener
+ * could not be made. Waits for sandbox_ready().
+ */
+unsigned sandbox_egress_port(const struct sandbox *sb);
 
 /* The workspace as the sandbox resolved it (realpath), the base of the placeholders. */
 const char *sandbox_workspace(const struct sandbox *sb);

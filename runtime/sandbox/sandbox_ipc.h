@@ -47,6 +47,7 @@ struct sbx_ready {
 	uint32_t magic;
 	uint32_t layers;   /* session layers (LAYER_BIT) */
 	int32_t status;    /* 0, or negative CORDON_E*: the warden could not start */
+	uint32_t egress_port; /* the egress forwarder's port on the session's loopback; 0: no route */
 	char reason[224];  /* degraded mode or failure, one line */
 };
 

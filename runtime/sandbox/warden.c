@@ -12,6 +12,7 @@
 #include "runtime/sandbox/landlock.h"
 #include "runtime/sandbox/sandbox_ipc.h"
 #include "runtime/sandbox/warden_call.h"
+#include "runtime/sandbox/warden_egress.h"
 #include "runtime/sandbox/warden_notify.h"
 #include "runtime/sandbox/warden_ns.h"
 #include "runtime/sandbox/warden_zygote.h"
@@ -828,13 +829,14 @@ static void send_ready(int ctl, int status, unsigned layers, const char *why, in
 	sbx_send_msg(ctl, &rd, sizeof(rd));
 }
 
-static void send_ready_text(int ctl, unsigned layers, const char *reason)
+static void send_ready_text(int ctl, unsigned layers, const char *reason, unsigned egress_port)
 {
 	struct sbx_ready rd;
 
 	memset(&rd, 0, sizeof(rd));
 	rd.magic = SBX_MAGIC;
 	rd.layers = layers;
+	rd.egress_port = egress_port;
 	snprintf(rd.reason, sizeof(rd.reason), "%s", reason);
 	sbx_send_msg(ctl, &rd, sizeof(rd));
 }
@@ -867,7 +869,8 @@ static void __attribute__((noreturn)) fail_ready(int ctl, int report, int status
 
 /*
  * The warden's outer half once pid 1 of the session runs: it holds nothing
- * (the control socket and the cgroup directories are pid 1's now) and
+ * (the control socket, the egress channel and the cgroup directories are
+ * pid 1's now) and
  * only waits, so pid 1's exit status becomes its own.
  */
 static void __attribute__((noreturn)) wait_for_pid1(int ctl, const struct warden_config *cfg, pid_t pid)
@@ -875,6 +878,8 @@ static void __attribute__((noreturn)) wait_for_pid1(int ctl, const struct warden
 	int i, status;
 
 	close(ctl);
+	if (cfg->egress_fd >= 0)
+		close(cfg->egress_fd);
 	for (i = 0; i < CGROUP_MAX_HIER; i++)
 		if (cfg->cg.dirfd[i] >= 0)
 			close(cfg->cg.dirfd[i]);
@@ -895,6 +900,7 @@ static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_co
 	char rootns_reason[200] = "";
 	bool rootns = false;
 	const char *why = "";
+	unsigned egress_port = 0;
 	pid_t pid;
 
 	if (warden_ns_unshare(cfg->uid, cfg->gid, &why) < 0) {
@@ -932,7 +938,15 @@ static void __attribute__((noreturn)) namespaced(int ctl, const struct warden_co
 			fail_ready(ctl, report, -CORDON_ESYS, "drop the warden's capabilities", errno);
 		if (!rootns)
 			layers |= LAYER_BIT(LAYER_USERNS);
-		send_ready_text(ctl, layers, rootns ? rootns_reason : "");
+		/*
+		 * The egress route, when the supervisor runs a proxy: a listener
+		 * on this namespace's loopback, forked off before serve() so no
+		 * call inherits the channel. No route (port 0) if it fails: the
+		 * supervisor then leaves the proxy variables out (fail closed).
+		 */
+		if (cfg->egress_fd >= 0 && wegress_start(cfg->egress_fd, &egress_port) < 0)
+			egress_port = 0;
+		send_ready_text(ctl, layers, rootns ? rootns_reason : "", egress_port);
 		/* The standby stands down when this end closes (its only other holder is our parent, which closed it). */
 		if (report >= 0)
 			close(report);
@@ -987,14 +1001,17 @@ static void __attribute__((noreturn)) standby(int ctl, const struct warden_confi
 		send_ready(ctl, -CORDON_ESYS, 0, "drop the warden's capabilities", errno);
 		_exit(1);
 	}
+	/* Degraded mode has no network namespace to put a route in: no egress (the channel closes). */
+	if (cfg->egress_fd >= 0)
+		close(cfg->egress_fd);
 	/* Degraded mode, saying why (sandbox_open() reports the first warden's reason the same way). */
-	send_ready_text(ctl, 0, rd.reason);
+	send_ready_text(ctl, 0, rd.reason, 0);
 	serve(ctl, cfg, 0);
 }
 
 void warden_main(int ctl, const struct warden_config *cfg)
 {
-	int keep[CGROUP_MAX_HIER + 1], nkeep = 0, i;
+	int keep[CGROUP_MAX_HIER + 2], nkeep = 0, i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "cordon-warden", 0, 0, 0);
@@ -1002,6 +1019,8 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	scrub_environment();
 	scrub_cmdline();
 	keep[nkeep++] = ctl;
+	if (cfg->egress_fd >= 0)
+		keep[nkeep++] = cfg->egress_fd;
 	for (i = 0; i < CGROUP_MAX_HIER; i++)
 		if (cfg->cg.dirfd[i] >= 0)
 			keep[nkeep++] = cfg->cg.dirfd[i];
@@ -1010,6 +1029,9 @@ void warden_main(int ctl, const struct warden_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg->use_namespaces) {
+		/* No network namespace: no route for the proxy (see standby()). */
+		if (cfg->egress_fd >= 0)
+			close(cfg->egress_fd);
 		if (drop_privileges() < 0) {
 			send_ready(ctl, -CORDON_ESYS, 0, "drop the warden's capabilities", errno);
 			_exit(1);

@@ -67,6 +67,12 @@ struct warden_config {
 	const struct sandbox_fn *fns;
 	size_t n_fns;
 	char *const *base_env;       /* allowlisted "K=V" from the supervisor's env */
+	/*
+	 * The warden's end of the egress channel (sandbox_opts.egress_fd), or
+	 * -1: pid 1 of a namespaced session hands it to the forwarder
+	 * (warden_egress.h); every other process of the warden closes it.
+	 */
+	int egress_fd;
 };
 
 /*
