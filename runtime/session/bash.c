@@ -38,6 +38,12 @@ static const char *const cache_vars[][2] = {
 	{ "GRADLE_USER_HOME", "/gradle" },
 };
 
+/* With an egress route: every spelling clients read, all naming the one proxy (bash.h). */
+static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+					   "http_proxy", "https_proxy", "all_proxy" };
+static const char *const proxy_fixed[] = { "NO_PROXY=localhost,127.0.0.1,::1", "no_proxy=localhost,127.0.0.1,::1",
+					   "NODE_USE_ENV_PROXY=1" };
+
 int bash_call_init(struct bash_call *bc, const struct bash_spec *spec)
 {
 	size_t n = 0, i;
@@ -55,6 +61,16 @@ int bash_call_init(struct bash_call *bc, const struct bash_spec *spec)
 	for (i = 0; spec->tmp && i < sizeof(cache_vars) / sizeof(cache_vars[0]); i++) {
 		if (asprintf(&bc->env[n], "%s=%s/%s%s", cache_vars[i][0], spec->tmp, SANDBOX_CACHE_NAME,
 			     cache_vars[i][1]) < 0)
+			goto fail;
+		n++;
+	}
+	for (i = 0; spec->proxy_port && i < sizeof(proxy_vars) / sizeof(proxy_vars[0]); i++) {
+		if (asprintf(&bc->env[n], "%s=http://127.0.0.1:%u", proxy_vars[i], spec->proxy_port) < 0)
+			goto fail;
+		n++;
+	}
+	for (i = 0; spec->proxy_port && i < sizeof(proxy_fixed) / sizeof(proxy_fixed[0]); i++) {
+		if (!(bc->env[n] = strdup(proxy_fixed[i])))
 			goto fail;
 		n++;
 	}

@@ -24,7 +24,12 @@
  * COMMAND is exactly the text the policy judged (policy_bash_command()).
  * The environment is the sandbox's (the allowlisted variables, TMPDIR and
  * HOME = the private tmp; runtime/sandbox/sandbox.h) plus PWD and the cache
- * variables pointing below SANDBOX_CACHE_NAME: no secret is ever added here.
+ * variables pointing below SANDBOX_CACHE_NAME, and with an egress route
+ * (spec.proxy_port) the proxy variables: HTTP_PROXY, HTTPS_PROXY,
+ * ALL_PROXY (and their lowercase forms) = http://127.0.0.1:PORT, NO_PROXY
+ * and no_proxy = localhost,127.0.0.1,::1 (the sandbox's own loopback stays
+ * direct), NODE_USE_ENV_PROXY=1 (Node's fetch ignores the others without
+ * it). No secret is ever added here.
  */
 #ifndef CORDON_RUNTIME_BASH_H
 #define CORDON_RUNTIME_BASH_H
@@ -39,7 +44,7 @@
 /* A background command's wall-clock ceiling (the reference has none; ours ends with the session anyway). */
 #define BASH_BACKGROUND_MAX_MS (24u * 3600u * 1000u)
 /* Variables a Bash call adds to the sandbox's environment. */
-#define BASH_MAX_ENV 8
+#define BASH_MAX_ENV 16
 
 struct bash_spec {
 	const char *command;   /* what runs: the policy's normalised text */
@@ -48,6 +53,7 @@ struct bash_spec {
 	unsigned timeout_ms;
 	int out_fd;            /* background: where the output goes (passed as fd 5); -1: captured */
 	int cancel_fd;         /* sandbox_call.cancel_fd, or -1 */
+	unsigned proxy_port;   /* the egress route on the sandbox's loopback (egress.h), or 0: none */
 };
 
 struct bash_call {

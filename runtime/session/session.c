@@ -5,6 +5,7 @@
 #include "runtime/session/tasks.h"
 #include "runtime/session/toolrun.h"
 #include "runtime/session/fetch.h"
+#include "runtime/session/egress.h"
 #include "runtime/sandbox/sandbox.h"
 #include "policy/catalog.h"
 #include "policy/readmask.h"
@@ -75,6 +76,15 @@ struct session {
 
 	struct tasks *tasks; /* Bash's background commands (tasks.h) */
 
+	/*
+	 * Bash's egress proxy (egress.h) when the policy allows domains, else
+	 * NULL; egress_port is the route commands get (0: none, e.g. degraded
+	 * mode), read once the sandbox is ready. Under the lock.
+	 */
+	struct egress *egress;
+	unsigned egress_port;
+	bool egress_settled;
+
 	struct fetch *fetch; /* WebFetch's URL checks, connections and cache */
 	session_fetch_apply_fn fetch_apply;
 	void *fetch_apply_ctx;
@@ -130,12 +140,64 @@ static int open_sandbox(struct session *s, bool defer_ready, struct cordon_diag 
 		diag_set(diag, 0, 0, "the sandbox must start before any secret is loaded; refusing to start it now");
 		return -CORDON_EDENIED;
 	}
+	ro.egress_fd = -1;
+	if (s->egress) {
+		/* A fresh channel per warden: a reopened one gets its own (the old one's closes with it). */
+		rc = egress_channel(s->egress, &ro.egress_fd);
+		if (rc < 0) {
+			diag_set(diag, 0, 0, "cannot make the egress proxy's channel: %s", cordon_strerror(rc));
+			return rc;
+		}
+		ro.egress = true;
+		s->egress_settled = false;
+	}
 	rc = toolrun_open(&s->tr, &ro, diag);
+	/* The sandbox holds its own copy until its warden is ready. */
+	if (ro.egress_fd >= 0)
+		close(ro.egress_fd);
+	/* Serving starts after the warden's fork: no thread of ours is copied into it. */
+	if (rc == 0 && s->egress && egress_start(s->egress) < 0) {
+		diag_set(diag, 0, 0, "cannot start the egress proxy: %s", strerror(errno));
+		rc = -CORDON_ESYS;
+	}
 	if (rc == -CORDON_EDENIED && !diag->msg[0])
 		diag_set(diag, 0, 0, "the sandbox refused to start for '%s'", s->workspace);
 	else if (rc < 0 && !diag->msg[0])
 		diag_set(diag, 0, 0, "cannot start the sandbox for '%s': %s", s->workspace, cordon_strerror(rc));
 	return rc;
+}
+
+/*
+ * The egress route commands get: the warden's port once it is ready, 0
+ * without egress or without a route (degraded mode: no network namespace
+ * to put one in, so the proxy stays unreachable and Bash gets no
+ * variables; fail closed). Under the lock.
+ */
+static unsigned egress_port_locked(struct session *s)
+{
+	if (!s->egress || !s->tr)
+		return 0;
+	if (!s->egress_settled) {
+		s->egress_port = toolrun_egress_port(s->tr);
+		s->egress_settled = true;
+	}
+	return s->egress_port;
+}
+
+/* Say when the policy allows domains but commands got no route (a warning after the sandbox's own). */
+static void egress_note(struct session *s, struct cordon_diag *diag)
+{
+	char prev[CORDON_DIAG_MSG];
+	unsigned port;
+
+	pthread_mutex_lock(&s->lock);
+	port = egress_port_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	if (!s->egress || port)
+		return;
+	snprintf(prev, sizeof(prev), "%s", diag->msg);
+	diag_set(diag, 0, 0, "%s%ssandbox.network.allowedDomains is set, but this sandbox has no network namespace to "
+		 "route it through: Bash commands get no network (no proxy variables)", prev, prev[0] ? "; " : "");
 }
 
 /* mkdir -p, each level made 0700. */
@@ -319,10 +381,28 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 				 FETCH_ENV_TEST_CA, cordon_strerror(rc));
 			goto fail;
 		}
+		/*
+		 * Bash's egress proxy, only for a non-empty allowedDomains (an empty
+		 * list, or none, is no network). WebFetch(domain:...) rules are
+		 * WebFetch's: they open nothing for commands. The loopback test
+		 * switch is WebFetch's too (fetch.h), from our environment only.
+		 */
+		if (s->policy && s->policy->network_set && s->policy->allowed_domains.n && !s->runner) {
+			struct egress_opts eo = { .allowed = &s->policy->allowed_domains,
+						  .allow_loopback = fo.allow_loopback };
+
+			rc = egress_open(&s->egress, &eo);
+			if (rc < 0) {
+				diag_set(diag, 0, 0, "cannot start the egress proxy: %s", cordon_strerror(rc));
+				goto fail;
+			}
+		}
 	}
 	rc = open_sandbox(s, opts->defer_ready, diag);
 	if (rc < 0)
 		goto fail;
+	if (!opts->defer_ready)
+		egress_note(s, diag);
 	{
 		struct tasks_opts to = { .dir = s->output_dir, .exec = task_exec, .exec_ctx = s,
 					 .session_cancel_fd = s->cancel_fd };
@@ -347,6 +427,8 @@ void session_close(struct session *s)
 	/* Background commands first: their trees are killed through the warden, still there. */
 	tasks_close(s->tasks);
 	toolrun_close(s->tr);
+	/* After the warden: no route is left to bring a connection in. */
+	egress_close(s->egress);
 	fetch_free(s->fetch);
 	/* A cache nothing was put in leaves no trace (sessions of tests, of agents that built nothing). */
 	if (s->cache_dir)
@@ -487,6 +569,8 @@ int session_ready(struct session *s, struct cordon_diag *diag)
 	if (s->runner || !s->tr)
 		return 0;
 	rc = toolrun_ready(s->tr, diag);
+	if (rc == 0)
+		egress_note(s, diag);
 	if (rc == -CORDON_EDENIED && !diag->msg[0])
 		diag_set(diag, 0, 0, "the sandbox refused to start for '%s'", s->workspace);
 	else if (rc < 0 && !diag->msg[0])
@@ -1164,8 +1248,8 @@ static const char *signal_abbrev(int sig, char *buf, size_t size)
 }
 
 /* One foreground command: run it, settle the shell's directory, format the result. */
-static int run_bash(struct session *s, const char *command, const char *cwd, const char *tmp, unsigned timeout_ms,
-		    bool was_reset, struct buf *text, bool *is_error, struct session_result *out)
+static int run_bash(struct session *s, const char *command, const char *cwd, const char *tmp, unsigned proxy_port,
+		    unsigned timeout_ms, bool was_reset, struct buf *text, bool *is_error, struct session_result *out)
 {
 	struct bash_spec spec = { .command = command, .cwd = cwd, .timeout_ms = timeout_ms, .out_fd = -1,
 				  .cancel_fd = s->cancel_fd };
@@ -1177,6 +1261,7 @@ static int run_bash(struct session *s, const char *command, const char *cwd, con
 	int rc;
 
 	spec.tmp = tmp;
+	spec.proxy_port = proxy_port;
 	rc = bash_call_init(&bc, &spec);
 	if (rc < 0)
 		return rc;
@@ -1257,6 +1342,7 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 	bool is_error = false, was_reset = false;
 	const char *cwd;
 	char tmp[PATH_MAX] = "";
+	unsigned proxy_port = 0;
 	struct stat st;
 	int rc;
 
@@ -1281,8 +1367,10 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 		timeout = CATALOG_BASH_MAX_TIMEOUT_MS;
 	/* The sandbox's tmp as commands see it, read while the sandbox cannot be swapped (reopen). */
 	pthread_mutex_lock(&s->lock);
-	if (s->tr)
+	if (s->tr) {
 		snprintf(tmp, sizeof(tmp), "%s", toolrun_tmp(s->tr));
+		proxy_port = egress_port_locked(s);
+	}
 	pthread_mutex_unlock(&s->lock);
 	if (!tmp[0]) {
 		rc = text_out(out, "Bash needs the sandbox, and this session runs its tools without one", true);
@@ -1299,11 +1387,12 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 	}
 	if (input_bool(valid, "run_in_background", false)) {
 		struct task_spec ts = { .command = cmd.data, .description = input_str(valid, "description"),
-					.cwd = cwd, .tmp = tmp, .tool_use_id = id };
+					.cwd = cwd, .tmp = tmp, .proxy_port = proxy_port,
+					.tool_use_id = id };
 
 		rc = tasks_start(s->tasks, &ts, &text, &is_error);
 	} else {
-		rc = run_bash(s, cmd.data, cwd, tmp, (unsigned)timeout, was_reset, &text, &is_error, out);
+		rc = run_bash(s, cmd.data, cwd, tmp, proxy_port, (unsigned)timeout, was_reset, &text, &is_error, out);
 	}
 	if (rc < 0)
 		goto out;

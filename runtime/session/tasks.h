@@ -59,6 +59,7 @@ struct task_spec {
 	const char *description;  /* the model's, or NULL */
 	const char *cwd;          /* absolute */
 	const char *tmp;          /* the sandbox's tmp as commands see it */
+	unsigned proxy_port;      /* bash_spec.proxy_port: the egress route, or 0 */
 	const char *tool_use_id;  /* for the notification */
 };
 

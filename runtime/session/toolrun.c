@@ -79,6 +79,8 @@ int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct c
 	so.n_fns = sizeof(toolrun_fns) / sizeof(toolrun_fns[0]);
 	so.no_namespaces = opts->no_namespaces;
 	so.cache_dir = opts->cache_dir;
+	so.egress = opts->egress;
+	so.egress_fd = opts->egress_fd;
 	r = opts->defer_ready ? sandbox_start(&tr->sb, &so, diag) : sandbox_open(&tr->sb, &so, diag);
 	if (r < 0) {
 		free(tr);
@@ -106,6 +108,11 @@ const char *toolrun_tmp(const struct toolrun *tr)
 unsigned toolrun_layers(const struct toolrun *tr)
 {
 	return sandbox_layers(tr->sb);
+}
+
+unsigned toolrun_egress_port(const struct toolrun *tr)
+{
+	return sandbox_egress_port(tr->sb);
 }
 
 int toolrun_ready(struct toolrun *tr, struct cordon_diag *diag)

@@ -62,6 +62,9 @@ struct toolrun_opts {
 	 * toolrun_layers(). Errors found later come from those.
 	 */
 	bool defer_ready;
+	/* sandbox_opts.egress, egress_fd: the warden's end of the egress channel (egress.h), when on. */
+	bool egress;
+	int egress_fd;
 };
 
 int toolrun_open(struct toolrun **out, const struct toolrun_opts *opts, struct cordon_diag *diag);
@@ -84,6 +87,9 @@ const char *toolrun_tmp(const struct toolrun *tr);
 
 /* The layers the session sandbox provides (LAYER_BIT mask); waits for the sandbox. */
 unsigned toolrun_layers(const struct toolrun *tr);
+
+/* The egress route's port on the session's loopback, or 0 (sandbox_egress_port()). */
+unsigned toolrun_egress_port(const struct toolrun *tr);
 
 /* Wait until the sandbox is ready: sandbox_ready() (0, or why it did not start in diag). */
 int toolrun_ready(struct toolrun *tr, struct cordon_diag *diag);
