@@ -93,6 +93,11 @@ bool bashfmt_benign_exit(const char *command, int code)
 	"blocked by cordon: commands have no network access in this sandbox (only its own loopback, "            \
 	"127.0.0.1, is reachable: a test server may listen there); retrying will not help. Work with what is "   \
 	"in the workspace, or fetch a web page with WebFetch if it is allowed."
+#define NOTE_EGRESS                                                                                            \
+	"blocked by cordon: commands reach the network only through cordon's HTTP proxy (HTTP_PROXY and "        \
+	"HTTPS_PROXY are set) and only for the domains in sandbox.network.allowedDomains; there is no DNS in "    \
+	"this sandbox, and a program that ignores the proxy variables has no route. Use a client that honours "  \
+	"them (curl, pip, npm, git over https), or leave this step to the user."
 
 static const struct {
 	const char *needle;
@@ -117,7 +122,7 @@ static bool contains(const char *s, size_t n, const char *needle)
 	return memmem(s, n, needle, strlen(needle)) != NULL;
 }
 
-int bashfmt_blocked_notes(struct buf *out, const char *s, size_t n)
+int bashfmt_blocked_notes(struct buf *out, const char *s, size_t n, bool egress)
 {
 	const char *said[NREFUSALS];
 	size_t nsaid = 0, i, j;
@@ -135,7 +140,8 @@ int bashfmt_blocked_notes(struct buf *out, const char *s, size_t n)
 		if (j < nsaid)
 			continue;
 		said[nsaid++] = refusals[i].note;
-		rc = buf_printf(out, "%s\n", refusals[i].note);
+		rc = buf_printf(out, "%s\n", egress && !strcmp(refusals[i].note, NOTE_NETWORK) ? NOTE_EGRESS
+									    : refusals[i].note);
 	}
 	return rc;
 }
@@ -215,7 +221,7 @@ int bashfmt_result(struct buf *out, bool *is_error, const struct bashfmt_run *r)
 				"reached (memory 4 GiB, 512 processes, 4 GiB per file) or a system call was refused\n",
 				r->signal_name);
 	if (rc == 0 && text.len)
-		rc = bashfmt_blocked_notes(&notes, text.data, text.len);
+		rc = bashfmt_blocked_notes(&notes, text.data, text.len, r->egress);
 	if (rc == 0 && r->notices && *r->notices) {
 		const char *p = r->notices, *e;
 

@@ -40,6 +40,7 @@ struct bashfmt_run {
 	const char *notices;    /* what the sandbox did after the call, one line each, or NULL */
 	const char *refused;    /* the sandbox could not start it (why), or NULL */
 	const char *signal_name; /* a signal ended the shell itself ("SIGKILL"), or NULL */
+	bool egress;            /* the command had the egress proxy (its network note says so) */
 };
 
 /*
@@ -76,11 +77,12 @@ void bashfmt_duration(char *out, size_t size, unsigned ms);
 /*
  * One "blocked by cordon: ..." line (each ending in '\n') per kind of
  * refusal the sandbox causes that the output shows: a read-only path, git
- * configuration that cannot be written, no network. Says what happened
+ * configuration that cannot be written, no network (egress: the network
+ * only through the proxy, for the allowed domains). Says what happened
  * and what to do instead, so that the model does not retry. Appends nothing
  * when there is none.
  */
-int bashfmt_blocked_notes(struct buf *out, const char *s, size_t n);
+int bashfmt_blocked_notes(struct buf *out, const char *s, size_t n, bool egress);
 
 /* The reference's answer to run_in_background. */
 int bashfmt_background_started(struct buf *out, const char *id, const char *path);

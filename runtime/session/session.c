@@ -1253,7 +1253,8 @@ static int run_bash(struct session *s, const char *command, const char *cwd, con
 {
 	struct bash_spec spec = { .command = command, .cwd = cwd, .timeout_ms = timeout_ms, .out_fd = -1,
 				  .cancel_fd = s->cancel_fd };
-	struct bashfmt_run fr = { .command = command, .cap = BASH_MAX_CAPTURE, .timeout_ms = timeout_ms };
+	struct bashfmt_run fr = { .command = command, .cap = BASH_MAX_CAPTURE, .timeout_ms = timeout_ms,
+				  .egress = proxy_port != 0 };
 	struct sandbox_result sr;
 	struct bash_call bc;
 	char dir[PATH_MAX], sig[24];

@@ -128,7 +128,7 @@ static void blocked_notes(void **state)
 
 	(void)state;
 	buf_init(&b, BUF_NOMAX);
-	assert_int_equal(bashfmt_blocked_notes(&b, "all fine\n", 9), 0);
+	assert_int_equal(bashfmt_blocked_notes(&b, "all fine\n", 9, false), 0);
 	assert_int_equal(b.len, 0);
 	/* One line per kind, each once, whatever the number of hits. */
 	{
@@ -138,7 +138,7 @@ static void blocked_notes(void **state)
 				  "socket: Address family not supported by protocol\n"
 				  "touch: cannot touch '/etc/y': Read-only file system\n";
 
-		assert_int_equal(bashfmt_blocked_notes(&b, out, strlen(out)), 0);
+		assert_int_equal(bashfmt_blocked_notes(&b, out, strlen(out), false), 0);
 	}
 	assert_int_equal(buf_putc(&b, '\0'), 0);
 	assert_non_null(strstr(b.data, "blocked by cordon: git configuration is read-only"));
@@ -146,6 +146,13 @@ static void blocked_notes(void **state)
 	assert_non_null(strstr(b.data, "blocked by cordon: commands have no network access"));
 	assert_null(strstr(strstr(b.data, "no network access") + 1, "no network access"));
 	assert_null(strstr(strstr(b.data, "that path is read-only") + 1, "that path is read-only"));
+	buf_release(&b);
+	/* With the egress proxy the network note says where the network is. */
+	buf_init(&b, BUF_NOMAX);
+	assert_int_equal(bashfmt_blocked_notes(&b, "curl: (6) Could not resolve host: x.org\n", 40, true), 0);
+	assert_int_equal(buf_putc(&b, '\0'), 0);
+	assert_non_null(strstr(b.data, "blocked by cordon: commands reach the network only through cordon's HTTP proxy"));
+	assert_null(strstr(b.data, "no network access"));
 	buf_release(&b);
 }
 
