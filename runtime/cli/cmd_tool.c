@@ -62,6 +62,7 @@ static void usage(FILE *f)
 	      "  --settings FILE   apply this settings file's permission rules\n"
 	      "  --timeout MS      the time limit of each call (default 120000)\n"
 	      "  --stdin           read calls as JSONL from standard input\n"
+	      "  --no-namespaces   run the sandbox degraded on purpose (Landlock, seccomp, caps, rlimits)\n"
 	      "  -h, --help        show this help\n"
 	      "\n"
 	      "exit status: 0 success, 1 the (last) call returned is_error, 2 usage error\n",
@@ -215,7 +216,7 @@ int cmd_tool(int argc, char **argv)
 		{ "output-dir", required_argument, NULL, 'o' }, { "read-root", required_argument, NULL, 'r' },
 		{ "agent", required_argument, NULL, 'a' },     { "settings", required_argument, NULL, 's' },
 		{ "stdin", no_argument, NULL, 'i' },           { "help", no_argument, NULL, 'h' },
-		{ "timeout", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 't' },   { "no-namespaces", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct session_opts opts = { 0 };
@@ -268,6 +269,9 @@ int cmd_tool(int argc, char **argv)
 			break;
 		case 'i':
 			from_stdin = true;
+			break;
+		case 'N':
+			opts.no_namespaces = true;
 			break;
 		case 't': {
 			char *end;
