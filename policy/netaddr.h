@@ -1,7 +1,7 @@
 /*
  * netaddr.h — which network addresses a fetch may connect to, as pure data.
  *
- * WebFetch (and, later, the Bash egress proxy) resolves a host name once in
+ * WebFetch (and the Bash egress proxy, runtime/session/egress.h) resolves a host name once in
  * the supervisor and connects only to an address this module calls public.
  * Everything else is refused: a model that can name a URL must not reach
  * the machine itself (loopback), the networks behind it (private, CGNAT,

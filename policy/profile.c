@@ -540,8 +540,8 @@ static const struct sc_rule ov_ioctl[] = {
  * (NW02-NW07 still fail, with ENETUNREACH or ECONNREFUSED instead). Raw and
  * packet sockets need CAP_NET_RAW, which no child holds. Without the
  * namespace (degraded mode) ov_sock_isolated_off refuses every family. The
- * network-on variant (the egress proxy's bridge, not wired yet) is the same
- * list: the difference will be the route, not the families.
+ * network-on variant is the same list: with the egress proxy the difference
+ * is the route (the warden's forwarder on that loopback), not the families.
  */
 static const struct sc_rule ov_sock_inet[] = {
 	ERR1("socket", EAFNOSUPPORT, C0(SC_LT, P_AF_UNIX)),

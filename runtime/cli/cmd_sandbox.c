@@ -49,7 +49,7 @@ static void usage(FILE *f)
 	      "  --profile P        bash (default), readonly or write; readonly/write get\n"
 	      "                     their Landlock rights plus read+execute on system dirs\n"
 	      "  --workspace DIR    the read-write root (default: the current directory)\n"
-	      "  --net none         no network (the only mode until the egress proxy lands)\n"
+	      "  --net none         no network (the only mode here; egress: cordon tool --settings)\n"
 	      "  --timeout S        wall-clock limit in seconds (default 120); exit 124\n"
 	      "  --require LAYERS   comma list of layers that must be active, else exit 125:\n"
 	      "                     userns,mountns,pidns,netns,landlock,seccomp,cgroup,caps,rlimits;\n"
