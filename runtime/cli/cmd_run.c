@@ -558,9 +558,13 @@ int cmd_run(int argc, char **argv)
 	}
 	alarm(0);
 	/* Known by now (the first request did not wait for the sandbox); said before the result. */
-	if (session_ready(sess, &d) == 0 && !(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
-		fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
-				"see `cordon doctor`\n");
+	if (session_ready(sess, &d) == 0) {
+		if (!(session_layers(sess) & LAYER_BIT(LAYER_USERNS)))
+			fprintf(stderr, "cordon: warning: the sandbox is degraded on this machine (no user namespace); "
+					"see `cordon doctor`\n");
+		if (session_egress_unrouted(sess))
+			fprintf(stderr, "cordon: warning: %s\n", SESSION_EGRESS_UNROUTED);
+	}
 	res = loop_result_json(&lr, mono_ms() - t0);
 	status = run_git_finish(&rg, res, loop_exit_code(&lr));
 	if (res)

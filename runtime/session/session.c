@@ -184,20 +184,25 @@ static unsigned egress_port_locked(struct session *s)
 	return s->egress_port;
 }
 
-/* Say when the policy allows domains but commands got no route (a warning after the sandbox's own). */
-static void egress_note(struct session *s, struct cordon_diag *diag)
+bool session_egress_unrouted(struct session *s)
 {
-	char prev[CORDON_DIAG_MSG];
 	unsigned port;
 
 	pthread_mutex_lock(&s->lock);
 	port = egress_port_locked(s);
 	pthread_mutex_unlock(&s->lock);
-	if (!s->egress || port)
+	return s->egress && s->tr && !port;
+}
+
+/* Say when the policy allows domains but commands got no route (a warning after the sandbox's own). */
+static void egress_note(struct session *s, struct cordon_diag *diag)
+{
+	char prev[CORDON_DIAG_MSG];
+
+	if (!session_egress_unrouted(s))
 		return;
 	snprintf(prev, sizeof(prev), "%s", diag->msg);
-	diag_set(diag, 0, 0, "%s%ssandbox.network.allowedDomains is set, but this sandbox has no network namespace to "
-		 "route it through: Bash commands get no network (no proxy variables)", prev, prev[0] ? "; " : "");
+	diag_set(diag, 0, 0, "%s%s" SESSION_EGRESS_UNROUTED, prev, prev[0] ? "; " : "");
 }
 
 /* mkdir -p, each level made 0700. */

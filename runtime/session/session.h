@@ -238,6 +238,18 @@ unsigned session_warden_deaths(struct session *s);
 unsigned session_layers(const struct session *s);
 
 /*
+ * Whether the policy lists sandbox.network.allowedDomains but commands got
+ * no route to the egress proxy (degraded mode: no network namespace), so
+ * Bash has no network at all. session_open() (or, deferred, session_ready())
+ * already put SESSION_EGRESS_UNROUTED in its diag; for a caller that
+ * prints its own warnings instead. Waits for the sandbox.
+ */
+bool session_egress_unrouted(struct session *s);
+#define SESSION_EGRESS_UNROUTED                                                                              \
+	"sandbox.network.allowedDomains is set, but this sandbox has no network namespace to route it through: " \
+	"Bash commands get no network (no proxy variables)"
+
+/*
  * Wait until the sandbox is ready (session_opts.defer_ready): 0, or the
  * error session_open() would have returned, with diag saying why (on
  * success diag may hold a warning: a degraded sandbox). 0 at once for a
