@@ -155,7 +155,12 @@ static int open_sandbox(struct session *s, bool defer_ready, struct cordon_diag 
 	/* The sandbox holds its own copy until its warden is ready. */
 	if (ro.egress_fd >= 0)
 		close(ro.egress_fd);
-	/* Serving starts after the warden's fork: no thread of ours is copied into it. */
+	/*
+	 * Serving starts after the first warden's fork, so no thread of ours
+	 * exists when it is forked. A reopened warden is forked while the
+	 * proxy's threads run; they hold nothing the warden's own code takes
+	 * (no stdio, and glibc's fork resets malloc's locks in the child).
+	 */
 	if (rc == 0 && s->egress && egress_start(s->egress) < 0) {
 		diag_set(diag, 0, 0, "cannot start the egress proxy: %s", strerror(errno));
 		rc = -CORDON_ESYS;
@@ -186,12 +191,12 @@ static unsigned egress_port_locked(struct session *s)
 
 bool session_egress_unrouted(struct session *s)
 {
-	unsigned port;
+	bool unrouted;
 
 	pthread_mutex_lock(&s->lock);
-	port = egress_port_locked(s);
+	unrouted = s->egress && s->tr && !egress_port_locked(s);
 	pthread_mutex_unlock(&s->lock);
-	return s->egress && s->tr && !port;
+	return unrouted;
 }
 
 /* Say when the policy allows domains but commands got no route (a warning after the sandbox's own). */
