@@ -507,7 +507,8 @@ int cmd_run(int argc, char **argv)
 	 */
 	{
 		struct prompt_opts po = { .agent_prompt = p.agent_prompt, .append = o.append, .cwd = cwd,
-					  .git = git };
+					  .git = git, .allowed_domains = (const char *const *)p.allowed_domains.v,
+					  .n_allowed_domains = p.allowed_domains.n };
 
 		system = prompt_system(&po);
 	}

@@ -219,16 +219,29 @@ json_t *prompt_system(const struct prompt_opts *o)
 	}
 	/*
 	 * True in every mode the sandbox may end up in (namespaced or degraded:
-	 * no inet socket either way), so the prompt need not wait for the warden;
-	 * how protected files are kept differs by mode (read-only mounts, or the
-	 * sentinel), the rule does not.
+	 * no inet socket either way; the proxy's route, where the policy asks for
+	 * one, or a warning on stderr when the sandbox cannot give it), so the
+	 * prompt need not wait for the warden; how protected files are kept
+	 * differs by mode (read-only mounts, or the sentinel), the rule does not.
 	 */
 	buf_puts(&b, "\nYour tools run in a sandbox managed by cordon: files are reachable only inside the working "
-		     "directory (and the directories the policy adds), there is no network access, and protected "
-		     "files (version control settings and hooks, agent settings, shell start-up files) are off "
-		     "limits. A call the sandbox or the policy refuses comes back as an error saying so (\"blocked "
-		     "by cordon\" or a permission message): do not repeat it, work around it or report what you "
-		     "need.");
+		     "directory (and the directories the policy adds), ");
+	if (o->n_allowed_domains) {
+		buf_puts(&b, "commands reach the network only through cordon's HTTP proxy (HTTP_PROXY and "
+			     "HTTPS_PROXY are set) and only these domains: ");
+		for (size_t i = 0; i < o->n_allowed_domains; i++) {
+			if (i)
+				buf_puts(&b, ", ");
+			put_text(&b, o->allowed_domains[i]);
+		}
+		buf_puts(&b, "; ");
+	} else {
+		buf_puts(&b, "there is no network access, ");
+	}
+	buf_puts(&b, "and protected files (version control settings and hooks, agent settings, shell start-up "
+		     "files) are off limits. A call the sandbox or the policy refuses comes back as an error saying "
+		     "so (\"blocked by cordon\" or a permission message): do not repeat it, work around it or report "
+		     "what you need.");
 	/* The provider puts the cache breakpoints (the last system block, the rolling one). */
 	sys = json_pack("[{s:s, s:s%}]", "type", "text", "text", b.data, b.len);
 	buf_release(&b);

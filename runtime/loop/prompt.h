@@ -46,6 +46,9 @@ struct prompt_opts {
 	const char *cwd;          /* absolute */
 	const char *date;         /* "YYYY-MM-DD"; NULL = today (UTC) */
 	struct prompt_git *git;   /* prompt_git_begin()'s, or NULL: gathered inline */
+	/* sandbox.network.allowedDomains (Bash's egress proxy), or NULL/none: no network */
+	const char *const *allowed_domains;
+	size_t n_allowed_domains;
 };
 
 /*

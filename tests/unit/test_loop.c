@@ -20,6 +20,7 @@
 #include "common/utf8.h"
 #include "runtime/loop/events.h"
 #include "runtime/loop/loop.h"
+#include "runtime/loop/prompt.h"
 #include "runtime/loop/transcript.h"
 
 static char dir[64];
@@ -243,6 +244,32 @@ static void result_and_exit(void **state)
 	loop_result_release(&r);
 }
 
+/* The sandbox note says what the policy gives commands of the network, and nothing that depends on the mode. */
+static void system_prompt_network(void **state)
+{
+	static const char *const domains[] = { "registry.npmjs.org", "*.github.com" };
+	struct prompt_opts o = { .agent_prompt = "Agent.", .cwd = "/nonexistent-ws", .date = "2026-12-07" };
+	json_t *sys;
+	const char *text;
+
+	(void)state;
+	sys = prompt_system(&o);
+	assert_non_null(sys);
+	text = json_string_value(json_object_get(json_array_get(sys, 0), "text"));
+	assert_non_null(strstr(text, "there is no network access"));
+	assert_null(strstr(text, "HTTP_PROXY"));
+	json_decref(sys);
+	o.allowed_domains = domains;
+	o.n_allowed_domains = 2;
+	sys = prompt_system(&o);
+	assert_non_null(sys);
+	text = json_string_value(json_object_get(json_array_get(sys, 0), "text"));
+	assert_null(strstr(text, "no network access"));
+	assert_non_null(strstr(text, "only through cordon's HTTP proxy (HTTP_PROXY and HTTPS_PROXY are set) and only "
+				     "these domains: registry.npmjs.org, *.github.com;"));
+	json_decref(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +279,7 @@ int main(void)
 		cmocka_unit_test(tty_sanitise),
 		cmocka_unit_test(trim_old_results),
 		cmocka_unit_test(result_and_exit),
+		cmocka_unit_test(system_prompt_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
