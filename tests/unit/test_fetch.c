@@ -294,14 +294,14 @@ struct fx {
 	const char *mode;       /* what the fake child answers */
 	unsigned applies;
 	char last_prompt[64];
+	pthread_t acceptor;     /* joined by fx_release(), before f goes away */
 };
 
 static void *acceptor(void *arg)
 {
-	struct fx *f = arg;
-	int a;
+	int listener = (int)(intptr_t)arg, a;
 
-	while ((a = accept(f->listener, NULL, NULL)) >= 0)
+	while ((a = accept(listener, NULL, NULL)) >= 0)
 		close(a);
 	return NULL;
 }
@@ -377,7 +377,6 @@ static void fx_init(struct fx *f, const char *mode)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
-	pthread_t th;
 
 	memset(f, 0, sizeof(*f));
 	pthread_mutex_init(&f->mu, NULL);
@@ -389,13 +388,14 @@ static void fx_init(struct fx *f, const char *mode)
 	assert_int_equal(listen(f->listener, 16), 0);
 	assert_int_equal(getsockname(f->listener, (struct sockaddr *)&sa, &len), 0);
 	f->port = ntohs(sa.sin_port);
-	assert_int_equal(pthread_create(&th, NULL, acceptor, f), 0);
-	pthread_detach(th);
+	assert_int_equal(pthread_create(&f->acceptor, NULL, acceptor, (void *)(intptr_t)f->listener), 0);
 }
 
 static void fx_release(struct fx *f)
 {
+	/* accept() fails once the socket is shut down: the thread ends, then the fd goes. */
 	shutdown(f->listener, SHUT_RDWR);
+	pthread_join(f->acceptor, NULL);
 	close(f->listener);
 	json_decref(f->urls);
 }
