@@ -562,6 +562,7 @@ struct bash_state {
 	size_t nparts;
 	char why[600];      /* why the first part needs approval */
 	char deny_msg[1200]; /* message of the first deny / ask */
+	struct buf also_denied; /* "b, c": the parts denied after the first (all are judged) */
 	struct buf allow;   /* "Bash(make test:*), ...": the allow rules that would let those parts run */
 	const struct sh_cmd *cur; /* the part being judged, */
 	bool past_rules;          /* ... once no allow rule matched it: an allow rule would let it run */
@@ -647,6 +648,11 @@ static void part_set(struct bash_state *b, enum part_state st, const struct rule
 		if (b->needs.len)
 			buf_puts(&b->needs, ", ");
 		buf_puts(&b->needs, text);
+	}
+	if (st == PART_DENY && b->worst == PART_DENY) {
+		if (b->also_denied.len)
+			buf_puts(&b->also_denied, ", ");
+		buf_puts(&b->also_denied, text);
 	}
 	if (st > b->worst) {
 		b->worst = st;
@@ -1215,11 +1221,25 @@ static void judge_part(struct bash_state *b, const struct sh_cmd *c, int nesting
 			for (i = 0; i < d->p->ntool_limits; i++)
 				if (!strcmp(d->p->tool_limits[i].tool, "Bash"))
 					buf_printf(&lim, "%s%s", lim.len ? ", " : "", d->p->tool_limits[i].text);
-			if (rule_for(c, rule, sizeof(rule)))
+			if (writes_protected || writes_unknown || (writes_outside && d->mode != PERM_BYPASS))
+				/* No tools entry helps: the redirection would be refused anyway. */
 				part_set(b, PART_DENY, NULL, c->text,
 					 "Permission to use Bash with command %.600s has been denied. (the agent's tools "
-					 "line allows Bash only for: %s; %s in its tools line would allow it)",
-					 c->text, lim.data, rule);
+					 "line allows Bash only for: %s; and the command redirects its output %s, which "
+					 "no rule allows)",
+					 c->text, lim.data,
+					 writes_protected ? "into a protected path"
+					 : writes_unknown ? "to a path computed at run time"
+							  : "outside the working directories");
+			else if (rule_for(c, rule, sizeof(rule)))
+				part_set(b, PART_DENY, NULL, c->text,
+					 "Permission to use Bash with command %.600s has been denied. (the agent's tools "
+					 "line allows Bash only for: %s%s; %s in its tools line would allow it)",
+					 c->text, lim.data,
+					 writes_out && policy_tool_enabled(d->p, "Read")
+						 ? "; read-only commands pass, but this one writes a file through a redirection"
+						 : "",
+					 rule);
 			else
 				part_set(b, PART_DENY, NULL, c->text,
 					 "Permission to use Bash with command %.600s has been denied. (the agent's tools "
@@ -1344,7 +1364,8 @@ static void judge_split(struct bash_state *b, const struct sh_split *sp, int nes
 {
 	size_t i;
 
-	for (i = 0; i < sp->n && b->worst < PART_DENY; i++)
+	/* Every part, also after a denial: the model learns all that is refused at once. */
+	for (i = 0; i < sp->n; i++)
 		judge_part(b, &sp->cmds[i], nesting);
 }
 
@@ -1407,6 +1428,7 @@ static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, cons
 	snprintf(b.cwd, sizeof(b.cwd), "%s", d->cwd);
 	buf_init(&b.needs, 2000);
 	buf_init(&b.allow, 2000);
+	buf_init(&b.also_denied, 2000);
 	buf_init(&cmd, SH_MAX_INPUT);
 	memset(&sp, 0, sizeof(sp));
 	if (normalize_command((const char *const[2]){ raw_cwd, d->cwd }, command, &cmd) < 0) {
@@ -1429,7 +1451,10 @@ static enum policy_verdict decide_bash(struct dctx *d, const json_t *input, cons
 	}
 	judge_split(&b, &sp, 0);
 	if (b.worst == PART_DENY) {
-		reason(d, "%s", b.deny_msg);
+		if (b.also_denied.len)
+			reason(d, "%s Also denied in this command: %s.", b.deny_msg, b.also_denied.data);
+		else
+			reason(d, "%s", b.deny_msg);
 		v = finish(d, POLICY_DENY, b.rule);
 	} else if (b.worst == PART_ASK) {
 		reason(d, "%s", b.deny_msg);
@@ -1455,6 +1480,7 @@ out:
 	buf_release(&cmd);
 	buf_release(&b.needs);
 	buf_release(&b.allow);
+	buf_release(&b.also_denied);
 	return v;
 }
 

@@ -444,6 +444,10 @@ static const struct row rows[] = {
 	{ S_AGENT_RO, "Bash", "git -c diff.external=sh diff", 'D', "allows Bash only for" },
 	{ S_AGENT, "Bash", "git diff --output=x.txt", 'D', "vouches only for read-only uses" },
 	{ S_AGENT, "Bash", "make -o x", 'A', NULL },
+	{ S_AGENT, "Bash", "echo hi > .git/hooks/pre-commit", 'D', "redirects its output into a protected path, which no rule allows" },
+	{ S_AGENT, "Bash", "echo hi > out.txt", 'D', "read-only commands pass, but this one writes a file through a redirection" },
+	{ S_AGENT, "Bash", "rm a; git diff; curl b", 'D', "denied. (the agent's tools line allows Bash only for: Bash(git diff:*), Bash(make:*); Bash(rm a:*)" },
+	{ S_AGENT, "Bash", "rm a; git diff; curl b", 'D', "Also denied in this command: curl b." },
 
 	/* ---- disallowedTools ---- */
 	{ S_DISALLOW, "Write", "{\"file_path\":\"src/a.c\"}", 'D', NOTEN },
