@@ -383,6 +383,7 @@ int cmd_run(int argc, char **argv)
 	json_t *system = NULL, *tools = NULL, *messages = NULL, *meta = NULL, *res = NULL;
 	struct prompt_git *git = NULL;
 	unsigned long long t0 = mono_ms();
+	char outdir[PATH_MAX];
 	int status, rc;
 
 	status = parse(&o, argc, argv);
@@ -463,6 +464,9 @@ int cmd_run(int argc, char **argv)
 	have_git = true;
 	so.workspace = cwd;
 	so.home = getenv("HOME");
+	/* Oversized results and background output stay with the run's transcript, not in /tmp. */
+	if (snprintf(outdir, sizeof(outdir), "%s/outputs", transcript_dir(tr)) < (int)sizeof(outdir))
+		so.output_dir = outdir;
 	so.policy = &p;
 	/* The warden builds the sandbox while we go on; session_ready() below waits for it. */
 	so.defer_ready = true;

@@ -443,8 +443,8 @@ void session_close(struct session *s)
 	/* A cache nothing was put in leaves no trace (sessions of tests, of agents that built nothing). */
 	if (s->cache_dir)
 		rmdir(s->cache_dir);
-	/* Nor does an output directory of ours that nothing was saved in (rmdir: only when empty). */
-	if (s->own_output_dir && s->output_dir) {
+	/* Nor does an output directory this session made that nothing was saved in (rmdir: only when empty). */
+	if ((s->own_output_dir || s->output_made) && s->output_dir) {
 		char *tasks_dir = NULL;
 
 		if (asprintf(&tasks_dir, "%s/tasks", s->output_dir) >= 0) {
