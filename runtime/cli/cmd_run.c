@@ -499,7 +499,10 @@ int cmd_run(int argc, char **argv)
 	}
 	rc = provider_open(&pv, &pc, &d);
 	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "%s", d.msg[0] ? d.msg : cordon_strerror(rc));
+		if (d.msg[0])
+			diag_format(&d, msg, sizeof(msg));
+		else
+			snprintf(msg, sizeof(msg), "%s", cordon_strerror(rc));
 		status = early_failure(&ev, msg, t0, rc == -CORDON_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 		goto out;
 	}
