@@ -318,7 +318,7 @@ static int f_mode(struct ctx *c, const yaml_node_t *n)
 
 	if (m < 0)
 		return warn_at(c, n, "'permissionMode' must be default, acceptEdits, plan, bypassPermissions, "
-				     "dontAsk or auto; '%s' ignored",
+				     "dontAsk, auto or sandbox; '%s' ignored",
 			       v ? v : node_kind(n));
 	c->af->mode_set = true;
 	c->af->mode = (enum perm_mode)m;

@@ -303,7 +303,7 @@ static int parse_permissions(struct sctx *c, json_t *perm)
 		if (m < 0)
 			return serr(c, json_string_value(v),
 				    "permissions.defaultMode must be default, acceptEdits, plan, bypassPermissions, "
-				    "dontAsk or auto");
+				    "dontAsk, auto or sandbox");
 		c->s->default_mode = m;
 	}
 	v = json_object_get(perm, "disableBypassPermissionsMode");
