@@ -15,6 +15,7 @@
  * and the warden dies with it (it is bound to us by PDEATHSIG).
  */
 #include "runtime/cli/cli.h"
+#include "runtime/git/gitrun.h"
 #include "runtime/cli/run_git.h"
 #include "runtime/loop/events.h"
 #include "runtime/loop/loop.h"
@@ -463,6 +464,7 @@ int cmd_run(int argc, char **argv)
 	run_git_init(&rg, &o.git, cwd);
 	have_git = true;
 	so.workspace = cwd;
+	so.git_identity = gitrun_identity; /* for git in Bash: the sandbox has no ~/.gitconfig */
 	so.home = getenv("HOME");
 	/* Oversized results and background output stay with the run's transcript, not in /tmp. */
 	if (snprintf(outdir, sizeof(outdir), "%s/outputs", transcript_dir(tr)) < (int)sizeof(outdir))

@@ -11,6 +11,7 @@
  * each call as it would in `cordon -p`.
  */
 #include "runtime/cli/cli.h"
+#include "runtime/git/gitrun.h"
 #include "runtime/session/session.h"
 #include "policy/load.h"
 #include "policy/policy.h"
@@ -331,6 +332,7 @@ int cmd_tool(int argc, char **argv)
 		opts.policy = &p;
 	}
 	opts.workspace = ws;
+	opts.git_identity = gitrun_identity; /* for git in Bash: the sandbox has no ~/.gitconfig */
 	opts.cwd = cwd;
 	opts.home = getenv("HOME");
 	opts.output_dir = outdir;

@@ -665,3 +665,26 @@ void gitrun_free(struct gitrun *g)
 	git_libgit2_shutdown();
 	free(g);
 }
+
+static void config_string(git_config *cfg, const char *key, char *out, size_t size)
+{
+	git_buf b = { 0 };
+
+	out[0] = '\0';
+	if (cfg && git_config_get_string_buf(&b, cfg, key) == 0 && b.ptr)
+		snprintf(out, size, "%s", b.ptr);
+	git_buf_dispose(&b);
+}
+
+void gitrun_identity(char *name, size_t nsize, char *email, size_t esize)
+{
+	git_config *cfg = NULL;
+
+	git_libgit2_init();
+	if (git_config_open_default(&cfg) < 0)
+		cfg = NULL;
+	config_string(cfg, "user.name", name, nsize);
+	config_string(cfg, "user.email", email, esize);
+	git_config_free(cfg);
+	git_libgit2_shutdown();
+}

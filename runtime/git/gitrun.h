@@ -178,6 +178,14 @@ void gitrun_free(struct gitrun *g);
 /* ---- outside a run -------------------------------------------------------- */
 
 /*
+ * The user's git identity as git would take it from the default config
+ * files (system, XDG, global, with their includes): user.name and
+ * user.email into name and email, "" for one that is not set (or cannot be
+ * read). Only reads; no repository is opened, nothing is run.
+ */
+void gitrun_identity(char *name, size_t nsize, char *email, size_t esize);
+
+/*
  * The runs recorded in the repository of `dir`, newest first: [{"id",
  * "started", "title", "workspace", "head", "base", "checkpoints": [{"n",
  * "commit", "time", "tool", "tool_use_id", "label"}]}] ("n" 0 is the base).

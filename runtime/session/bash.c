@@ -44,6 +44,10 @@ static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROX
 static const char *const proxy_fixed[] = { "NO_PROXY=localhost,127.0.0.1,::1", "no_proxy=localhost,127.0.0.1,::1",
 					   "NODE_USE_ENV_PROXY=1" };
 
+/* The user's identity, for git's commits (the sandbox's HOME has no .gitconfig): names, then emails. */
+static const char *const git_identity_vars[] = { "GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME", "GIT_AUTHOR_EMAIL",
+						 "GIT_COMMITTER_EMAIL" };
+
 int bash_call_init(struct bash_call *bc, const struct bash_spec *spec)
 {
 	size_t n = 0, i;
@@ -71,6 +75,15 @@ int bash_call_init(struct bash_call *bc, const struct bash_spec *spec)
 	}
 	for (i = 0; spec->proxy_port && i < sizeof(proxy_fixed) / sizeof(proxy_fixed[0]); i++) {
 		if (!(bc->env[n] = strdup(proxy_fixed[i])))
+			goto fail;
+		n++;
+	}
+	for (i = 0; i < 4; i++) {
+		const char *v = i < 2 ? spec->git_name : spec->git_email;
+
+		if (!v || !*v)
+			continue;
+		if (asprintf(&bc->env[n], "%s=%s", git_identity_vars[i], v) < 0)
 			goto fail;
 		n++;
 	}

@@ -29,7 +29,10 @@
  * ALL_PROXY (and their lowercase forms) = http://127.0.0.1:PORT, NO_PROXY
  * and no_proxy = localhost,127.0.0.1,::1 (the sandbox's own loopback stays
  * direct), NODE_USE_ENV_PROXY=1 (Node's fetch ignores the others without
- * it). No secret is ever added here.
+ * it); and the user's git identity (spec.git_name, spec.git_email) as
+ * GIT_AUTHOR_NAME, GIT_COMMITTER_NAME, GIT_AUTHOR_EMAIL and
+ * GIT_COMMITTER_EMAIL, since the sandbox's HOME has no .gitconfig. No
+ * secret is ever added here.
  */
 #ifndef CORDON_RUNTIME_BASH_H
 #define CORDON_RUNTIME_BASH_H
@@ -44,7 +47,7 @@
 /* A background command's wall-clock ceiling (the reference has none; ours ends with the session anyway). */
 #define BASH_BACKGROUND_MAX_MS (24u * 3600u * 1000u)
 /* Variables a Bash call adds to the sandbox's environment. */
-#define BASH_MAX_ENV 16
+#define BASH_MAX_ENV 24
 
 struct bash_spec {
 	const char *command;   /* what runs: the policy's normalised text */
@@ -54,6 +57,8 @@ struct bash_spec {
 	int out_fd;            /* background: where the output goes (passed as fd 5); -1: captured */
 	int cancel_fd;         /* sandbox_call.cancel_fd, or -1 */
 	unsigned proxy_port;   /* the egress route on the sandbox's loopback (egress.h), or 0: none */
+	/* The user's git identity for GIT_AUTHOR_* and GIT_COMMITTER_* (session_opts.git_identity), or NULL/"" */
+	const char *git_name, *git_email;
 };
 
 struct bash_call {

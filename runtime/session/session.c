@@ -50,6 +50,10 @@ struct session {
 	 */
 	char *shell_cwd;
 	char *cache_dir;      /* the per-workspace cache handed to the sandbox, or NULL */
+	/* session_opts.git_identity, and what it said (once: identity_done; under the lock) */
+	void (*git_identity)(char *name, size_t nsize, char *email, size_t esize);
+	bool identity_done;
+	char git_name[256], git_email[256];
 	bool own_output_dir;
 	bool output_made;     /* this session made the output directory (so it holds only what we put there) */
 	char *roots[SESSION_MAX_ROOTS + 1]; /* NULL-terminated: toolrun keeps pointing at it */
@@ -291,6 +295,7 @@ int session_open(struct session **out, const struct session_opts *opts, struct c
 	s->timeout_ms = opts->timeout_ms;
 	s->no_namespaces = opts->no_namespaces;
 	s->fetch_raw = opts->fetch_raw;
+	s->git_identity = opts->git_identity;
 	if (path_normalize_dup(&s->workspace, opts->workspace, NULL) < 0 ||
 	    path_normalize_dup(&s->cwd, opts->cwd ? opts->cwd : opts->workspace, NULL) < 0) {
 		diag_set(diag, 0, 0, "the workspace or working directory path is too long");
@@ -1257,12 +1262,43 @@ static const char *signal_abbrev(int sig, char *buf, size_t size)
 	return buf;
 }
 
+/* One line of printable text (a name or an address from a config file) or "". */
+static void identity_clean(char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			v[0] = '\0';
+			return;
+		}
+}
+
+/*
+ * The user's git identity for Bash's commands (session_opts.git_identity),
+ * asked once; nothing when the environment already names one (it passes
+ * into children as it is). Afterwards s->git_name and s->git_email ("" =
+ * none) never change, so calls read them without the lock.
+ */
+static void ask_git_identity(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->identity_done) {
+		s->identity_done = true;
+		if (s->git_identity && !getenv("GIT_AUTHOR_NAME") && !getenv("GIT_COMMITTER_NAME") &&
+		    !getenv("GIT_AUTHOR_EMAIL") && !getenv("GIT_COMMITTER_EMAIL")) {
+			s->git_identity(s->git_name, sizeof(s->git_name), s->git_email, sizeof(s->git_email));
+			identity_clean(s->git_name);
+			identity_clean(s->git_email);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* One foreground command: run it, settle the shell's directory, format the result. */
 static int run_bash(struct session *s, const char *command, const char *cwd, const char *tmp, unsigned proxy_port,
 		    unsigned timeout_ms, bool was_reset, struct buf *text, bool *is_error, struct session_result *out)
 {
 	struct bash_spec spec = { .command = command, .cwd = cwd, .timeout_ms = timeout_ms, .out_fd = -1,
-				  .cancel_fd = s->cancel_fd };
+				  .cancel_fd = s->cancel_fd, .git_name = s->git_name, .git_email = s->git_email };
 	struct bashfmt_run fr = { .command = command, .cap = BASH_MAX_CAPTURE, .timeout_ms = timeout_ms,
 				  .egress = proxy_port != 0 };
 	struct sandbox_result sr;
@@ -1396,10 +1432,11 @@ static int call_bash(struct session *s, const struct tool_entry *t, const json_t
 		cwd = s->workspace;
 		was_reset = true;
 	}
+	ask_git_identity(s);
 	if (input_bool(valid, "run_in_background", false)) {
 		struct task_spec ts = { .command = cmd.data, .description = input_str(valid, "description"),
 					.cwd = cwd, .tmp = tmp, .proxy_port = proxy_port,
-					.tool_use_id = id };
+					.git_name = s->git_name, .git_email = s->git_email, .tool_use_id = id };
 
 		rc = tasks_start(s->tasks, &ts, &text, &is_error);
 	} else {

@@ -145,6 +145,15 @@ struct session_opts {
 	 * (session_set_fetch_apply()): the "raw Markdown" setting.
 	 */
 	bool fetch_raw;
+	/*
+	 * Where Bash's git finds the user's identity (the sandbox's HOME has no
+	 * .gitconfig): asked once, at the first Bash call, unless the
+	 * environment names one already (GIT_AUTHOR_NAME, GIT_COMMITTER_NAME,
+	 * ...: those pass into children as they are). Fills name and email, ""
+	 * for unknown. NULL: commands get none. The CLI passes
+	 * gitrun_identity() (runtime/git).
+	 */
+	void (*git_identity)(char *name, size_t nsize, char *email, size_t esize);
 	session_runner_fn runner;   /* tests: replaces the sandbox (then no sandbox is opened) */
 	void *runner_ctx;
 };

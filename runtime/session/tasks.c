@@ -29,6 +29,7 @@ struct task {
 	char id[TASKS_ID_LEN + 1];
 	char *command, *what, *tool_use_id, *path, *cwd, *tmp;
 	unsigned proxy_port;       /* the egress route for its command, or 0 */
+	const char *git_name, *git_email; /* borrowed from the session */
 	int file_fd;   /* the output file, ours: the pump appends, TaskOutput reads back */
 	int pipe_r, pipe_w;
 	int stop_fd;   /* an eventfd TaskStop and tasks_close() write */
@@ -212,6 +213,7 @@ static void *runner_main(void *arg)
 	struct task *t = arg;
 	struct tasks *ts = t->ts;
 	struct bash_spec spec = { .command = t->command, .cwd = t->cwd, .tmp = t->tmp, .proxy_port = t->proxy_port,
+				  .git_name = t->git_name, .git_email = t->git_email,
 				  .timeout_ms = BASH_BACKGROUND_MAX_MS, .out_fd = t->pipe_w,
 				  .cancel_fd = t->cancel_fd };
 	struct sandbox_result sr;
@@ -366,6 +368,8 @@ int tasks_start(struct tasks *ts, const struct task_spec *spec, struct buf *text
 	t->cwd = strdup(spec->cwd);
 	t->tmp = spec->tmp ? strdup(spec->tmp) : NULL;
 	t->proxy_port = spec->proxy_port;
+	t->git_name = spec->git_name;
+	t->git_email = spec->git_email;
 	if (!t->command || !t->what || !t->tool_use_id || !t->cwd || (spec->tmp && !t->tmp)) {
 		task_free(t);
 		return -CORDON_ENOMEM;

@@ -60,6 +60,7 @@ struct task_spec {
 	const char *cwd;          /* absolute */
 	const char *tmp;          /* the sandbox's tmp as commands see it */
 	unsigned proxy_port;      /* bash_spec.proxy_port: the egress route, or 0 */
+	const char *git_name, *git_email; /* bash_spec's; must outlive the tasks (the session's) */
 	const char *tool_use_id;  /* for the notification */
 };
 

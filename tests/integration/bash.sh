@@ -186,6 +186,15 @@ printf 'one\n' >"$repo/a.txt"
 git -C "$repo" add a.txt
 git -C "$repo" -c user.name=t -c user.email=t@x commit -qm init
 config_before=$(sha256sum <"$repo/.git/config")
+# The user's identity in their own ~/.gitconfig (which the sandbox's HOME does not have) reaches git
+# inside; the control shows that without it, git inside has no identity.
+mkdir -p "$HOME"
+printf '[user]\n\tname = Host Person\n\temail = host@example.com\n' >"$HOME/.gitconfig"
+calls "$(bashcall 'cd /tmp && git init -q id && cd id && echo x > x && git add x && git commit -qm x && git log -1 --format=%an/%ae/%cn/%ce')"
+t_contains "git inside commits as the user of ~/.gitconfig" "$(field 1 content)" "Host Person/host@example.com/Host Person/host@example.com"
+rm "$HOME/.gitconfig"
+calls "$(bashcall 'cd /tmp && git init -q id && cd id && echo x > x && git add x && git -c user.useConfigOnly=true commit -qm x')"
+t_contains "(control) without it, git inside has no identity" "$(field 1 content)" "Exit code"
 export GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@example.com GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@example.com
 calls "$(bashcall '(cd repo && echo two >> a.txt && git add a.txt && git commit -qm second && git log --oneline | wc -l && git diff HEAD~1 --stat)')" \
 	"$(bashcall 'cd repo && git config user.name someone-else')" "$(bashcall 'cd repo && git config core.hooksPath /tmp/hooks')" \
