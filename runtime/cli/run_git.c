@@ -246,6 +246,12 @@ int run_git_finish(struct run_git *rg, json_t *res, int status)
 			json_object_set_new(info, "branch", json_string(cr.branch));
 			json_object_set_new(info, "commit", cr.made ? json_string(cr.commit) : json_null());
 			json_object_set_new(info, "head_moved", json_boolean(cr.checked_out && cr.made));
+			if (!cr.made) {
+				if (!json_object_get(info, "note"))
+					json_object_set_new(info, "note",
+							    json_string("the run changed nothing: no commit was made"));
+				fprintf(stderr, "cordon: --commit: the run changed nothing, so no commit was made\n");
+			}
 		}
 	} else if (rg->o.commit) {
 		json_object_set_new(info, "commit", json_null());
