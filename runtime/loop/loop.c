@@ -349,6 +349,8 @@ static json_t *run_tools(const struct loop_opts *o, struct loop_result *r, const
 
 		if (c->ran && c->rc == 0 && c->r.denied) {
 			(*denied)++;
+			snprintf(r->last_denial, sizeof(r->last_denial), "%s: %s", c->name,
+				 json_is_string(c->r.content) ? json_string_value(c->r.content) : "denied");
 			json_array_append_new(r->denials, json_pack("{s:s, s:s, s:O?}", "tool_name", c->name,
 								    "tool_use_id", c->id, "tool_input", c->input));
 		}
@@ -650,7 +652,8 @@ static int loop_turns(const struct loop_opts *o, struct loop_result *r, struct f
 				break;
 			}
 			if (denied && o->fail_on_denial) {
-				finish(r, LOOP_DENIED, "a tool call was denied by the policy (--fail-on-denial)");
+				finish(r, LOOP_DENIED, "a tool call was denied by the policy (--fail-on-denial): %s",
+				       r->last_denial);
 				break;
 			}
 			continue;

@@ -124,6 +124,7 @@ struct loop_result {
 	char model[128];
 	json_t *denials;         /* [{tool_name, tool_use_id, tool_input}] */
 	json_t *errors;          /* [string] */
+	char last_denial[600];   /* "TOOL: the reason" of the latest denied call, or "" */
 };
 
 /* Run until the agent ends (see above). Returns 0; out is filled in every case but ENOMEM. */

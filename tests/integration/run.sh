@@ -129,6 +129,7 @@ assert r["permission_denials"] == [{"tool_name": "Read", "tool_use_id": "toolu_k
 out=$(run --replay-script "$tmp/deny.jsonl" --disallowedTools 'Read(./key.txt)' --fail-on-denial --output-format json "x"); rc=$?
 t_eq "--fail-on-denial: exit 8" "$rc" 8
 t_contains "--fail-on-denial: says why" "$out" '"terminal_reason":"permission_denied"'
+t_contains "--fail-on-denial: names the call and the rule" "$out" "(--fail-on-denial): Read: Permission to read"
 
 script "$tmp/bad.jsonl" \
 	'{"content":[{"type":"tool_use","id":"toolu_x","name":"Frobnicate","input":{}},{"type":"tool_use","id":"toolu_y","name":"Read","input":{"path":"x"}},{"type":"tool_use","id":"toolu_z","name":"Write","input":{"file_path":7}}],"stop_reason":"tool_use"}' \
