@@ -1,5 +1,6 @@
 /* warden_egress.c — the egress forwarder inside the session (see warden_egress.h). */
 #include "runtime/sandbox/warden_egress.h"
+#include "runtime/sandbox/sandbox_ipc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,28 +16,9 @@
 /* One accepted connection to the supervisor: a 4-byte message with the socket attached. */
 static int pass(int chan, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	uint32_t magic = WEGRESS_MAGIC;
-	struct iovec iov = { .iov_base = &magic, .iov_len = sizeof(magic) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	ssize_t n;
 
-	memset(&u, 0, sizeof(u));
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	do
-		n = sendmsg(chan, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(magic) ? 0 : -1;
+	return sbx_send_fd(chan, &magic, sizeof(magic), fd) == 0 ? 0 : -1;
 }
 
 static void __attribute__((noreturn)) forward(int lfd, int chan)
