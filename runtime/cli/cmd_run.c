@@ -458,9 +458,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	/* The repository's facts for the system prompt, gathered meanwhile. */
-	git = prompt_git_begin(cwd);
-	/* The sandbox first: the warden is forked while we hold no secret. */
+	/* The sandbox first: the warden is forked while we hold no secret, and have no other thread. */
 	run_git_init(&rg, &o.git, cwd);
 	have_git = true;
 	so.workspace = cwd;
@@ -478,6 +476,8 @@ int cmd_run(int argc, char **argv)
 		status = early_failure(&ev, msg, t0, CLI_EXIT_FAIL);
 		goto out;
 	}
+	/* The repository's facts for the system prompt, gathered meanwhile (a thread: after the fork). */
+	git = prompt_git_begin(cwd);
 	if (meta && session_seed(sess, json_object_get(meta, "read_state"), json_object_get(meta, "todos")) < 0)
 		goto out;
 	/* The workspace as it is, before any call (runtime/cli/run_git.h). */

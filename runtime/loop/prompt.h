@@ -26,15 +26,18 @@
  * the CA bundle for TLS it never uses) plus a status walk; they can be
  * gathered on a thread while the sandbox starts:
  *
- *	struct prompt_git *g = prompt_git_begin(cwd);     early (NULL: gathered later, inline)
- *	... start the sandbox, open the provider ...
+ *	... start the sandbox (fork the warden) ...
+ *	struct prompt_git *g = prompt_git_begin(cwd);     (NULL: gathered later, inline)
+ *	... open the provider ...
  *	struct prompt_opts o = { ..., .git = g };
  *	sys = prompt_system(&o);                          joins the thread
  *	prompt_git_free(g);
  *
  * The thread touches only the repository's metadata through libgit2 (no
- * hooks, filters or fsmonitor); forking the warden while it runs is safe:
- * the warden never calls into libgit2, and glibc's malloc is fork-safe.
+ * hooks, filters or fsmonitor). Start it after the warden is forked: a
+ * fork copies the locks other threads hold, and not every allocator resets
+ * its own in the child (glibc's does; ASan's does not, and a warden forked
+ * while this thread allocated deadlocked in its first malloc).
  */
 struct prompt_git;
 struct prompt_git *prompt_git_begin(const char *cwd);
