@@ -84,7 +84,7 @@ static void dead_mark(char *out)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		char m[PLACEHOLDER_MARK_MAX];
+		char m[PLACEHOLDER_MARK_MAX] = { 0 }; /* all of it is written: no byte left undefined */
 
 		close(pfd[0]);
 		if (placeholder_mark_self(m, sizeof(m)) < 0 || write(pfd[1], m, sizeof(m)) != (ssize_t)sizeof(m))
