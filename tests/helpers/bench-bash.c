@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "tests/helpers/bench.h"
 #include "common/error.h"
 #include "policy/policy.h"
 #include "runtime/session/session.h"
@@ -41,27 +42,6 @@
 #define PACE_US 3000
 
 extern char **environ;
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int fork_bash(void)
 {

@@ -47,6 +47,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "tests/helpers/bench.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "runtime/sandbox/sandbox.h"
@@ -56,27 +57,6 @@
 #define PACE_US 3000
 
 extern char **environ;
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The in-process tool stand-in: a reply and nothing else. */
 static int bench_noop(const void *in, size_t len, struct buf *out)

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "tests/helpers/bench.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/fileio.h"
@@ -38,27 +39,6 @@
 #include "tools/tool.h"
 
 #define MAX_CALLS 200
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static long peak_kib;     /* the largest child's ru_maxrss so far */
 static size_t last_chars; /* characters of the last result */
